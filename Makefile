@@ -1,0 +1,34 @@
+# The two commands a newcomer needs: `make dev` and `make test`. Everything else is a building block.
+.PHONY: setup dev test bench native-asan native-release wasm-release test-native test-wasm clean
+
+JOBS ?= $(shell nproc)
+DEV_LISTEN ?= 127.0.0.1:8080
+
+setup:
+	bash scripts/setup
+
+native-asan native-release wasm-release: setup
+	cmake --preset $@
+	cmake --build --preset $@ -j $(JOBS)
+
+test-native: native-asan
+	ctest --preset native-asan -j $(JOBS)
+
+test-wasm: wasm-release
+	ctest --preset wasm-release -j $(JOBS)
+
+# Every test: core unit tests natively (under ASan/UBSan) and as wasm under node, native unit and
+# integration tests against a real sshd.
+test: setup
+	$(MAKE) test-native
+	$(MAKE) test-wasm
+
+# Runs the relay with dev defaults: no auth, loopback targets allowed, logs on stderr.
+dev: native-release
+	./build/native-release/native/sshrelayd --dev --listen $(DEV_LISTEN)
+
+bench: native-release
+	@echo "bench: the benchmark suite arrives with tests/bench (see docs/performance.md)"; false
+
+clean:
+	rm -rf build

@@ -1,0 +1,29 @@
+# Flags live on INTERFACE targets, never in global CMAKE_CXX_FLAGS.
+set(SSHRELAY_SANITIZERS "" CACHE STRING "Semicolon-separated sanitizers for native builds, e.g. address;undefined")
+
+add_library(sshrelay_warnings INTERFACE)
+target_compile_options(sshrelay_warnings INTERFACE -Wall -Wextra -Wpedantic -Wshadow -Wconversion
+                       -Wno-sign-conversion -Werror=return-type)
+
+add_library(sshrelay_options INTERFACE)
+if(SSHRELAY_SANITIZERS AND NOT EMSCRIPTEN)
+  list(JOIN SSHRELAY_SANITIZERS "," _sanitizers)
+  target_compile_options(sshrelay_options INTERFACE -fsanitize=${_sanitizers} -fno-omit-frame-pointer
+                         -fno-sanitize-recover=all)
+  target_link_options(sshrelay_options INTERFACE -fsanitize=${_sanitizers})
+endif()
+
+if(EMSCRIPTEN)
+  # nlohmann_json is header-only; /usr/include must never be on the wasm include path (it drags glibc
+  # headers into the Emscripten sysroot), so expose only the nlohmann folder through a build-tree symlink.
+  set(_json_root "${CMAKE_BINARY_DIR}/wasm-include")
+  file(MAKE_DIRECTORY "${_json_root}")
+  if(NOT EXISTS "${_json_root}/nlohmann")
+    file(CREATE_LINK /usr/include/nlohmann "${_json_root}/nlohmann" SYMBOLIC)
+  endif()
+  add_library(nlohmann_json INTERFACE)
+  target_include_directories(nlohmann_json SYSTEM INTERFACE "${_json_root}")
+  add_library(nlohmann_json::nlohmann_json ALIAS nlohmann_json)
+else()
+  find_package(nlohmann_json 3 REQUIRED)
+endif()
