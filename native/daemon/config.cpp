@@ -1,0 +1,678 @@
+#include "native/daemon/config.hpp"
+
+#include "core/origin_policy.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <optional>
+#include <sstream>
+#include <string_view>
+#include <system_error>
+#include <utility>
+
+#include <boost/program_options.hpp>
+#include <boost/url/authority_view.hpp>
+#include <boost/url/ipv4_address.hpp>
+#include <boost/url/ipv6_address.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
+#include <boost/version.hpp>
+#include <openssl/crypto.h>
+
+#include <unistd.h>  // environ
+
+#ifndef SSHRELAY_VERSION
+#define SSHRELAY_VERSION "0.1.0"  // keep in step with project(VERSION) in the top CMakeLists.txt
+#endif
+
+namespace sshrelay::daemon {
+namespace {
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+using namespace std::string_view_literals;
+
+constexpr std::string_view kEnvPrefix = "RELAY_";
+constexpr std::uint64_t kKiB = 1024;
+constexpr std::uint64_t kMiB = kKiB * 1024;
+constexpr std::uint64_t kGiB = kMiB * 1024;
+constexpr std::size_t kMinReplayBuffer = 64 * 1024;
+
+const std::vector<std::string> kDefaultListen = {"127.0.0.1:8080"};
+const std::vector<std::string> kDefaultOrigins = {std::string(kSecureShellOrigin),
+                                                  std::string(kSecureShellDevOrigin)};
+
+// ---------------------------------------------------------------------------------------------------
+// Small text helpers
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+std::string_view trim(std::string_view s) {
+  constexpr std::string_view ws = " \t\r\n";
+  const auto first = s.find_first_not_of(ws);
+  if (first == std::string_view::npos) return {};
+  return s.substr(first, s.find_last_not_of(ws) - first + 1);
+}
+
+std::string in_quotes(std::string_view s) {
+  std::string out = "\"";
+  out.append(s);
+  out += '"';
+  return out;
+}
+
+// "grace-seconds" -> "RELAY_GRACE_SECONDS"
+std::string env_name(std::string_view option) {
+  std::string out(kEnvPrefix);
+  for (char c : option) out += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// "RELAY_GRACE_SECONDS" -> "grace-seconds"; "" for variables without the prefix.
+std::string option_name_of(std::string_view var) {
+  if (!var.starts_with(kEnvPrefix)) return {};
+  std::string out;
+  for (char c : var.substr(kEnvPrefix.size()))
+    out += c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// How errors name a setting: "--grace-seconds (RELAY_GRACE_SECONDS)".
+std::string label(std::string_view option) { return "--" + std::string(option) + " (" + env_name(option) + ")"; }
+
+std::string format_bytes(std::uint64_t n) {
+  if (n != 0 && n % kGiB == 0) return std::to_string(n / kGiB) + "GiB";
+  if (n != 0 && n % kMiB == 0) return std::to_string(n / kMiB) + "MiB";
+  if (n != 0 && n % kKiB == 0) return std::to_string(n / kKiB) + "KiB";
+  return std::to_string(n);
+}
+
+std::string join(const std::vector<std::string>& items, std::string_view sep) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out.append(sep);
+    out += item;
+  }
+  return out;
+}
+
+// Digits only (no sign, no spaces inside); nullopt if not a number or it overflows u64.
+std::optional<std::uint64_t> parse_u64(std::string_view s) {
+  if (s.empty() || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return std::nullopt;
+  std::uint64_t v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc{} || end != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+bool is_dns_name(std::string_view s) {
+  if (s.empty() || s.size() > 253) return false;
+  std::size_t start = 0;
+  std::string_view last_label;
+  while (true) {
+    const auto dot = s.find('.', start);
+    const auto lab = s.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+    if (lab.empty() || lab.size() > 63 || lab.front() == '-' || lab.back() == '-') return false;
+    for (char c : lab)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') return false;
+    last_label = lab;
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  // "10.0.0" is a mistyped IPv4 address, not a name: top-level labels are never all digits.
+  return !std::all_of(last_label.begin(), last_label.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The one description of every setting: names, value syntax, defaults, help text.
+
+// Help layout: 100 columns, of which at least 56 for the text so every [RELAY_*] name fits on a line.
+constexpr unsigned kHelpWidth = 100;
+constexpr unsigned kHelpTextWidth = 56;
+
+po::options_description group(const std::string& caption) {
+  return po::options_description(caption, kHelpWidth, kHelpTextWidth);
+}
+
+struct Options {
+  po::options_description general = group("General");
+  po::options_description settings = group("");  // all that a config file or RELAY_* variable may set
+  po::options_description all = group("");       // general + settings: what the command line accepts
+
+  Options();
+};
+
+// Every setting's help line ends with the environment variable that also sets it.
+void add(po::options_description& group, const char* name, const po::value_semantic* semantic,
+         const std::string& help) {
+  const std::string text = help + " [" + env_name(name) + "]";
+  group.add_options()(name, semantic, text.c_str());
+}
+
+po::typed_value<std::string>* text(const char* value_name) {
+  return po::value<std::string>()->value_name(value_name);
+}
+
+po::typed_value<std::string>* text(const char* value_name, const std::string& fallback) {
+  return text(value_name)->default_value(fallback);
+}
+
+po::typed_value<std::string>* number(const char* value_name, std::uint64_t fallback) {
+  return text(value_name, std::to_string(fallback));
+}
+
+// --flag alone means true; --flag=no and `flag = no` (file) and RELAY_FLAG=no also work.
+po::typed_value<std::string>* boolean() {
+  return text("BOOL", "false")->implicit_value("true");
+}
+
+po::typed_value<std::vector<std::string>>* list(const char* value_name, const std::vector<std::string>& fallback) {
+  return po::value<std::vector<std::string>>()->value_name(value_name)->default_value(fallback, join(fallback, ","));
+}
+
+Options::Options() {
+  const DaemonConfig d;  // scalar defaults come from the struct's initializers
+  general.add_options()                                                        //
+      ("help,h", "print this help and exit")                                   //
+      ("version", "print the version and exit");                               //
+  add(general, "config", text("FILE"),
+      "read settings from an INI file: one `name = value` per line, names as the long options "
+      "below (without --); '#' starts a comment");
+
+  po::options_description listening = group("Listening");
+  add(listening, "listen", list("ADDR:PORT", kDefaultListen),
+      "address to accept on; repeat or comma-separate for several; IPv6 as [::1]:8080; port 0 = "
+      "ephemeral");
+  add(listening, "public-host", text("HOST"),
+      "host name the browser uses to reach the relay (sent in /cookie redirects); default: host of the "
+      "first --listen");
+  add(listening, "public-port", text("PORT"),
+      "port the browser uses to reach the relay; default: port of the first --listen");
+  add(listening, "tls-cert", text("FILE"), "PEM certificate chain; serve HTTPS/WSS (needs --tls-key)");
+  add(listening, "tls-key", text("FILE"), "PEM private key for --tls-cert");
+  add(listening, "web-root", text("DIR", SSHRELAY_DEFAULT_WEB_ROOT), "directory of static files served at /");
+  add(listening, "ready-file", text("FILE"), "write this file once listening (used by tests and supervisors)");
+
+  po::options_description sessions = group("Sessions");
+  add(sessions, "grace-seconds", number("N", static_cast<std::uint64_t>(d.grace.count())),
+      "how long a detached session waits for a reconnect (0..86400)");
+  add(sessions, "max-replay-buffer", text("BYTES", format_bytes(d.max_replay_buffer)),
+      "unacknowledged bytes kept per session for resume; reading the target pauses when full; "
+      "suffixes K/M/G or KiB/MiB/GiB; at least 64KiB");
+  add(sessions, "max-replay-memory", text("BYTES", format_bytes(d.max_replay_memory)),
+      "replay memory budget across all sessions; at least --max-replay-buffer");
+  add(sessions, "max-sessions-total", number("N", d.max_sessions_total), "most sessions at once, attached or not");
+  add(sessions, "ping-seconds", number("N", static_cast<std::uint64_t>(d.ping_interval.count())),
+      "send a WebSocket ping after this long idle; proxies cut idle sockets after 60-100 s (1..3600)");
+  add(sessions, "connect-timeout-seconds", number("N", static_cast<std::uint64_t>(d.connect_timeout.count())),
+      "give up dialling a target after this long (1..300)");
+  add(sessions, "shutdown-seconds", number("N", static_cast<std::uint64_t>(d.shutdown_timeout.count())),
+      "on SIGTERM, wait this long for sessions to close before stopping hard (0..600)");
+  add(sessions, "threads", number("N", d.threads), "I/O threads; 0 = one per CPU (0..256)");
+
+  po::options_description access = group("Access");
+  add(access, "allowed-origins", list("ORIGINS", kDefaultOrigins),
+      "WebSocket Origins allowed besides the relay's own: scheme://host[:port] or '*' for any; repeat or "
+      "comma-separate; default: the Secure Shell extension (stable and dev)");
+  add(access, "unsafe-allow-loopback", boolean(), "allow targets on loopback addresses (127.0.0.0/8, ::1)");
+
+  po::options_description diagnostics = group("Diagnostics");
+  add(diagnostics, "log-level", text("LEVEL", d.log_level), "debug, info, warn or error");
+  add(diagnostics, "dev", boolean(),
+      "developer defaults: --unsafe-allow-loopback and --log-level=debug unless those are given");
+
+  settings.add(listening).add(sessions).add(access).add(diagnostics);
+  all.add(general).add(settings);
+}
+
+std::string help_text(const Options& options) {
+  std::ostringstream out;
+  out << "Usage: sshrelayd [OPTIONS]\n"
+         "WebSocket relay for SSH (corp-relay-v4 for the Secure Shell extension, plain WebSocket-to-TCP,\n"
+         "rendezvous).\n"
+      << options.all
+      << "\nEach setting comes from, highest precedence first: the command line, its RELAY_* environment\n"
+         "variable (shown in brackets), the --config file, the default. An empty variable counts as unset;\n"
+         "RELAY_* variables that name no setting are ignored. Lists (listen, allowed-origins) may be\n"
+         "repeated or comma-separated. Sizes take K/M/G or KiB/MiB/GiB (powers of 1024). Booleans take\n"
+         "1/0, true/false, yes/no, on/off. See docs/configuration.md.\n";
+  return out.str();
+}
+
+std::string version_text() {
+  std::ostringstream out;
+  out << "sshrelayd " << SSHRELAY_VERSION << " (Boost " << BOOST_VERSION / 100000 << '.'
+      << BOOST_VERSION / 100 % 1000 << '.' << BOOST_VERSION % 100 << ", " << OpenSSL_version(OPENSSL_VERSION)
+      << ")\n";
+  return out.str();
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Sources
+
+// Thrown inside this file only; parse_daemon_config turns it into a ConfigError.
+struct Failure {
+  std::string message;
+};
+
+enum class Source { command_line, environment, config_file };
+
+// Best effort: the 1-based line of a config file where `key = ...` is set (the last such line: a value
+// that was used is the only one for a scalar key). Boost's parser does not report line numbers. A key
+// read under a [section] header is "section.key" to Boost but plain "key" on its line.
+std::optional<int> line_of_key(const std::string& path, std::string_view key) {
+  const auto find = [&path](std::string_view k) -> std::optional<int> {
+    std::ifstream in(path);
+    std::string line;
+    std::optional<int> found;
+    for (int n = 1; std::getline(in, line); ++n) {
+      const auto t = trim(line);
+      if (t.starts_with(k) && trim(t.substr(k.size())).starts_with('=')) found = n;
+    }
+    return found;
+  };
+  if (const auto n = find(key)) return n;
+  if (const auto dot = key.rfind('.'); dot != std::string_view::npos) return find(key.substr(dot + 1));
+  return std::nullopt;
+}
+
+std::string where_in_file(const std::string& path, std::string_view key) {
+  std::string out = "config file " + in_quotes(path);
+  if (const auto n = line_of_key(path, key)) out += ", line " + std::to_string(*n);
+  return out;
+}
+
+// Same loop as po::parse_environment, over a map instead of ::environ.
+po::parsed_options parse_environment_map(const po::options_description& desc,
+                                         const std::map<std::string, std::string>& env,
+                                         const std::function<std::string(std::string)>& name_mapper) {
+  po::parsed_options result(&desc);
+  for (const auto& [var, value] : env) {
+    const std::string name = name_mapper(var);
+    if (name.empty() || trim(value).empty()) continue;  // unknown or empty: unset
+    po::option opt;
+    opt.string_key = name;
+    opt.value.push_back(value);
+    opt.original_tokens = {var, value};
+    result.options.push_back(std::move(opt));
+  }
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Turning the merged strings into a DaemonConfig
+
+class Reader {
+ public:
+  Reader(const po::variables_map& vm, const std::map<std::string, Source>& sources, std::string config_path)
+      : vm_(vm), sources_(sources), config_path_(std::move(config_path)) {}
+
+  bool given(const std::string& name) const { return vm_.count(name) != 0 && !vm_[name].defaulted(); }
+
+  // The value, or "" when neither given nor defaulted.
+  std::string str(const std::string& name) const {
+    return vm_.count(name) ? std::string(trim(vm_[name].as<std::string>())) : std::string();
+  }
+
+  // Repeated and comma-separated values, trimmed, empty items dropped.
+  std::vector<std::string> items(const std::string& name) const {
+    std::vector<std::string> out;
+    if (!vm_.count(name)) return out;
+    for (const auto& value : vm_[name].as<std::vector<std::string>>()) {
+      std::string_view rest = value;
+      while (true) {
+        const auto comma = rest.find(',');
+        const auto item = trim(rest.substr(0, comma));
+        if (!item.empty()) out.emplace_back(item);
+        if (comma == std::string_view::npos) break;
+        rest.remove_prefix(comma + 1);
+      }
+    }
+    return out;
+  }
+
+  [[noreturn]] void fail(const std::string& name, const std::string& problem) const {
+    std::string message = label(name) + ": " + problem;
+    if (const auto it = sources_.find(name); it != sources_.end()) {
+      switch (it->second) {
+        case Source::command_line: message += " (from the command line)"; break;
+        case Source::environment: message += " (from the environment)"; break;
+        case Source::config_file: message += " (from " + where_in_file(config_path_, name) + ")"; break;
+      }
+    }
+    throw Failure{std::move(message)};
+  }
+
+  std::uint64_t uint(const std::string& name, std::uint64_t min, std::uint64_t max) const {
+    const std::string s = str(name);
+    const auto v = parse_u64(s);
+    if (!v) fail(name, in_quotes(s) + " is not a number");
+    if (*v < min || *v > max)
+      fail(name, in_quotes(s) + " is out of range (" + std::to_string(min) + ".." + std::to_string(max) + ")");
+    return *v;
+  }
+
+  std::chrono::seconds seconds(const std::string& name, std::uint64_t min, std::uint64_t max) const {
+    return std::chrono::seconds(static_cast<std::chrono::seconds::rep>(uint(name, min, max)));
+  }
+
+  std::size_t bytes(const std::string& name, std::uint64_t min) const {
+    const std::string s = str(name);
+    const auto digits_end = std::find_if(s.begin(), s.end(), [](char c) { return c < '0' || c > '9'; });
+    const std::string_view digits(s.data(), static_cast<std::size_t>(digits_end - s.begin()));
+    const std::string suffix = lower(trim(std::string_view(s).substr(digits.size())));
+    std::optional<std::uint64_t> unit;
+    if (suffix.empty() || suffix == "b") unit = 1;
+    else if (suffix == "k" || suffix == "kib") unit = kKiB;
+    else if (suffix == "m" || suffix == "mib") unit = kMiB;
+    else if (suffix == "g" || suffix == "gib") unit = kGiB;
+    const auto v = parse_u64(digits);
+    if (!v || !unit)
+      fail(name, in_quotes(s) + " is not a size (a number of bytes, optionally followed by K, M, G, KiB, MiB or GiB)");
+    constexpr auto max = static_cast<std::uint64_t>(std::numeric_limits<std::size_t>::max());
+    if (*v > max / *unit) fail(name, in_quotes(s) + " is too large");
+    const std::uint64_t total = *v * *unit;
+    if (total < min) fail(name, in_quotes(s) + " is below the minimum of " + format_bytes(min));
+    return static_cast<std::size_t>(total);
+  }
+
+  bool flag(const std::string& name) const {
+    const std::string s = lower(str(name));
+    if (s == "1" || s == "true" || s == "yes" || s == "on") return true;
+    if (s == "0" || s == "false" || s == "no" || s == "off") return false;
+    fail(name, in_quotes(str(name)) + " is not a boolean (use 1/0, true/false, yes/no, on/off)");
+  }
+
+  ListenAddress listen_address(const std::string& name, const std::string& s) const {
+    const std::string example = " (use ADDR:PORT, e.g. 127.0.0.1:8080, 0.0.0.0:443 or [::]:443)";
+    const auto rv = boost::urls::parse_authority(s);
+    if (!rv) {
+      if (std::count(s.begin(), s.end(), ':') > 1 && !s.starts_with('['))
+        fail(name, in_quotes(s) + " is not ADDR:PORT (put IPv6 addresses in brackets, e.g. [::1]:8080)");
+      fail(name, in_quotes(s) + " is not ADDR:PORT" + example);
+    }
+    const auto& a = *rv;
+    if (a.has_userinfo()) fail(name, in_quotes(s) + " is not ADDR:PORT" + example);
+    ListenAddress out;
+    switch (a.host_type()) {
+      case boost::urls::host_type::ipv4: out.host = a.host_ipv4_address().to_string(); break;
+      case boost::urls::host_type::ipv6: out.host = a.host_ipv6_address().to_string(); break;
+      case boost::urls::host_type::name: {
+        const std::string host(a.encoded_host());
+        if (host.empty()) fail(name, in_quotes(s) + " has no address" + example);
+        if (!is_dns_name(host)) fail(name, in_quotes(s) + ": " + in_quotes(host) + " is not an IP address or host name");
+        out.host = host;
+        break;
+      }
+      default: fail(name, in_quotes(s) + " is not an IP address or host name");
+    }
+    if (!a.has_port() || a.port().empty()) fail(name, in_quotes(s) + " has no port" + example);
+    const auto port = parse_u64(a.port());
+    if (!port || *port > 65535)
+      fail(name, in_quotes(s) + ": port " + in_quotes(a.port()) + " is out of range (0..65535)");
+    out.port = static_cast<std::uint16_t>(*port);
+    return out;
+  }
+
+  // A host name or IP address; IPv6 may be bracketed or not and is stored without brackets.
+  std::string host(const std::string& name) const {
+    const std::string s = str(name);
+    std::string_view inner = s;
+    if (inner.size() > 2 && inner.front() == '[' && inner.back() == ']') inner = inner.substr(1, inner.size() - 2);
+    if (const auto v6 = boost::urls::parse_ipv6_address(inner)) return v6->to_string();
+    if (inner.size() != s.size()) fail(name, in_quotes(s) + " is not an IPv6 address");
+    if (const auto v4 = boost::urls::parse_ipv4_address(s)) return v4->to_string();
+    if (s.find(':') != std::string::npos && s.find(':') == s.rfind(':'))
+      fail(name, in_quotes(s) + " is not a host name (give the port with --public-port)");
+    if (!is_dns_name(s)) fail(name, in_quotes(s) + " is not a host name or IP address");
+    return s;
+  }
+
+  // "*" or scheme://host[:port], lowercased and without the scheme's default port: the form a browser
+  // sends in the Origin header, so that an exact comparison works.
+  std::string origin(const std::string& name, const std::string& s) const {
+    if (s == "*") return s;
+    const std::string form = " is not an origin (use scheme://host[:port], e.g. https://relay.example.com, or *)";
+    const auto rv = boost::urls::parse_uri(s);
+    if (!rv) fail(name, in_quotes(s) + form);
+    const auto& u = *rv;
+    if (!u.has_authority() || u.encoded_host().empty() || u.has_userinfo()) fail(name, in_quotes(s) + form);
+    if (u.encoded_path() == "/") fail(name, in_quotes(s) + " is not an origin (drop the trailing /)");
+    if (!u.encoded_path().empty() || u.has_query() || u.has_fragment())
+      fail(name, in_quotes(s) + " is not an origin (no path, query or fragment)");
+    if (u.host_type() == boost::urls::host_type::name && !is_dns_name(u.encoded_host()))
+      fail(name, in_quotes(s) + " is not an origin: " + in_quotes(u.encoded_host()) +
+                     " is not a host name (only a lone * is a wildcard)");
+    const std::string scheme = lower(u.scheme());
+    std::string out = scheme + "://" + lower(u.encoded_host());
+    if (u.has_port()) {
+      const auto port = parse_u64(u.port());
+      if (!port || *port < 1 || *port > 65535)
+        fail(name, in_quotes(s) + ": port " + in_quotes(u.port()) + " is out of range (1..65535)");
+      const bool default_port = ((scheme == "https" || scheme == "wss") && *port == 443) ||
+                                ((scheme == "http" || scheme == "ws") && *port == 80);
+      if (!default_port) out += ":" + std::to_string(*port);
+    }
+    return out;
+  }
+
+  void readable_file(const std::string& name, const std::string& path) const {
+    std::error_code ec;
+    if (fs::is_directory(path, ec)) fail(name, in_quotes(path) + " is a directory, not a file");
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f) fail(name, in_quotes(path) + " cannot be read: " + std::strerror(errno));
+    std::fclose(f);
+  }
+
+ private:
+  const po::variables_map& vm_;
+  const std::map<std::string, Source>& sources_;
+  std::string config_path_;
+};
+
+DaemonConfig to_config(const Reader& r) {
+  DaemonConfig c;
+
+  std::vector<std::string> listen_items = r.items("listen");
+  if (listen_items.empty()) r.fail("listen", "needs at least one ADDR:PORT");
+  for (const auto& item : listen_items) {
+    const ListenAddress addr = r.listen_address("listen", item);
+    if (addr.port != 0 && std::find(c.listen.begin(), c.listen.end(), addr) != c.listen.end())
+      r.fail("listen", in_quotes(item) + " is given twice");
+    c.listen.push_back(addr);
+  }
+  c.public_host = r.str("public-host").empty() ? c.listen.front().host : r.host("public-host");
+  c.public_port = r.str("public-port").empty() ? c.listen.front().port
+                                               : static_cast<std::uint16_t>(r.uint("public-port", 1, 65535));
+
+  c.tls_cert = r.str("tls-cert");
+  c.tls_key = r.str("tls-key");
+  if (!c.tls_cert.empty() && c.tls_key.empty())
+    r.fail("tls-cert", in_quotes(c.tls_cert) + " is set but --tls-key (RELAY_TLS_KEY) is not; give both or neither");
+  if (c.tls_cert.empty() && !c.tls_key.empty())
+    r.fail("tls-key", in_quotes(c.tls_key) + " is set but --tls-cert (RELAY_TLS_CERT) is not; give both or neither");
+  if (!c.tls_cert.empty()) {
+    r.readable_file("tls-cert", c.tls_cert);
+    r.readable_file("tls-key", c.tls_key);
+  }
+
+  c.web_root = r.str("web-root");
+  if (r.given("web-root")) {
+    std::error_code ec;
+    if (c.web_root.empty() || !fs::is_directory(c.web_root, ec))
+      r.fail("web-root", in_quotes(c.web_root) + " is not a directory");
+  }
+
+  c.ready_file = r.str("ready-file");
+  if (!c.ready_file.empty()) {
+    std::error_code ec;
+    const fs::path parent = fs::path(c.ready_file).parent_path();
+    if (fs::is_directory(c.ready_file, ec)) r.fail("ready-file", in_quotes(c.ready_file) + " is a directory");
+    if (!parent.empty() && !fs::is_directory(parent, ec))
+      r.fail("ready-file", in_quotes(c.ready_file) + ": directory " + in_quotes(parent.string()) + " does not exist");
+  }
+
+  c.grace = r.seconds("grace-seconds", 0, 86400);
+  c.max_replay_buffer = r.bytes("max-replay-buffer", kMinReplayBuffer);
+  c.max_replay_memory = r.bytes("max-replay-memory", kMinReplayBuffer);
+  if (c.max_replay_memory < c.max_replay_buffer)
+    r.fail("max-replay-memory", in_quotes(r.str("max-replay-memory")) + " is smaller than --max-replay-buffer (" +
+                                    format_bytes(c.max_replay_buffer) + "); the budget must hold one full session");
+  c.max_sessions_total = static_cast<std::size_t>(r.uint("max-sessions-total", 1, 10'000'000));
+  c.ping_interval = r.seconds("ping-seconds", 1, 3600);
+  c.connect_timeout = r.seconds("connect-timeout-seconds", 1, 300);
+  c.shutdown_timeout = r.seconds("shutdown-seconds", 0, 600);
+  c.threads = static_cast<unsigned>(r.uint("threads", 0, 256));
+
+  for (const auto& item : r.items("allowed-origins")) {
+    std::string o = r.origin("allowed-origins", item);
+    if (std::find(c.allowed_origins.begin(), c.allowed_origins.end(), o) == c.allowed_origins.end())
+      c.allowed_origins.push_back(std::move(o));
+  }
+
+  c.dev = r.flag("dev");
+  c.unsafe_allow_loopback = r.given("unsafe-allow-loopback") ? r.flag("unsafe-allow-loopback") : c.dev;
+
+  const std::string level = lower(r.str("log-level"));
+  if (level != "debug" && level != "info" && level != "warn" && level != "error")
+    r.fail("log-level", in_quotes(r.str("log-level")) + " is not one of debug, info, warn, error");
+  c.log_level = c.dev && !r.given("log-level") ? "debug" : level;
+  return c;
+}
+
+// "--foo" -> "foo" (Boost may report a config key with dashes in front).
+std::string strip_dashes(std::string name) {
+  name.erase(0, name.find_first_not_of('-'));
+  return name;
+}
+
+}  // namespace
+
+ConfigParse parse_daemon_config(int argc, const char* const argv[],
+                                const std::map<std::string, std::string>& relay_env) {
+  const Options options;
+  po::variables_map vm;
+  std::map<std::string, Source> sources;  // where each winning value came from
+  const auto remember = [&](const po::parsed_options& parsed, Source source) {
+    for (const auto& opt : parsed.options)
+      if (!opt.unregistered && !opt.string_key.empty()) sources.try_emplace(opt.string_key, source);
+  };
+
+  // 1. Command line (highest precedence: stored first, later stores never override it).
+  try {
+    const int style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
+    const po::parsed_options parsed = po::command_line_parser(argc, argv)
+                                          .options(options.all)
+                                          .style(style)
+                                          .allow_unregistered()
+                                          .run();
+    const auto stray = po::collect_unrecognized(parsed.options, po::include_positional);
+    if (!stray.empty()) {
+      if (stray.front().starts_with('-'))
+        return ConfigError{"unknown option " + in_quotes(stray.front()) + " (see --help)"};
+      return ConfigError{"unexpected argument " + in_quotes(stray.front()) +
+                         " (sshrelayd takes no positional arguments; settings are --name value)"};
+    }
+    po::store(parsed, vm);
+    remember(parsed, Source::command_line);
+  } catch (const po::error& e) {
+    return ConfigError{std::string("command line: ") + e.what()};
+  }
+  if (vm.count("help")) return HelpRequested{help_text(options)};
+  if (vm.count("version")) return HelpRequested{version_text()};
+
+  // 2. RELAY_* environment variables, named like the long options.
+  const auto name_mapper = [&](const std::string& var) -> std::string {
+    std::string name = option_name_of(var);
+    if (name.empty()) return {};
+    if (name == "config" || options.settings.find_nothrow(name, false)) return name;
+    return {};  // RELAY_* that names no setting: ignored
+  };
+  try {
+    const po::parsed_options parsed = parse_environment_map(options.all, relay_env, name_mapper);
+    po::store(parsed, vm);
+    remember(parsed, Source::environment);
+  } catch (const po::error& e) {
+    return ConfigError{std::string("environment: ") + e.what()};
+  }
+
+  // 3. The config file, if --config or RELAY_CONFIG names one.
+  const std::string config_path = vm.count("config") ? std::string(trim(vm["config"].as<std::string>())) : "";
+  if (!config_path.empty()) {
+    const std::string where = "--config (RELAY_CONFIG): config file " + in_quotes(config_path);
+    std::error_code ec;
+    if (fs::is_directory(config_path, ec)) return ConfigError{where + " is a directory"};
+    std::ifstream in(config_path);
+    if (!in) return ConfigError{where + " cannot be read: " + std::strerror(errno)};
+    try {
+      const po::parsed_options parsed = po::parse_config_file(in, options.settings, false);
+      po::store(parsed, vm);
+      remember(parsed, Source::config_file);
+    } catch (const po::unknown_option& e) {
+      const std::string key = strip_dashes(e.get_option_name());
+      return ConfigError{where_in_file(config_path, key) + ": unknown key " + in_quotes(key) +
+                         " (keys are the long option names without --, e.g. grace-seconds = 120)"};
+    } catch (const po::error& e) {
+      return ConfigError{"config file " + in_quotes(config_path) + ": " + e.what()};
+    }
+  }
+
+  // 4. Defaults are already in vm (from the description); check and convert everything.
+  try {
+    po::notify(vm);
+    return to_config(Reader(vm, sources, config_path));
+  } catch (const Failure& f) {
+    return ConfigError{f.message};
+  } catch (const std::exception& e) {  // not expected: every check above reports through Failure
+    return ConfigError{e.what()};
+  }
+}
+
+std::map<std::string, std::string> relay_environment() {
+  std::map<std::string, std::string> out;
+  for (char** e = environ; e && *e; ++e) {
+    const std::string_view entry(*e);
+    const auto eq = entry.find('=');
+    if (eq == std::string_view::npos || !entry.starts_with(kEnvPrefix)) continue;
+    out.emplace(entry.substr(0, eq), entry.substr(eq + 1));
+  }
+  return out;
+}
+
+std::string describe(const DaemonConfig& c) {
+  const auto host_port = [](const std::string& host, std::uint16_t port) {
+    const bool v6 = host.find(':') != std::string::npos;
+    return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+  };
+  std::vector<std::string> listen;
+  for (const auto& l : c.listen) listen.push_back(host_port(l.host, l.port));
+  std::ostringstream out;
+  out << "listen=" << join(listen, ",") << " public=" << host_port(c.public_host, c.public_port)
+      << " tls=" << (c.tls_cert.empty() ? "off" : "on") << " web-root=" << c.web_root
+      << " origins=" << (c.allowed_origins.empty() ? "own-only" : join(c.allowed_origins, ","))
+      << " loopback-targets=" << (c.unsafe_allow_loopback ? "ALLOWED" : "denied")
+      << " grace=" << c.grace.count() << "s replay=" << format_bytes(c.max_replay_buffer) << "/session,"
+      << format_bytes(c.max_replay_memory) << "/total max-sessions=" << c.max_sessions_total
+      << " threads=" << (c.threads == 0 ? std::string("auto") : std::to_string(c.threads))
+      << " ping=" << c.ping_interval.count() << "s connect-timeout=" << c.connect_timeout.count()
+      << "s shutdown=" << c.shutdown_timeout.count() << "s log-level=" << c.log_level
+      << " dev=" << (c.dev ? "on" : "off");
+  if (!c.ready_file.empty()) out << " ready-file=" << c.ready_file;
+  return out.str();
+}
+
+}  // namespace sshrelay::daemon

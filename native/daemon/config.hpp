@@ -1,0 +1,71 @@
+#pragma once
+// sshrelayd configuration: command-line flags, an optional INI file (--config FILE) and RELAY_*
+// environment variables, all read through one Boost.Program_options description.
+// Precedence: flags > environment > config file > defaults. See docs/configuration.md.
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace sshrelay::daemon {
+
+// One address to accept on. host is an IPv4 literal, an IPv6 literal without brackets ("::1") or a DNS
+// name (resolved by the listener). port 0 asks the kernel for an ephemeral port (tests use it).
+struct ListenAddress {
+  std::string host;
+  std::uint16_t port = 0;
+
+  friend bool operator==(const ListenAddress&, const ListenAddress&) = default;
+};
+
+struct DaemonConfig {
+  std::vector<ListenAddress> listen;          // --listen ADDR:PORT, repeatable; default 127.0.0.1:8080
+  std::string public_host;                    // --public-host; default: host of the first --listen
+  std::uint16_t public_port = 0;              // --public-port; default: port of the first --listen
+                                              // (0 if that is ephemeral: use the bound port)
+  std::chrono::seconds grace{120};            // --grace-seconds: detached session waits this long
+  std::size_t max_replay_buffer = 4 << 20;    // --max-replay-buffer: unacked bytes per session
+  std::size_t max_replay_memory = 256 << 20;  // --max-replay-memory: budget across all sessions
+  std::vector<std::string> allowed_origins;   // --allowed-origins: lowercase scheme://host[:port] or "*";
+                                              // the relay's own origin is always allowed (not listed)
+  bool unsafe_allow_loopback = false;         // --unsafe-allow-loopback: loopback targets allowed
+  std::size_t max_sessions_total = 10000;     // --max-sessions-total
+  unsigned threads = 0;                       // --threads; 0 = std::thread::hardware_concurrency()
+  std::chrono::seconds ping_interval{30};     // --ping-seconds: WebSocket ping when idle
+  std::chrono::seconds connect_timeout{10};   // --connect-timeout-seconds: target dial timeout
+  std::chrono::seconds shutdown_timeout{5};   // --shutdown-seconds: bounded wait on SIGTERM
+  std::string tls_cert, tls_key;              // --tls-cert / --tls-key: PEM paths, both or neither
+  std::string web_root;                       // --web-root: static files served at /
+  std::string ready_file;                     // --ready-file: written once listening; empty = none
+  std::string log_level = "info";             // --log-level: debug|info|warn|error
+  bool dev = false;                           // --dev: developer defaults (see docs/configuration.md)
+};
+
+// --help or --version was given: print text to stdout and exit 0.
+struct HelpRequested {
+  std::string text;
+};
+
+// The configuration is unusable: print message to stderr and exit 2. The message names the setting
+// (flag and environment variable, or config file and key) and the bad value.
+struct ConfigError {
+  std::string message;
+};
+
+using ConfigParse = std::variant<DaemonConfig, HelpRequested, ConfigError>;
+
+// Never throws for bad input (only std::bad_alloc). relay_env holds RELAY_* variables by name;
+// entries whose name is not a known setting are ignored.
+ConfigParse parse_daemon_config(int argc, const char* const argv[],
+                                const std::map<std::string, std::string>& relay_env);
+
+// Every RELAY_* variable of the process environment.
+std::map<std::string, std::string> relay_environment();
+
+// One-line summary for the startup log. Holds no secrets (TLS key path is not printed).
+std::string describe(const DaemonConfig& config);
+
+}  // namespace sshrelay::daemon

@@ -1,0 +1,191 @@
+#include "native/daemon/http_session.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <openssl/rand.h>
+
+#include "core/session_id.hpp"
+#include "native/daemon/close_codes.hpp"
+#include "native/daemon/log.hpp"
+#include "native/daemon/relay_session.hpp"
+
+namespace sshrelay::daemon {
+namespace {
+
+constexpr auto kRequestTimeout = std::chrono::seconds(30);
+constexpr std::size_t kBodyLimit = 8 * 1024;
+
+bool offers_ssh_subprotocol(const Request& req) {
+  const auto offered = req[http::field::sec_websocket_protocol];
+  std::size_t pos = 0;
+  while (pos <= offered.size()) {
+    auto comma = offered.find(',', pos);
+    if (comma == std::string_view::npos) comma = offered.size();
+    auto token = offered.substr(pos, comma - pos);
+    while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+    while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
+    if (token == "ssh") return true;
+    pos = comma + 1;
+  }
+  return false;
+}
+
+std::string new_session_id() {
+  std::array<std::uint8_t, 16> random{};
+  if (RAND_bytes(random.data(), static_cast<int>(random.size())) != 1) throw std::runtime_error("RAND_bytes failed");
+  return make_session_id(random).value();
+}
+
+}  // namespace
+
+template <class Stream>
+HttpSession<Stream>::HttpSession(RelayContext& ctx, boost::asio::ip::tcp::socket&& socket)
+    : ctx_(ctx), stream_([&]() -> Stream {
+        if constexpr (kTls) {
+          return Stream(std::move(socket), *ctx.tls);
+        } else {
+          return Stream(std::move(socket));
+        }
+      }()) {
+  beast::error_code ec;
+  const auto endpoint = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
+  peer_ = ec ? "?" : endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+}
+
+template <class Stream>
+void HttpSession<Stream>::run() {
+  net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+    if constexpr (kTls) {
+      beast::get_lowest_layer(self->stream_).expires_after(kRequestTimeout);
+      self->stream_.async_handshake(net::ssl::stream_base::server,
+                                    beast::bind_front_handler(&HttpSession::on_handshake, self));
+    } else {
+      self->do_read();
+    }
+  });
+}
+
+template <class Stream>
+void HttpSession<Stream>::on_handshake(beast::error_code ec) {
+  if (ec) return log(LogLevel::debug, "TLS handshake from " + peer_ + ": " + ec.message());
+  do_read();
+}
+
+template <class Stream>
+void HttpSession<Stream>::do_read() {
+  parser_.emplace();
+  parser_->body_limit(kBodyLimit);
+  beast::get_lowest_layer(stream_).expires_after(kRequestTimeout);
+  http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::on_read, this->shared_from_this()));
+}
+
+template <class Stream>
+void HttpSession<Stream>::on_read(beast::error_code ec, std::size_t) {
+  if (ec == http::error::end_of_stream) return do_close();
+  if (ec) return;  // timeouts and resets on idle keep-alive connections are normal
+  request_ = parser_->release();
+  auto routed = route(ctx_, request_);
+  if (auto* v4 = std::get_if<V4Request>(&routed)) return start_v4(std::move(*v4));
+  auto& response = std::get<http::message_generator>(routed);
+  const bool keep_alive = response.keep_alive();
+  beast::async_write(stream_, std::move(response),
+                     beast::bind_front_handler(&HttpSession::on_write, this->shared_from_this(), keep_alive));
+}
+
+template <class Stream>
+void HttpSession<Stream>::on_write(bool keep_alive, beast::error_code ec, std::size_t) {
+  if (ec) return;
+  if (!keep_alive) return do_close();
+  do_read();
+}
+
+template <class Stream>
+void HttpSession<Stream>::do_close() {
+  beast::error_code ec;
+  if constexpr (kTls) {
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(5));
+    stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {});
+  } else {
+    stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ec);
+  }
+}
+
+template <class Stream>
+void HttpSession<Stream>::start_v4(V4Request request) {
+  if (auto* refusal = std::get_if<WsRefusal>(&request)) return refuse(refusal->code, std::move(refusal->reason));
+  if (auto* reconnect = std::get_if<V4Reconnect>(&request)) {
+    auto session = ctx_.registry.find(reconnect->sid);
+    if (!session) return refuse(close_code::unknown_session, "unknown session");
+    const auto ack = reconnect->ack;
+    return upgrade([session, ack, peer = peer_](std::shared_ptr<ClientSocket> ws) {
+      if (ws) session->attach(std::move(ws), ack, peer);
+    });
+  }
+  auto connect = std::get<V4Connect>(std::move(request));
+  if (!ctx_.registry.try_reserve()) return refuse(close_code::session_cap, "too many sessions on this relay");
+  // The session's strand exists before its target socket, so the socket lives on it from birth.
+  session_strand_.emplace(net::make_strand(ctx_.ioc));
+  const DialPolicy policy{ctx_.config.unsafe_allow_loopback, true};
+  async_dial(*session_strand_, connect.target, policy, ctx_.config.connect_timeout,
+             [self = this->shared_from_this(), connect](DialOutcome outcome) mutable {
+               net::post(self->stream_.get_executor(), [self, connect = std::move(connect), outcome = std::move(outcome)]() mutable {
+                 self->on_dialed(std::move(connect), std::move(outcome));
+               });
+             });
+}
+
+template <class Stream>
+void HttpSession<Stream>::on_dialed(V4Connect connect, DialOutcome outcome) {
+  if (outcome.error) {
+    ctx_.registry.cancel_reservation();
+    log(LogLevel::info, "connect from " + peer_ + " to " + connect.target.to_string() + " refused: " + outcome.reason);
+    return refuse(outcome.close_code, std::move(outcome.reason));
+  }
+  auto session = std::make_shared<RelaySession>(ctx_, *session_strand_, std::move(outcome.socket), connect.target,
+                                                new_session_id(), "anonymous");
+  ctx_.registry.add(session->sid(), session);
+  upgrade([session, peer = peer_](std::shared_ptr<ClientSocket> ws) {
+    if (ws) return session->attach(std::move(ws), std::nullopt, peer);
+    session->shutdown(close_code::normal, "WebSocket upgrade failed");
+  });
+}
+
+template <class Stream>
+template <class Then>
+void HttpSession<Stream>::upgrade(Then then) {
+  beast::get_lowest_layer(stream_).expires_never();  // the WebSocket's own timeouts take over
+  auto ws = std::make_shared<ClientSocket>(std::move(stream_));
+  const bool ssh = offers_ssh_subprotocol(request_);
+  ws->visit([&](auto& s) {
+    s.set_option(websocket::stream_base::decorator([ssh](websocket::response_type& res) {
+      res.set(http::field::server, "sshrelayd");
+      // Chrome drops the connection unless the 101 echoes the subprotocol it offered.
+      if (ssh) res.set(http::field::sec_websocket_protocol, "ssh");
+    }));
+    websocket::stream_base::timeout timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
+    s.set_option(timeouts);
+    s.async_accept(request_, [self = this->shared_from_this(), ws, then = std::move(then)](beast::error_code ec) mutable {
+      if (ec) {
+        log(LogLevel::debug, "WebSocket upgrade from " + self->peer_ + " failed: " + ec.message());
+        ws->abort();
+        ws.reset();
+      }
+      then(std::move(ws));
+    });
+  });
+}
+
+template <class Stream>
+void HttpSession<Stream>::refuse(std::uint16_t code, std::string reason) {
+  upgrade([code, reason = std::move(reason)](std::shared_ptr<ClientSocket> ws) {
+    if (!ws) return;
+    ws->visit([&](auto& s) {
+      s.async_close(make_close_reason(code, reason), [ws](beast::error_code) { ws->abort(); });
+    });
+  });
+}
+
+template class HttpSession<beast::tcp_stream>;
+template class HttpSession<beast::ssl_stream<beast::tcp_stream>>;
+
+}  // namespace sshrelay::daemon

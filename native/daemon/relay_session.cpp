@@ -1,0 +1,277 @@
+#include "native/daemon/relay_session.hpp"
+
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <sstream>
+
+#include "core/v4_frame.hpp"
+#include "native/daemon/close_codes.hpp"
+#include "native/daemon/log.hpp"
+
+namespace sshrelay::daemon {
+namespace {
+
+constexpr std::size_t kTargetReadSize = 64 * 1024;
+constexpr auto kBudgetRetry = std::chrono::milliseconds(20);
+
+}  // namespace
+
+RelaySession::RelaySession(RelayContext& ctx, Strand strand, tcp::socket target, Target target_name, std::string sid,
+                           std::string principal)
+    : ctx_(ctx),
+      strand_(std::move(strand)),
+      target_(std::move(target)),
+      target_name_(std::move(target_name)),
+      sid_(std::move(sid)),
+      principal_(std::move(principal)),
+      stream_(Role::server, ctx.config.max_replay_buffer),
+      lifetime_(std::chrono::duration_cast<std::chrono::milliseconds>(ctx.config.grace)),
+      grace_timer_(strand_),
+      budget_timer_(strand_),
+      target_buffer_(kTargetReadSize) {
+  (void)stream_.start_server(sid_);  // sid comes from make_session_id: always valid
+}
+
+void RelaySession::attach(std::shared_ptr<ClientSocket> ws, std::optional<std::uint64_t> resume_ack, std::string peer) {
+  net::post(strand_, [self = shared_from_this(), ws = std::move(ws), resume_ack, peer = std::move(peer)]() mutable {
+    self->on_attach(std::move(ws), resume_ack, std::move(peer));
+  });
+}
+
+void RelaySession::shutdown(std::uint16_t code, std::string reason) {
+  net::post(strand_, [self = shared_from_this(), code, reason = std::move(reason)]() mutable {
+    self->finish(code, std::move(reason));
+  });
+}
+
+void RelaySession::on_attach(std::shared_ptr<ClientSocket> ws, std::optional<std::uint64_t> resume_ack, std::string peer) {
+  auto refuse = [&](std::uint16_t code, const std::string& reason) {
+    ws->visit([&](auto& s) {
+      s.async_close(make_close_reason(code, reason), net::bind_executor(strand_, [ws](boost::system::error_code) { ws->abort(); }));
+    });
+  };
+  if (finished_) return refuse(close_code::unknown_session, "session has ended");
+
+  if (resume_ack) {
+    if (ws_) {  // evict the old (often half-open) socket before taking over
+      log(LogLevel::info, "sid=" + sid_ + " reconnect from " + peer + " evicts the socket from " + peer_);
+      ws_->abort();
+      ws_.reset();
+      ++generation_;
+      stream_.detach();
+    }
+    if (auto resumed = stream_.resume_server(*resume_ack); !resumed) {
+      log(LogLevel::warn, "sid=" + sid_ + " reconnect refused: " + resumed.error().message);
+      if (!lifetime_.next_deadline()) transport_lost("reconnect refused");
+      return refuse(close_code::unknown_session, "cannot resume: " + resumed.error().message);
+    }
+    settle_budget();
+    log(LogLevel::info, "sid=" + sid_ + " resumed from " + peer + " at ack " + std::to_string(*resume_ack) +
+                            " (replaying " + std::to_string(stream_.bytes_queued() - *resume_ack) + " bytes)");
+  } else {
+    log(LogLevel::info, "sid=" + sid_ + " connected " + peer + " -> " + target_name_.to_string() + " principal=" +
+                            principal_);
+  }
+
+  ws_ = std::move(ws);
+  peer_ = std::move(peer);
+  ++generation_;
+  attached_ = true;
+  lifetime_.attached();
+  grace_timer_.cancel();
+  ws_->visit([this](auto& s) {
+    s.binary(true);
+    s.auto_fragment(false);
+    s.read_message_max(v4::kDataHeaderSize + v4::kMaxDataPayload);
+    // Pings keep proxies (nginx 60 s, Cloudflare ~100 s) from cutting idle sockets, and an unanswered
+    // one reveals a half-open connection.
+    websocket::stream_base::timeout timeouts{};
+    timeouts.handshake_timeout = std::chrono::seconds(30);
+    timeouts.idle_timeout = 2 * ctx_.config.ping_interval;
+    timeouts.keep_alive_pings = true;
+    s.set_option(timeouts);
+  });
+  if (!target_writing_) do_ws_read();
+  do_ws_write();
+  do_target_read();
+}
+
+void RelaySession::do_ws_read() {
+  if (!ws_ || finished_) return;
+  ws_->visit([this](auto& s) {
+    s.async_read(ws_buffer_, net::bind_executor(strand_, [self = shared_from_this(), ws = ws_, generation = generation_](
+                                                              boost::system::error_code ec, std::size_t n) {
+                   self->on_ws_read(ws, generation, ec, n);
+                 }));
+  });
+}
+
+void RelaySession::on_ws_read(std::shared_ptr<ClientSocket> ws, std::uint64_t generation, boost::system::error_code ec,
+                              std::size_t) {
+  if (generation != generation_ || finished_) return;  // a superseded socket, or the session is over
+  if (ec == websocket::error::closed) {
+    // A clean close by the client ends the session: the extension never resumes after one.
+    std::string reason = "client closed";
+    ws->visit([&](auto& s) { reason += " (" + std::to_string(s.reason().code) + ")"; });
+    close_sent_ = true;
+    return finish(close_code::normal, reason);
+  }
+  if (ec) return transport_lost("read: " + ec.message());
+  bool text = false;
+  ws->visit([&](auto& s) { text = s.got_text(); });
+  if (text) return finish(close_code::unsupported_data, "corp-relay-v4 uses binary messages only");
+
+  auto event = stream_.receive(std::span(static_cast<const std::uint8_t*>(ws_buffer_.data().data()), ws_buffer_.size()));
+  if (!event) return finish(close_code::protocol_error, event.error().message);
+  if (auto* payload = std::get_if<PayloadReceived>(&*event)) {
+    target_writing_ = true;
+    net::async_write(target_, net::buffer(payload->bytes.data(), payload->bytes.size()),
+                     net::bind_executor(strand_, [self = shared_from_this()](boost::system::error_code e, std::size_t n) {
+                       self->on_target_write(e, n);
+                     }));
+    return;
+  }
+  ws_buffer_.consume(ws_buffer_.size());
+  settle_budget();    // an ACK freed replay memory
+  do_target_read();   // which may let a paused target be read again
+  do_ws_read();
+}
+
+void RelaySession::on_target_write(boost::system::error_code ec, std::size_t n) {
+  target_writing_ = false;
+  ws_buffer_.consume(ws_buffer_.size());
+  if (finished_) return;
+  if (ec) return finish(close_code::internal_error, "target connection lost: " + ec.message());
+  (void)stream_.delivered(n);  // n is the payload just received: cannot exceed it
+  do_ws_write();               // the ACK
+  do_ws_read();
+}
+
+void RelaySession::do_ws_write() {
+  if (ws_writing_ || !ws_) return;
+  if (finished_) {
+    if (close_sent_) return;
+    close_sent_ = true;
+    ws_writing_ = true;
+    ws_->visit([this](auto& s) {
+      s.async_close(make_close_reason(final_code_, final_reason_),
+                    net::bind_executor(strand_, [self = shared_from_this(), ws = ws_](boost::system::error_code) {
+                      self->ws_writing_ = false;
+                      ws->abort();
+                    }));
+    });
+    return;
+  }
+  auto message = stream_.next_message();
+  if (!message) {
+    if (target_eof_ && stream_.flushed()) finish(close_code::normal, target_close_reason_);
+    return;
+  }
+  ws_writing_ = true;
+  ws_->visit([&](auto& s) {
+    s.async_write(net::buffer(**message),
+                  net::bind_executor(strand_, [self = shared_from_this(), ws = ws_, generation = generation_,
+                                               message = *message](boost::system::error_code ec, std::size_t) {
+                    self->on_ws_write(ws, generation, ec);
+                  }));
+  });
+}
+
+void RelaySession::on_ws_write(std::shared_ptr<ClientSocket>, std::uint64_t generation, boost::system::error_code ec) {
+  ws_writing_ = false;
+  if (generation == generation_ && ec && !finished_) return transport_lost("write: " + ec.message());
+  do_ws_write();  // the current socket's next message, or the close frame
+}
+
+void RelaySession::do_target_read() {
+  if (target_reading_ || target_eof_ || finished_) return;
+  const std::size_t cap = ctx_.config.max_replay_buffer;
+  const std::size_t room = cap > stream_.unacked() ? cap - stream_.unacked() : 0;
+  if (room == 0) return;  // the next ACK resumes reading
+  read_reservation_ = ctx_.budget.reserve(std::min(room, target_buffer_.size()), 1);
+  if (read_reservation_ == 0) {  // the global budget is spent: try again shortly
+    budget_timer_.expires_after(kBudgetRetry);
+    budget_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) { self->on_budget_retry(ec); });
+    return;
+  }
+  target_reading_ = true;
+  target_.async_read_some(net::buffer(target_buffer_.data(), read_reservation_),
+                          net::bind_executor(strand_, [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
+                            self->on_target_read(ec, n);
+                          }));
+}
+
+void RelaySession::on_budget_retry(boost::system::error_code ec) {
+  if (!ec) do_target_read();
+}
+
+void RelaySession::on_target_read(boost::system::error_code ec, std::size_t n) {
+  target_reading_ = false;
+  ctx_.budget.release(read_reservation_ - n);
+  read_reservation_ = 0;
+  if (finished_) return ctx_.budget.release(n);  // finish() already returned what the session held
+  budget_charged_ += n;
+  if (n > 0) (void)stream_.send(std::span(target_buffer_.data(), n));
+  if (ec) {
+    target_eof_ = true;
+    target_close_reason_ = ec == net::error::eof ? "target closed the connection" : "target connection lost: " + ec.message();
+    log(LogLevel::debug, "sid=" + sid_ + " " + target_close_reason_);
+  }
+  do_ws_write();
+  do_target_read();
+}
+
+void RelaySession::transport_lost(const std::string& why) {
+  if (finished_) return;
+  if (ws_) ws_->abort();
+  ws_.reset();
+  attached_ = false;
+  ++generation_;
+  stream_.detach();
+  const TimePoint deadline = lifetime_.detached(std::chrono::steady_clock::now());
+  log(LogLevel::info, "sid=" + sid_ + " detached (" + why + "); waiting " +
+                          std::to_string(ctx_.config.grace.count()) + " s for a reconnect");
+  grace_timer_.expires_at(deadline);
+  grace_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) { self->on_grace_timer(ec); });
+}
+
+void RelaySession::on_grace_timer(boost::system::error_code ec) {
+  if (ec || !lifetime_.expired(std::chrono::steady_clock::now())) return;  // cancelled, or re-attached since
+  finish(close_code::normal, "grace period expired");
+}
+
+void RelaySession::finish(std::uint16_t code, std::string reason) {
+  if (finished_) return;
+  finished_ = true;
+  final_code_ = code;
+  final_reason_ = std::move(reason);
+  std::ostringstream line;
+  line << "sid=" << sid_ << " closed " << final_code_ << " \"" << final_reason_ << "\" up=" << stream_.bytes_received()
+       << " down=" << stream_.bytes_sent();
+  log(LogLevel::info, line.str());
+  grace_timer_.cancel();
+  budget_timer_.cancel();
+  close_target();
+  ctx_.budget.release(budget_charged_);
+  budget_charged_ = 0;
+  ctx_.registry.remove(sid_);
+  attached_ = false;
+  do_ws_write();  // the close frame, now or after the write in flight
+}
+
+void RelaySession::settle_budget() {
+  const std::size_t held = stream_.unacked();
+  if (budget_charged_ > held) {
+    ctx_.budget.release(budget_charged_ - held);
+    budget_charged_ = held;
+  }
+}
+
+void RelaySession::close_target() {
+  boost::system::error_code ignored;
+  target_.shutdown(tcp::socket::shutdown_both, ignored);
+  target_.close(ignored);
+}
+
+}  // namespace sshrelay::daemon

@@ -1,0 +1,92 @@
+#pragma once
+// One corp-relay-v4 session: a target TCP connection that outlives the client's WebSockets. The session
+// owns the target socket, the core ResumeStream and whichever WebSocket is attached; everything runs on
+// the session's strand (WebSocket handlers are bound to it, whichever connection strand accepted them).
+//
+// Backpressure both ways, one writer per stream:
+//  - down (target -> client): the target is read only while the stream's unacked bytes are under the
+//    per-session cap and the global budget has room; ACKs from the client free both.
+//  - up (client -> target): the next WebSocket message is read only after the previous payload was
+//    written to the target.
+#include <atomic>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/resume_stream.hpp"
+#include "core/session_lifetime.hpp"
+#include "core/target.hpp"
+#include "native/daemon/client_socket.hpp"
+#include "native/daemon/relay_context.hpp"
+
+namespace sshrelay::daemon {
+
+class RelaySession : public std::enable_shared_from_this<RelaySession> {
+ public:
+  RelaySession(RelayContext& ctx, Strand strand, tcp::socket target, Target target_name, std::string sid,
+               std::string principal);
+
+  const std::string& sid() const { return sid_; }
+  const std::string& principal() const { return principal_; }
+  bool attached() const { return attached_.load(); }
+
+  // Attaches an upgraded WebSocket: a fresh connect (resume_ack empty) or a reconnect from the client's
+  // ack. Any previous socket is evicted first. Safe from any thread.
+  void attach(std::shared_ptr<ClientSocket> ws, std::optional<std::uint64_t> resume_ack, std::string peer);
+  // Ends the session with a close frame to the attached client (if any). Safe from any thread.
+  void shutdown(std::uint16_t code, std::string reason);
+
+ private:
+  void on_attach(std::shared_ptr<ClientSocket> ws, std::optional<std::uint64_t> resume_ack, std::string peer);
+  void do_ws_read();
+  void on_ws_read(std::shared_ptr<ClientSocket> ws, std::uint64_t generation, boost::system::error_code ec, std::size_t n);
+  void do_ws_write();
+  void on_ws_write(std::shared_ptr<ClientSocket> ws, std::uint64_t generation, boost::system::error_code ec);
+  void do_target_read();
+  void on_target_read(boost::system::error_code ec, std::size_t n);
+  void on_target_write(boost::system::error_code ec, std::size_t n);
+  void on_budget_retry(boost::system::error_code ec);
+  void transport_lost(const std::string& why);
+  void on_grace_timer(boost::system::error_code ec);
+  void finish(std::uint16_t code, std::string reason);
+  void settle_budget();
+  void close_target();
+
+  RelayContext& ctx_;
+  Strand strand_;
+  tcp::socket target_;
+  Target target_name_;
+  std::string sid_;
+  std::string principal_;
+  std::string peer_;
+  ResumeStream stream_;
+  SessionLifetime lifetime_;
+  net::steady_timer grace_timer_;
+  net::steady_timer budget_timer_;
+
+  std::shared_ptr<ClientSocket> ws_;  // the attached socket; null while detached
+  std::uint64_t generation_ = 0;      // bumped on every attach/detach: stale handlers recognise themselves
+  std::atomic<bool> attached_{false};
+  bool ws_reading_ = false;
+  bool ws_writing_ = false;
+  bool finished_ = false;    // no more data either way; a close frame follows if a socket is attached
+  bool close_sent_ = false;
+  std::uint16_t final_code_ = 0;
+  std::string final_reason_;
+
+  beast::flat_buffer ws_buffer_;  // the message being written to the target
+  bool target_writing_ = false;
+  bool target_reading_ = false;
+  bool target_eof_ = false;  // close 1000 once every byte read from the target is written
+  std::string target_close_reason_;
+  std::vector<std::uint8_t> target_buffer_;
+  std::size_t budget_charged_ = 0;  // bytes of the global budget this session holds
+  std::size_t read_reservation_ = 0;
+};
+
+}  // namespace sshrelay::daemon

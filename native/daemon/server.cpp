@@ -1,0 +1,121 @@
+#include "native/daemon/server.hpp"
+
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "native/daemon/close_codes.hpp"
+#include "native/daemon/listener.hpp"
+#include "native/daemon/log.hpp"
+#include "native/daemon/relay_session.hpp"
+
+namespace sshrelay::daemon {
+namespace {
+
+using tcp = boost::asio::ip::tcp;
+
+std::string endpoint_text(const tcp::endpoint& ep) {
+  const auto address = ep.address().to_string();
+  return (ep.address().is_v6() ? "[" + address + "]" : address) + ":" + std::to_string(ep.port());
+}
+
+// Written atomically (rename) so a reader never sees half a file.
+void write_ready_file(const std::string& path, const std::vector<std::shared_ptr<Listener>>& listeners) {
+  nlohmann::json ready = {{"listen", nlohmann::json::array()}, {"pid", ::getpid()}};
+  for (const auto& listener : listeners) ready["listen"].push_back(endpoint_text(listener->local_endpoint()));
+  const std::string tmp = path + ".tmp";
+  std::ofstream(tmp) << ready.dump() << "\n";
+  std::filesystem::rename(tmp, path);
+}
+
+LogLevel level_named(const std::string& name) {
+  if (name == "debug") return LogLevel::debug;
+  if (name == "warn") return LogLevel::warn;
+  if (name == "error") return LogLevel::error;
+  return LogLevel::info;
+}
+
+}  // namespace
+
+int run_server(const DaemonConfig& config_in) {
+  DaemonConfig config = config_in;
+  set_log_level(level_named(config.log_level));
+  const unsigned threads = config.threads ? config.threads : std::max(1u, std::thread::hardware_concurrency());
+  boost::asio::io_context ioc(static_cast<int>(threads));
+  RelayContext ctx(config, ioc);
+
+  if (!config.tls_cert.empty()) {
+    ctx.tls.emplace(boost::asio::ssl::context::tls_server);
+    ctx.tls->set_options(boost::asio::ssl::context::default_workarounds | boost::asio::ssl::context::no_sslv2 |
+                         boost::asio::ssl::context::no_sslv3 | boost::asio::ssl::context::no_tlsv1 |
+                         boost::asio::ssl::context::no_tlsv1_1);
+    ctx.tls->use_certificate_chain_file(config.tls_cert);
+    ctx.tls->use_private_key_file(config.tls_key, boost::asio::ssl::context::pem);
+  }
+
+  std::vector<std::shared_ptr<Listener>> listeners;
+  for (const auto& listen : config.listen) {
+    // Names (e.g. localhost) are resolved once, at startup; every address they stand for is bound.
+    tcp::resolver resolver(ioc);
+    boost::system::error_code ec;
+    const auto endpoints = resolver.resolve(listen.host, std::to_string(listen.port), tcp::resolver::passive, ec);
+    if (ec) throw std::runtime_error("cannot resolve --listen host " + listen.host + ": " + ec.message());
+    for (const auto& entry : endpoints) {
+      try {
+        listeners.push_back(std::make_shared<Listener>(ctx, entry.endpoint()));
+      } catch (const boost::system::system_error& e) {
+        throw std::runtime_error("cannot listen on " + endpoint_text(entry.endpoint()) + ": " + e.code().message());
+      }
+    }
+  }
+  // An ephemeral first port (tests) becomes the public port once known.
+  if (config.public_port == 0) config.public_port = listeners.front()->local_endpoint().port();
+  for (auto& listener : listeners) {
+    listener->run();
+    log(LogLevel::info, std::string("listening on ") + (ctx.tls ? "https://" : "http://") +
+                            endpoint_text(listener->local_endpoint()));
+  }
+  log(LogLevel::info, describe(config));
+  if (config.unsafe_allow_loopback) log(LogLevel::warn, "loopback targets are allowed (--unsafe-allow-loopback or --dev)");
+  if (!config.ready_file.empty()) write_ready_file(config.ready_file, listeners);
+
+  // SIGTERM/SIGINT: stop accepting, close every session with 1012 so clients know to come back, wait a
+  // bounded time for the close frames to go out, then stop.
+  boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  boost::asio::steady_timer shutdown_timer(ioc);
+  std::function<void()> poll_drained;
+  signals.async_wait([&](boost::system::error_code ec, int signal) {
+    if (ec) return;
+    log(LogLevel::info, std::string("received ") + (signal == SIGTERM ? "SIGTERM" : "SIGINT") + ", shutting down");
+    ctx.stopping = true;
+    for (auto& listener : listeners) listener->stop();
+    for (auto& session : ctx.registry.all()) session->shutdown(close_code::service_restart, "relay is restarting");
+    const auto deadline = std::chrono::steady_clock::now() + config.shutdown_timeout;
+    poll_drained = [&, deadline] {
+      if (ctx.registry.size() == 0 || std::chrono::steady_clock::now() >= deadline) {
+        // Give close frames queued by finishing sessions a moment to reach the wire.
+        shutdown_timer.expires_after(std::chrono::milliseconds(200));
+        shutdown_timer.async_wait([&](boost::system::error_code) { ioc.stop(); });
+        return;
+      }
+      shutdown_timer.expires_after(std::chrono::milliseconds(50));
+      shutdown_timer.async_wait([&](boost::system::error_code e) {
+        if (!e) poll_drained();
+      });
+    };
+    poll_drained();
+  });
+
+  std::vector<std::thread> workers;
+  for (unsigned i = 1; i < threads; ++i) workers.emplace_back([&ioc] { ioc.run(); });
+  ioc.run();
+  for (auto& worker : workers) worker.join();
+  log(LogLevel::info, "stopped");
+  return 0;
+}
+
+}  // namespace sshrelay::daemon

@@ -1,0 +1,481 @@
+#include "native/daemon/config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cctype>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <initializer_list>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace sshrelay::daemon {
+namespace {
+
+namespace fs = std::filesystem;
+using Env = std::map<std::string, std::string>;
+using namespace std::chrono_literals;
+
+ConfigParse parse(std::initializer_list<std::string> args, const Env& env = {}) {
+  const std::vector<std::string> owned(args);
+  std::vector<const char*> argv{"sshrelayd"};
+  for (const auto& a : owned) argv.push_back(a.c_str());
+  argv.push_back(nullptr);
+  return parse_daemon_config(static_cast<int>(argv.size() - 1), argv.data(), env);
+}
+
+DaemonConfig config_of(const ConfigParse& r) {
+  if (const auto* e = std::get_if<ConfigError>(&r)) ADD_FAILURE() << "unexpected ConfigError: " << e->message;
+  if (std::holds_alternative<HelpRequested>(r)) ADD_FAILURE() << "unexpected HelpRequested";
+  const auto* c = std::get_if<DaemonConfig>(&r);
+  return c ? *c : DaemonConfig{};
+}
+
+std::string error_of(const ConfigParse& r) {
+  if (const auto* e = std::get_if<ConfigError>(&r)) return e->message;
+  ADD_FAILURE() << "expected a ConfigError";
+  return {};
+}
+
+#define EXPECT_MENTIONS(haystack, needle) EXPECT_NE((haystack).find(needle), std::string::npos) << (haystack)
+
+// A private directory removed at the end of the test.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "sshrelay-config-test-XXXXXX").string();
+    path_ = ::mkdtemp(tmpl.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  std::string write(const std::string& name, const std::string& content) const {
+    const fs::path p = path_ / name;
+    std::ofstream(p) << content;
+    return p.string();
+  }
+  std::string path(const std::string& name) const { return (path_ / name).string(); }
+  std::string dir() const { return path_.string(); }
+
+ private:
+  fs::path path_;
+};
+
+// ---------------------------------------------------------------------------------------------------
+// Defaults
+
+TEST(Config, Defaults) {
+  const DaemonConfig c = config_of(parse({}));
+  ASSERT_EQ(c.listen.size(), 1u);
+  EXPECT_EQ(c.listen[0].host, "127.0.0.1");
+  EXPECT_EQ(c.listen[0].port, 8080);
+  EXPECT_EQ(c.public_host, "127.0.0.1");
+  EXPECT_EQ(c.public_port, 8080);
+  EXPECT_EQ(c.grace, 120s);
+  EXPECT_EQ(c.max_replay_buffer, 4u << 20);
+  EXPECT_EQ(c.max_replay_memory, 256u << 20);
+  EXPECT_EQ(c.allowed_origins, (std::vector<std::string>{"chrome-extension://iodihamcpbpeioajjeobimgagajmlibd",
+                                                         "chrome-extension://algkcnfjnajfhgimadimbjhmpaeohhln"}));
+  EXPECT_FALSE(c.unsafe_allow_loopback);
+  EXPECT_EQ(c.max_sessions_total, 10000u);
+  EXPECT_EQ(c.threads, 0u);
+  EXPECT_EQ(c.ping_interval, 30s);
+  EXPECT_EQ(c.connect_timeout, 10s);
+  EXPECT_EQ(c.shutdown_timeout, 5s);
+  EXPECT_EQ(c.tls_cert, "");
+  EXPECT_EQ(c.tls_key, "");
+  EXPECT_EQ(c.web_root, SSHRELAY_DEFAULT_WEB_ROOT);
+  EXPECT_EQ(c.ready_file, "");
+  EXPECT_EQ(c.log_level, "info");
+  EXPECT_FALSE(c.dev);
+}
+
+TEST(Config, ParsedDefaultsMatchStructInitializers) {
+  const DaemonConfig parsed = config_of(parse({}));
+  const DaemonConfig plain;
+  EXPECT_EQ(parsed.grace, plain.grace);
+  EXPECT_EQ(parsed.max_replay_buffer, plain.max_replay_buffer);
+  EXPECT_EQ(parsed.max_replay_memory, plain.max_replay_memory);
+  EXPECT_EQ(parsed.unsafe_allow_loopback, plain.unsafe_allow_loopback);
+  EXPECT_EQ(parsed.max_sessions_total, plain.max_sessions_total);
+  EXPECT_EQ(parsed.threads, plain.threads);
+  EXPECT_EQ(parsed.ping_interval, plain.ping_interval);
+  EXPECT_EQ(parsed.connect_timeout, plain.connect_timeout);
+  EXPECT_EQ(parsed.shutdown_timeout, plain.shutdown_timeout);
+  EXPECT_EQ(parsed.log_level, plain.log_level);
+  EXPECT_EQ(parsed.dev, plain.dev);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Sources and precedence
+
+TEST(Config, FlagsBeatEnvironmentBeatsFileBeatsDefaults) {
+  TempDir tmp;
+  const std::string file = tmp.write("relay.conf",
+                                     "# comment\n"
+                                     "grace-seconds = 10\n"
+                                     "ping-seconds = 11\n"
+                                     "threads = 3\n"
+                                     "listen = 127.0.0.1:1001\n"
+                                     "listen = 127.0.0.1:1002\n");
+  const DaemonConfig c = config_of(parse({"--config", file, "--grace-seconds=30"},
+                                         {{"RELAY_GRACE_SECONDS", "20"}, {"RELAY_PING_SECONDS", "21"}}));
+  EXPECT_EQ(c.grace, 30s);             // flag
+  EXPECT_EQ(c.ping_interval, 21s);     // environment
+  EXPECT_EQ(c.threads, 3u);            // file
+  EXPECT_EQ(c.connect_timeout, 10s);   // default
+  ASSERT_EQ(c.listen.size(), 2u);      // repeated key in the file
+  EXPECT_EQ(c.listen[1].port, 1002);
+}
+
+TEST(Config, ListsFromAHigherSourceReplaceRatherThanMerge) {
+  TempDir tmp;
+  const std::string file = tmp.write("relay.conf", "listen = 127.0.0.1:1001\nallowed-origins = https://a.example\n");
+  const DaemonConfig env_wins = config_of(parse({"--config", file}, {{"RELAY_LISTEN", "127.0.0.1:2001,[::1]:2002"}}));
+  ASSERT_EQ(env_wins.listen.size(), 2u);
+  EXPECT_EQ(env_wins.listen[0], (ListenAddress{"127.0.0.1", 2001}));
+  EXPECT_EQ(env_wins.listen[1], (ListenAddress{"::1", 2002}));
+  EXPECT_EQ(env_wins.allowed_origins, std::vector<std::string>{"https://a.example"});
+
+  const DaemonConfig flag_wins =
+      config_of(parse({"--config", file, "--listen", "127.0.0.1:3001"}, {{"RELAY_LISTEN", "127.0.0.1:2001"}}));
+  EXPECT_EQ(flag_wins.listen, std::vector<ListenAddress>{(ListenAddress{"127.0.0.1", 3001})});
+}
+
+TEST(Config, ConfigFileFromEnvironment) {
+  TempDir tmp;
+  const std::string file = tmp.write("relay.conf", "max-sessions-total = 7\ndev = yes\n");
+  const DaemonConfig c = config_of(parse({}, {{"RELAY_CONFIG", file}}));
+  EXPECT_EQ(c.max_sessions_total, 7u);
+  EXPECT_TRUE(c.dev);
+}
+
+TEST(Config, EnvironmentNamesMapToOptions) {
+  const DaemonConfig c = config_of(parse({}, {{"RELAY_GRACE_SECONDS", "7"},
+                                              {"RELAY_CONNECT_TIMEOUT_SECONDS", "3"},
+                                              {"RELAY_MAX_REPLAY_BUFFER", "1M"},
+                                              {"RELAY_PUBLIC_HOST", "relay.example.com"},
+                                              {"RELAY_PUBLIC_PORT", "443"},
+                                              {"RELAY_UNSAFE_ALLOW_LOOPBACK", "1"}}));
+  EXPECT_EQ(c.grace, 7s);
+  EXPECT_EQ(c.connect_timeout, 3s);
+  EXPECT_EQ(c.max_replay_buffer, 1u << 20);
+  EXPECT_EQ(c.public_host, "relay.example.com");
+  EXPECT_EQ(c.public_port, 443);
+  EXPECT_TRUE(c.unsafe_allow_loopback);
+}
+
+TEST(Config, UnknownOrEmptyEnvironmentVariablesAreIgnored) {
+  const ConfigParse r = parse({}, {{"RELAY_NO_SUCH_SETTING", "x"},
+                                   {"RELAY_HELP", "1"},
+                                   {"RELAY_VERSION", "1"},
+                                   {"RELAY_", "x"},
+                                   {"OTHER_GRACE_SECONDS", "abc"},
+                                   {"RELAY_THREADS", ""}});
+  const DaemonConfig c = config_of(r);
+  EXPECT_EQ(c.threads, 0u);
+}
+
+TEST(Config, RelayEnvironmentReadsOnlyRelayVariables) {
+  ::setenv("RELAY_CONFIG_TEST_PROBE", "a=b", 1);
+  ::setenv("NOT_RELAY_CONFIG_TEST_PROBE", "x", 1);
+  const auto env = relay_environment();
+  ::unsetenv("RELAY_CONFIG_TEST_PROBE");
+  ::unsetenv("NOT_RELAY_CONFIG_TEST_PROBE");
+  ASSERT_TRUE(env.count("RELAY_CONFIG_TEST_PROBE"));
+  EXPECT_EQ(env.at("RELAY_CONFIG_TEST_PROBE"), "a=b");
+  for (const auto& [name, value] : env) EXPECT_EQ(name.rfind("RELAY_", 0), 0u) << name;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Listen addresses
+
+TEST(Config, RepeatableAndCommaSeparatedListen) {
+  const DaemonConfig c =
+      config_of(parse({"--listen", "127.0.0.1:9001", "--listen=0.0.0.0:9002, localhost:0", "--listen", "[::]:9003"}));
+  const std::vector<ListenAddress> want{
+      {"127.0.0.1", 9001}, {"0.0.0.0", 9002}, {"localhost", 0}, {"::", 9003}};
+  EXPECT_EQ(c.listen, want);
+  EXPECT_EQ(c.public_host, "127.0.0.1");  // first listen
+  EXPECT_EQ(c.public_port, 9001);
+}
+
+TEST(Config, Ipv6Listen) {
+  const DaemonConfig c = config_of(parse({"--listen", "[::1]:8080"}));
+  ASSERT_EQ(c.listen.size(), 1u);
+  EXPECT_EQ(c.listen[0], (ListenAddress{"::1", 8080}));
+  EXPECT_EQ(c.public_host, "::1");
+  EXPECT_NE(describe(c).find("listen=[::1]:8080"), std::string::npos) << describe(c);
+
+  EXPECT_EQ(config_of(parse({"--listen", "[0:0:0:0:0:0:0:1]:0"})).listen[0], (ListenAddress{"::1", 0}));
+}
+
+TEST(Config, EphemeralListenPortIsAllowed) {
+  const DaemonConfig c = config_of(parse({"--listen", "127.0.0.1:0"}));
+  EXPECT_EQ(c.listen[0].port, 0);
+  EXPECT_EQ(c.public_port, 0);
+}
+
+TEST(Config, PublicHostForms) {
+  EXPECT_EQ(config_of(parse({"--public-host", "[2001:db8::1]"})).public_host, "2001:db8::1");
+  EXPECT_EQ(config_of(parse({"--public-host", "2001:db8::1"})).public_host, "2001:db8::1");
+  EXPECT_EQ(config_of(parse({"--public-host", "relay.example.com"})).public_host, "relay.example.com");
+  EXPECT_EQ(config_of(parse({"--public-host", "10.1.2.3"})).public_host, "10.1.2.3");
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Values
+
+TEST(Config, ByteSizeSuffixes) {
+  const std::vector<std::pair<std::string, std::size_t>> cases = {
+      {"65536", 65536},       {"64K", 64u << 10},   {"64k", 64u << 10}, {"64KiB", 64u << 10},
+      {"2M", 2u << 20},       {"2MiB", 2u << 20},   {"2 mib", 2u << 20}, {"1G", std::size_t{1} << 30},
+      {"1GiB", std::size_t{1} << 30}, {"131072B", 131072},
+  };
+  for (const auto& [text, want] : cases) {
+    const DaemonConfig c = config_of(parse({"--max-replay-buffer", text, "--max-replay-memory", "4G"}));
+    EXPECT_EQ(c.max_replay_buffer, want) << text;
+  }
+  EXPECT_EQ(config_of(parse({"--max-replay-memory", "3GiB"})).max_replay_memory, std::size_t{3} << 30);
+}
+
+TEST(Config, Booleans) {
+  for (const char* yes : {"1", "true", "TRUE", "yes", "on"})
+    EXPECT_TRUE(config_of(parse({}, {{"RELAY_UNSAFE_ALLOW_LOOPBACK", yes}})).unsafe_allow_loopback) << yes;
+  for (const char* no : {"0", "false", "no", "off", "Off"})
+    EXPECT_FALSE(config_of(parse({}, {{"RELAY_UNSAFE_ALLOW_LOOPBACK", no}})).unsafe_allow_loopback) << no;
+  EXPECT_TRUE(config_of(parse({"--unsafe-allow-loopback"})).unsafe_allow_loopback);
+  EXPECT_FALSE(config_of(parse({"--unsafe-allow-loopback=no"})).unsafe_allow_loopback);
+  EXPECT_FALSE(config_of(parse({"--unsafe-allow-loopback", "no"})).unsafe_allow_loopback);
+  EXPECT_TRUE(config_of(parse({"--unsafe-allow-loopback", "--dev=no"})).unsafe_allow_loopback);
+}
+
+TEST(Config, DevDefaults) {
+  const DaemonConfig dev = config_of(parse({"--dev"}));
+  EXPECT_TRUE(dev.dev);
+  EXPECT_TRUE(dev.unsafe_allow_loopback);
+  EXPECT_EQ(dev.log_level, "debug");
+
+  const DaemonConfig explicit_settings =
+      config_of(parse({"--dev", "--log-level", "warn"}, {{"RELAY_UNSAFE_ALLOW_LOOPBACK", "false"}}));
+  EXPECT_TRUE(explicit_settings.dev);
+  EXPECT_FALSE(explicit_settings.unsafe_allow_loopback);
+  EXPECT_EQ(explicit_settings.log_level, "warn");
+
+  EXPECT_TRUE(config_of(parse({}, {{"RELAY_DEV", "yes"}})).unsafe_allow_loopback);
+  EXPECT_FALSE(config_of(parse({"--dev=false"})).unsafe_allow_loopback);
+}
+
+TEST(Config, AllowedOrigins) {
+  const DaemonConfig c = config_of(parse({"--allowed-origins", "https://relay.example.com, HTTPS://Relay.Example.COM:443",
+                                          "--allowed-origins", "http://127.0.0.1:8080,chrome-extension://abc,*"}));
+  EXPECT_EQ(c.allowed_origins, (std::vector<std::string>{"https://relay.example.com", "http://127.0.0.1:8080",
+                                                         "chrome-extension://abc", "*"}));
+  EXPECT_EQ(config_of(parse({"--allowed-origins", "https://[::1]:8443"})).allowed_origins,
+            std::vector<std::string>{"https://[::1]:8443"});
+  // An explicitly empty list leaves only the relay's own origin.
+  EXPECT_TRUE(config_of(parse({"--allowed-origins", ""})).allowed_origins.empty());
+}
+
+TEST(Config, Ranges) {
+  EXPECT_EQ(config_of(parse({"--grace-seconds", "0"})).grace, 0s);
+  EXPECT_EQ(config_of(parse({"--grace-seconds", "86400"})).grace, 86400s);
+  EXPECT_EQ(config_of(parse({"--threads", "256"})).threads, 256u);
+  EXPECT_EQ(config_of(parse({"--public-port", "65535"})).public_port, 65535);
+}
+
+TEST(Config, FilesAndDirectories) {
+  TempDir tmp;
+  const std::string cert = tmp.write("cert.pem", "-----BEGIN CERTIFICATE-----\n");
+  const std::string key = tmp.write("secret-key-file.pem", "-----BEGIN PRIVATE KEY-----\n");
+  const DaemonConfig c = config_of(parse({"--tls-cert", cert, "--tls-key", key, "--web-root", tmp.dir(),
+                                          "--ready-file", tmp.path("ready")}));
+  EXPECT_EQ(c.tls_cert, cert);
+  EXPECT_EQ(c.tls_key, key);
+  EXPECT_EQ(c.web_root, tmp.dir());
+  EXPECT_EQ(c.ready_file, tmp.path("ready"));
+  // The startup summary does not carry the key's path.
+  EXPECT_EQ(describe(c).find("secret-key-file"), std::string::npos) << describe(c);
+  EXPECT_NE(describe(c).find("tls=on"), std::string::npos) << describe(c);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Errors: each names the setting
+
+struct ErrorCase {
+  std::vector<std::string> args;
+  Env env;
+  std::vector<std::string> mentions;
+};
+
+void expect_error(const ErrorCase& t) {
+  std::vector<const char*> argv{"sshrelayd"};
+  for (const auto& a : t.args) argv.push_back(a.c_str());
+  const std::string message = error_of(parse_daemon_config(static_cast<int>(argv.size()), argv.data(), t.env));
+  std::string where;
+  for (const auto& a : t.args) where += a + " ";
+  for (const auto& [k, v] : t.env) where += k + "=" + v + " ";
+  for (const auto& m : t.mentions) EXPECT_NE(message.find(m), std::string::npos) << where << "-> " << message;
+}
+
+TEST(ConfigErrors, UnknownFlagsAndArguments) {
+  expect_error({{"--bogus"}, {}, {"--bogus"}});
+  expect_error({{"--bogus=1"}, {}, {"--bogus"}});
+  expect_error({{"--grace"}, {}, {"--grace"}});  // no abbreviations
+  expect_error({{"stray"}, {}, {"\"stray\""}});
+  expect_error({{"--dev", "maybe"}, {}, {"--dev", "\"maybe\""}});
+  expect_error({{"--grace-seconds"}, {}, {"grace-seconds"}});  // missing value
+  expect_error({{"--grace-seconds", "1", "--grace-seconds", "2"}, {}, {"grace-seconds"}});
+}
+
+TEST(ConfigErrors, BadNumbers) {
+  expect_error({{"--grace-seconds", "abc"}, {}, {"--grace-seconds (RELAY_GRACE_SECONDS)", "\"abc\"", "not a number"}});
+  expect_error({{}, {{"RELAY_GRACE_SECONDS", "abc"}}, {"--grace-seconds (RELAY_GRACE_SECONDS)", "\"abc\"", "environment"}});
+  expect_error({{"--threads", "-1"}, {}, {"--threads", "\"-1\""}});
+  expect_error({{"--threads", "1.5"}, {}, {"--threads", "\"1.5\""}});
+  expect_error({{"--max-sessions-total", "0"}, {}, {"--max-sessions-total", "\"0\""}});
+  expect_error({{"--max-sessions-total", "99999999999999999999999"}, {}, {"--max-sessions-total"}});
+  expect_error({{"--ping-seconds", "0"}, {}, {"--ping-seconds", "\"0\""}});
+  expect_error({{"--connect-timeout-seconds", "x"}, {}, {"--connect-timeout-seconds", "\"x\""}});
+  expect_error({{"--shutdown-seconds", "601"}, {}, {"--shutdown-seconds", "\"601\""}});
+}
+
+TEST(ConfigErrors, Ranges) {
+  expect_error({{"--grace-seconds", "86401"}, {}, {"--grace-seconds", "\"86401\"", "0..86400"}});
+  expect_error({{"--threads", "257"}, {}, {"--threads", "\"257\"", "0..256"}});
+  expect_error({{"--public-port", "0"}, {}, {"--public-port", "\"0\""}});
+  expect_error({{"--public-port", "65536"}, {}, {"--public-port", "\"65536\""}});
+  expect_error({{}, {{"RELAY_PUBLIC_PORT", "70000"}}, {"RELAY_PUBLIC_PORT", "\"70000\""}});
+  expect_error({{"--listen", "127.0.0.1:65536"}, {}, {"--listen", "65536"}});
+}
+
+TEST(ConfigErrors, BadListenSyntax) {
+  for (const char* bad : {"127.0.0.1", "127.0.0.1:", ":8080", "::1:8080", "[::1]", "[::1]:", "user@host:80",
+                          "host:http", "bad_host!:80", "10.0.0:80", "[::1:80", "a:b:c"}) {
+    expect_error({{"--listen", bad}, {}, {"--listen (RELAY_LISTEN)", std::string("\"") + bad}});
+  }
+  expect_error({{}, {{"RELAY_LISTEN", "127.0.0.1:1,nonsense"}}, {"RELAY_LISTEN", "\"nonsense\""}});
+  expect_error({{"--listen", "127.0.0.1:80,127.0.0.1:80"}, {}, {"--listen", "twice"}});
+  expect_error({{"--listen", ","}, {}, {"--listen"}});
+}
+
+TEST(ConfigErrors, BadPublicHost) {
+  expect_error({{"--public-host", "relay.example.com:443"}, {}, {"--public-host", "--public-port"}});
+  expect_error({{"--public-host", "[not-v6]"}, {}, {"--public-host", "\"[not-v6]\""}});
+  expect_error({{"--public-host", "spaces are bad"}, {}, {"--public-host"}});
+}
+
+TEST(ConfigErrors, Tls) {
+  TempDir tmp;
+  const std::string cert = tmp.write("cert.pem", "x");
+  const std::string key = tmp.write("key.pem", "x");
+  expect_error({{"--tls-cert", cert}, {}, {"--tls-cert", "--tls-key"}});
+  expect_error({{}, {{"RELAY_TLS_KEY", key}}, {"--tls-key", "--tls-cert"}});
+  expect_error({{"--tls-cert", tmp.path("missing.pem"), "--tls-key", key}, {}, {"--tls-cert", "missing.pem"}});
+  expect_error({{"--tls-cert", cert, "--tls-key", tmp.path("missing.pem")}, {}, {"--tls-key", "missing.pem"}});
+  expect_error({{"--tls-cert", tmp.dir(), "--tls-key", key}, {}, {"--tls-cert", "directory"}});
+}
+
+TEST(ConfigErrors, WebRootAndReadyFile) {
+  TempDir tmp;
+  const std::string file = tmp.write("file", "x");
+  expect_error({{"--web-root", tmp.path("missing")}, {}, {"--web-root", "missing", "not a directory"}});
+  expect_error({{"--web-root", file}, {}, {"--web-root", "not a directory"}});
+  expect_error({{"--ready-file", tmp.path("no/such/dir/ready")}, {}, {"--ready-file", "does not exist"}});
+}
+
+TEST(ConfigErrors, Origins) {
+  for (const char* bad : {"example.com", "https://relay.example.com/", "https://relay.example.com/path",
+                          "https://relay.example.com?x=1", "https://*.example.com", "https://relay:99999",
+                          "https://user@relay.example.com", "https://", "chrome-extension:abc", "**"}) {
+    expect_error({{"--allowed-origins", bad}, {}, {"--allowed-origins (RELAY_ALLOWED_ORIGINS)", std::string("\"") + bad}});
+  }
+}
+
+TEST(ConfigErrors, ReplaySizes) {
+  expect_error({{"--max-replay-buffer", "1K"}, {}, {"--max-replay-buffer", "\"1K\"", "64KiB"}});
+  expect_error({{"--max-replay-buffer", "65535"}, {}, {"--max-replay-buffer", "\"65535\""}});
+  expect_error({{"--max-replay-buffer", "4X"}, {}, {"--max-replay-buffer", "\"4X\""}});
+  expect_error({{"--max-replay-buffer", "4 KB"}, {}, {"--max-replay-buffer", "\"4 KB\""}});
+  expect_error({{"--max-replay-buffer", "M"}, {}, {"--max-replay-buffer", "\"M\""}});
+  expect_error({{"--max-replay-buffer", "-4M"}, {}, {"--max-replay-buffer", "\"-4M\""}});
+  expect_error({{"--max-replay-memory", "99999999999999G"}, {}, {"--max-replay-memory", "too large"}});
+  expect_error({{"--max-replay-buffer", "8M", "--max-replay-memory", "4M"}, {},
+                {"--max-replay-memory", "\"4M\"", "--max-replay-buffer"}});
+}
+
+TEST(ConfigErrors, BooleansAndLogLevel) {
+  expect_error({{"--unsafe-allow-loopback=maybe"}, {}, {"--unsafe-allow-loopback", "\"maybe\""}});
+  expect_error({{}, {{"RELAY_DEV", "2"}}, {"RELAY_DEV", "\"2\""}});
+  expect_error({{"--log-level", "verbose"}, {}, {"--log-level (RELAY_LOG_LEVEL)", "\"verbose\""}});
+}
+
+TEST(ConfigErrors, ConfigFile) {
+  TempDir tmp;
+  expect_error({{"--config", tmp.path("absent.conf")}, {}, {"--config", "absent.conf"}});
+  expect_error({{}, {{"RELAY_CONFIG", tmp.path("absent.conf")}}, {"RELAY_CONFIG", "absent.conf"}});
+  expect_error({{"--config", tmp.dir()}, {}, {"--config", "directory"}});
+
+  const std::string unknown = tmp.write("unknown.conf", "grace-seconds = 5\nno-such-key = 1\n");
+  expect_error({{"--config", unknown}, {}, {"unknown.conf", "line 2", "\"no-such-key\""}});
+
+  const std::string help = tmp.write("help.conf", "help = 1\n");
+  expect_error({{"--config", help}, {}, {"help.conf", "\"help\""}});
+
+  const std::string syntax = tmp.write("syntax.conf", "grace-seconds 5\n");
+  expect_error({{"--config", syntax}, {}, {"syntax.conf", "grace-seconds 5"}});
+
+  const std::string bad_value = tmp.write("bad.conf", "\n\nthreads = many\n");
+  expect_error({{"--config", bad_value}, {}, {"--threads (RELAY_THREADS)", "\"many\"", "bad.conf", "line 3"}});
+
+  const std::string twice = tmp.write("twice.conf", "threads = 1\nthreads = 2\n");
+  expect_error({{"--config", twice}, {}, {"twice.conf", "threads"}});
+
+  // A bad value overridden by a higher-precedence source is never looked at.
+  EXPECT_EQ(config_of(parse({"--config", bad_value, "--threads", "2"})).threads, 2u);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Help and version
+
+TEST(Config, HelpMentionsEverySettingAndItsVariable) {
+  const ConfigParse r = parse({"--help"}, {{"RELAY_GRACE_SECONDS", "abc"}});
+  ASSERT_TRUE(std::holds_alternative<HelpRequested>(r));
+  const std::string& help = std::get<HelpRequested>(r).text;
+  for (const char* name :
+       {"config", "listen", "public-host", "public-port", "grace-seconds", "max-replay-buffer", "max-replay-memory",
+        "allowed-origins", "unsafe-allow-loopback", "max-sessions-total", "threads", "ping-seconds",
+        "connect-timeout-seconds", "shutdown-seconds", "tls-cert", "tls-key", "web-root", "ready-file", "log-level",
+        "dev"}) {
+    std::string var = "RELAY_";
+    for (const char* p = name; *p; ++p) var += *p == '-' ? '_' : static_cast<char>(std::toupper(*p));
+    EXPECT_MENTIONS(help, "--" + std::string(name));
+    EXPECT_MENTIONS(help, var);
+  }
+  for (const char* default_text : {"127.0.0.1:8080", "=120", "=4MiB", "=256MiB", "=10000", "=30", "=10)", "=5)",
+                                   "=info", "iodihamcpbpeioajjeobimgagajmlibd", SSHRELAY_DEFAULT_WEB_ROOT})
+    EXPECT_MENTIONS(help, default_text);
+  EXPECT_TRUE(std::holds_alternative<HelpRequested>(parse({"-h"})));
+}
+
+TEST(Config, Version) {
+  const ConfigParse r = parse({"--version"});
+  ASSERT_TRUE(std::holds_alternative<HelpRequested>(r));
+  EXPECT_EQ(std::get<HelpRequested>(r).text.rfind("sshrelayd ", 0), 0u);
+}
+
+TEST(Config, DescribeIsOneLine) {
+  const std::string line = describe(config_of(parse({"--listen", "127.0.0.1:1,[::1]:2"})));
+  EXPECT_EQ(line.find('\n'), std::string::npos);
+  EXPECT_MENTIONS(line, "listen=127.0.0.1:1,[::1]:2");
+  EXPECT_MENTIONS(line, "grace=120s");
+}
+
+}  // namespace
+}  // namespace sshrelay::daemon
