@@ -13,8 +13,9 @@ namespace {
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
-DialOutcome dial(const std::string& host, std::uint16_t port, DialPolicy policy) {
-  net::io_context ioc;
+// The outcome's socket belongs to `ioc`, so the caller's context must outlive it.
+DialOutcome dial(net::io_context& ioc, const std::string& host, std::uint16_t port, DialPolicy policy) {
+  ioc.restart();
   std::optional<DialOutcome> result;
   async_dial(ioc.get_executor(), Target{host, port}, policy, std::chrono::seconds(5),
              [&](DialOutcome outcome) { result.emplace(std::move(outcome)); });
@@ -38,7 +39,8 @@ TEST(DialPolicy, DeniesLoopbackLinkLocalMulticastAndUnspecifiedByDefault) {
 }
 
 TEST(AsyncDial, ANameResolvingToLoopbackIsDeniedWith4403) {
-  auto outcome = dial("localhost", 22, DialPolicy{});
+  net::io_context ioc;
+  auto outcome = dial(ioc, "localhost", 22, DialPolicy{});
   EXPECT_TRUE(outcome.error);
   EXPECT_EQ(outcome.close_code, close_code::denied);
   EXPECT_NE(outcome.reason.find("loopback"), std::string::npos) << outcome.reason;
@@ -48,12 +50,12 @@ TEST(AsyncDial, ConnectsToAnAllowedListenerAndReportsRefusalsWith4502) {
   net::io_context ioc;
   tcp::acceptor acceptor(ioc, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
   const auto port = acceptor.local_endpoint().port();
-  auto ok = dial("127.0.0.1", port, DialPolicy{true, true});
+  auto ok = dial(ioc, "127.0.0.1", port, DialPolicy{true, true});
   EXPECT_FALSE(ok.error) << ok.reason;
   EXPECT_TRUE(ok.socket.is_open());
   EXPECT_EQ(ok.endpoint.port(), port);
   acceptor.close();
-  auto refused = dial("127.0.0.1", port, DialPolicy{true, true});
+  auto refused = dial(ioc, "127.0.0.1", port, DialPolicy{true, true});
   EXPECT_EQ(refused.close_code, close_code::dial_failed);
   EXPECT_NE(refused.reason.find("cannot connect to 127.0.0.1:"), std::string::npos) << refused.reason;
 }
