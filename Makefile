@@ -23,8 +23,11 @@ test: setup
 	$(MAKE) test-native
 	$(MAKE) test-wasm
 
-# Runs the relay with dev defaults: no auth, loopback targets allowed, logs on stderr.
-dev: native-release
+# Runs the relay with dev defaults: no auth, loopback targets allowed, logs on stderr. Builds only what
+# it runs.
+dev: setup
+	cmake --preset native-release
+	cmake --build --preset native-release -j $(JOBS) --target sshrelayd
 	./build/native-release/native/sshrelayd --dev --listen $(DEV_LISTEN)
 
 bench: native-release
