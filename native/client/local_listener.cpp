@@ -12,7 +12,7 @@ using tcp = asio::ip::tcp;
 
 LocalListener::LocalListener(asio::io_context& ioc, ConnectionOptions options, std::uint16_t port,
                              const std::string& bind_address, Hooks hooks)
-    : ioc_(ioc), strand_(asio::make_strand(ioc)), acceptor_(strand_), options_(std::move(options)),
+    : ioc_(ioc), strand_(asio::make_strand(ioc)), acceptor_(strand_), retry_timer_(strand_), options_(std::move(options)),
       hooks_(std::move(hooks)) {
   if (options_.transport.relay.tls && !options_.transport.tls) {
     options_.transport.tls = make_client_tls_context(TlsOptions{options_.transport.insecure, {}});
@@ -32,6 +32,7 @@ void LocalListener::start() {
 void LocalListener::stop() {
   asio::post(strand_, [self = shared_from_this()] {
     self->stopped_ = true;
+    self->retry_timer_.cancel();
     error_code ignored;
     self->acceptor_.close(ignored);
     for (auto& connection : self->live_connections()) connection->stop();
@@ -77,7 +78,13 @@ void LocalListener::on_accept(error_code ec, tcp::socket socket) {
       if (self->hooks_.on_done) self->hooks_.on_done(connection, done_ec, info);
     });
   }
-  // Errors such as EMFILE are transient for a listener: keep accepting.
+  if (ec) {
+    // EMFILE and friends are transient for a listener: keep accepting, without spinning.
+    retry_timer_.expires_after(std::chrono::milliseconds(100));
+    return retry_timer_.async_wait([self = shared_from_this()](error_code e) {
+      if (!e) self->do_accept();
+    });
+  }
   do_accept();
 }
 

@@ -11,6 +11,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
 #include "native/client/relay_connection.hpp"
@@ -49,6 +50,7 @@ class LocalListener : public std::enable_shared_from_this<LocalListener> {
   boost::asio::io_context& ioc_;
   boost::asio::strand<boost::asio::io_context::executor_type> strand_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::steady_timer retry_timer_;
   ConnectionOptions options_;
   Hooks hooks_;
   std::uint16_t port_ = 0;

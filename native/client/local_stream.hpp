@@ -52,7 +52,9 @@ class TcpLocalStream final : public LocalStream {
 };
 
 // Two descriptors, e.g. stdin and stdout for ProxyCommand mode. Takes ownership of both (pass dup()s to
-// keep the originals); they must be pipes, sockets or terminals (epoll refuses regular files).
+// keep the originals); they must be pipes, sockets or terminals (epoll refuses regular files). A program
+// using it must ignore SIGPIPE: writing to a pipe whose reader (ssh) exited raises it, and only then does
+// the write fail with EPIPE (which ends the session with errc::local_side_closed).
 class FdPairLocalStream final : public LocalStream {
  public:
   FdPairLocalStream(const boost::asio::any_io_executor& strand, int input_fd, int output_fd);

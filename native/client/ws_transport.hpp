@@ -33,6 +33,9 @@ struct TransportOptions {
   std::shared_ptr<boost::asio::ssl::context> tls;
   // --insecure: also skip the host name check (the context's verify mode is set by make_client_tls_context).
   bool insecure = false;
+  // TLS name to send as SNI and to match against the certificate; empty = relay.host. For relays reached
+  // by address (or through a tunnel) under a certificate for another name.
+  std::string tls_server_name;
   std::string origin;  // Origin header; empty = none
   std::vector<std::pair<std::string, std::string>> headers;  // extra request headers (e.g. auth)
   std::string user_agent = "sshrelay-client";

@@ -27,6 +27,10 @@ class ClientSocket {
     return std::visit(std::forward<F>(f), ws_);
   }
 
+  // Messages are read into the socket's own buffer: a read that fails mid-message leaves a partial
+  // message behind, which must die with its socket rather than prefix the next socket's first message.
+  beast::flat_buffer& read_buffer() { return read_buffer_; }
+
   // Drops the TCP connection without a close handshake: for evicting a superseded (often half-open)
   // socket, or after a failed close. Pending operations complete with operation_aborted.
   void abort() {
@@ -35,6 +39,7 @@ class ClientSocket {
 
  private:
   std::variant<PlainWebSocket, TlsWebSocket> ws_;
+  beast::flat_buffer read_buffer_;
 };
 
 }  // namespace sshrelay::daemon

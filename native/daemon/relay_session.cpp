@@ -100,7 +100,7 @@ void RelaySession::on_attach(std::shared_ptr<ClientSocket> ws, std::optional<std
 void RelaySession::do_ws_read() {
   if (!ws_ || finished_) return;
   ws_->visit([this](auto& s) {
-    s.async_read(ws_buffer_, net::bind_executor(strand_, [self = shared_from_this(), ws = ws_, generation = generation_](
+    s.async_read(ws_->read_buffer(), net::bind_executor(strand_, [self = shared_from_this(), ws = ws_, generation = generation_](
                                                               boost::system::error_code ec, std::size_t n) {
                    self->on_ws_read(ws, generation, ec, n);
                  }));
@@ -122,25 +122,26 @@ void RelaySession::on_ws_read(std::shared_ptr<ClientSocket> ws, std::uint64_t ge
   ws->visit([&](auto& s) { text = s.got_text(); });
   if (text) return finish(close_code::unsupported_data, "corp-relay-v4 uses binary messages only");
 
-  auto event = stream_.receive(std::span(static_cast<const std::uint8_t*>(ws_buffer_.data().data()), ws_buffer_.size()));
+  auto& buffer = ws->read_buffer();
+  auto event = stream_.receive(std::span(static_cast<const std::uint8_t*>(buffer.data().data()), buffer.size()));
   if (!event) return finish(close_code::protocol_error, event.error().message);
   if (auto* payload = std::get_if<PayloadReceived>(&*event)) {
-    target_writing_ = true;
+    target_writing_ = true;  // the payload lives in ws's buffer: ws stays alive until it is written
     net::async_write(target_, net::buffer(payload->bytes.data(), payload->bytes.size()),
-                     net::bind_executor(strand_, [self = shared_from_this()](boost::system::error_code e, std::size_t n) {
-                       self->on_target_write(e, n);
+                     net::bind_executor(strand_, [self = shared_from_this(), ws](boost::system::error_code e, std::size_t n) {
+                       self->on_target_write(ws, e, n);
                      }));
     return;
   }
-  ws_buffer_.consume(ws_buffer_.size());
+  buffer.consume(buffer.size());
   settle_budget();    // an ACK freed replay memory
   do_target_read();   // which may let a paused target be read again
   do_ws_read();
 }
 
-void RelaySession::on_target_write(boost::system::error_code ec, std::size_t n) {
+void RelaySession::on_target_write(std::shared_ptr<ClientSocket> ws, boost::system::error_code ec, std::size_t n) {
   target_writing_ = false;
-  ws_buffer_.consume(ws_buffer_.size());
+  ws->read_buffer().consume(ws->read_buffer().size());
   if (finished_) return;
   if (ec) return finish(close_code::internal_error, "target connection lost: " + ec.message());
   (void)stream_.delivered(n);  // n is the payload just received: cannot exceed it

@@ -49,7 +49,7 @@ class RelaySession : public std::enable_shared_from_this<RelaySession> {
   void on_ws_write(std::shared_ptr<ClientSocket> ws, std::uint64_t generation, boost::system::error_code ec);
   void do_target_read();
   void on_target_read(boost::system::error_code ec, std::size_t n);
-  void on_target_write(boost::system::error_code ec, std::size_t n);
+  void on_target_write(std::shared_ptr<ClientSocket> ws, boost::system::error_code ec, std::size_t n);
   void on_budget_retry(boost::system::error_code ec);
   void transport_lost(const std::string& why);
   void on_grace_timer(boost::system::error_code ec);
@@ -79,7 +79,6 @@ class RelaySession : public std::enable_shared_from_this<RelaySession> {
   std::uint16_t final_code_ = 0;
   std::string final_reason_;
 
-  beast::flat_buffer ws_buffer_;  // the message being written to the target
   bool target_writing_ = false;
   bool target_reading_ = false;
   bool target_eof_ = false;  // close 1000 once every byte read from the target is written

@@ -1,0 +1,212 @@
+#pragma once
+// Shared pieces of the integration tests: an io_context on a thread for the client library, bounded
+// waits, raw HTTP and raw v4 WebSocket clients (Beast, every operation with a deadline), small TCP
+// targets the relay can dial (echo, push N bytes then close), and an in-memory local side for
+// RelayConnection whose write speed the test controls.
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/websocket/stream.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/v4_frame.hpp"
+#include "native/client/local_stream.hpp"
+#include "native/client/relay_connection.hpp"
+
+namespace sshrelay::itest {
+
+using namespace std::chrono_literals;
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+
+// The daemon under test, built by this CMake project.
+inline const char* relayd_path() { return SSHRELAYD_PATH; }
+
+// An io_context run by one background thread until destruction.
+class IoThread {
+ public:
+  IoThread();
+  ~IoThread();
+  IoThread(const IoThread&) = delete;
+  IoThread& operator=(const IoThread&) = delete;
+  asio::io_context& ioc() { return ioc_; }
+  // Stops the loop and joins the thread, keeping the io_context: objects holding its timers and sockets
+  // can then be destroyed safely before it. Idempotent.
+  void stop();
+
+ private:
+  asio::io_context ioc_;
+  asio::executor_work_guard<asio::io_context::executor_type> guard_;
+  std::thread thread_;
+};
+
+// Polls `done` every 10 ms until it holds or `timeout` passes; returns its last value.
+bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout);
+
+// Client options for ws://127.0.0.1:<relay_port> and a target; logs to stderr when SSHRELAY_TEST_VERBOSE=1.
+client::ConnectionOptions client_options(std::uint16_t relay_port, const std::string& target_host,
+                                         std::uint16_t target_port, const std::string& user = "tester");
+
+// `size` bytes from std::mt19937_64(seed), 8 bytes per draw, little-endian.
+std::vector<std::uint8_t> deterministic_bytes(std::size_t size, std::uint64_t seed);
+
+struct HttpResponse {
+  unsigned status = 0;
+  std::string body;
+  std::map<std::string, std::string> headers;  // lowercase names
+};
+// GET http://127.0.0.1:<port><target>; throws std::runtime_error on failure or after `timeout`.
+HttpResponse http_get(std::uint16_t port, const std::string& target, std::chrono::milliseconds timeout = 10s);
+
+// A raw client for protocol checks. Synchronous, single-threaded; each call has a deadline.
+class RawV4Socket {
+ public:
+  struct Message {
+    enum class Kind { message, closed, error, timeout } kind = Kind::error;
+    std::vector<std::uint8_t> bytes;  // kind == message
+    bool binary = false;
+    std::uint16_t close_code = 0;     // kind == closed
+    std::string close_reason;
+    error_code ec;                    // kind == error
+    std::string describe() const;
+  };
+
+  // Upgrades to `target` offering subprotocol ssh; throws std::runtime_error (with the HTTP status) if
+  // the upgrade fails.
+  RawV4Socket(std::uint16_t port, const std::string& target, const std::string& origin = "",
+              std::chrono::milliseconds timeout = 10s);
+  ~RawV4Socket();
+
+  std::string subprotocol() const { return subprotocol_; }
+  Message read(std::chrono::milliseconds timeout = 10s);
+  // Reads until a frame of the wanted kind (skipping ACKs unless asked for), a close or an error.
+  Message read_until_not_ack(std::chrono::milliseconds timeout = 10s);
+  bool write(std::span<const std::uint8_t> message, std::chrono::milliseconds timeout = 10s);
+  bool write_frame(const v4::Frame& frame) { return write(v4::encode(frame)); }
+  // Bytes straight onto the TCP socket, bypassing WebSocket framing (to send a partial frame).
+  bool write_raw(std::span<const std::uint8_t> bytes, std::chrono::milliseconds timeout = 10s);
+  // Resets the TCP connection (SO_LINGER 0): no close frame, as when the network fails.
+  void reset();
+
+ private:
+  bool run(std::chrono::milliseconds timeout, const std::atomic<bool>& done);
+
+  asio::io_context ioc_;
+  websocket::stream<beast::tcp_stream> ws_;
+  beast::flat_buffer buffer_;
+  std::string subprotocol_;
+};
+
+// A loopback TCP server the relay dials. Each accepted connection runs `session` on its own thread with a
+// blocking socket. The destructor shuts every socket down and joins all threads.
+class TcpTarget {
+ public:
+  using Session = std::function<void(tcp::socket&)>;
+  explicit TcpTarget(Session session);
+  ~TcpTarget();
+  TcpTarget(const TcpTarget&) = delete;
+  TcpTarget& operator=(const TcpTarget&) = delete;
+
+  std::uint16_t port() const { return port_; }
+  std::uint64_t accepted() const { return accepted_.load(); }
+
+  // Echoes everything until EOF.
+  static Session echo();
+  // Writes `bytes` as fast as the socket takes them, shuts down sending, reads until EOF (bounded), closes.
+  static Session push(std::shared_ptr<const std::vector<std::uint8_t>> bytes);
+
+ private:
+  void accept_loop();
+
+  Session session_;
+  asio::io_context ioc_;
+  tcp::acceptor acceptor_;
+  std::uint16_t port_ = 0;
+  std::atomic<std::uint64_t> accepted_{0};
+  std::atomic<bool> stopping_{false};
+  std::mutex mutex_;
+  std::vector<std::shared_ptr<tcp::socket>> sockets_;
+  std::vector<std::thread> threads_;
+  std::thread accept_thread_;
+};
+
+// What a MemoryLocalStream received, shared with the test.
+struct MemorySink {
+  mutable std::mutex mutex;
+  std::vector<std::uint8_t> data;
+  std::atomic<std::uint64_t> write_rate{0};  // bytes per second; 0 = as fast as possible
+  std::atomic<bool> closed{false};
+  std::size_t size() const {
+    std::lock_guard lock(mutex);
+    return data.size();
+  }
+};
+
+// A local side that never produces input (reads stay pending until close) and appends every write to a
+// MemorySink, optionally slowed down to sink->write_rate.
+class MemoryLocalStream final : public client::LocalStream {
+ public:
+  MemoryLocalStream(asio::any_io_executor strand, std::shared_ptr<MemorySink> sink);
+  asio::any_io_executor get_executor() override { return strand_; }
+  void async_read_some(asio::mutable_buffer buffer, Handler handler) override;
+  void async_write(asio::const_buffer buffer, Handler handler) override;
+  // The "peer" closes as soon as it reads EOF: a pending read completes with eof.
+  void shutdown_send() override;
+  void close() override;
+
+ private:
+  void complete_read(error_code ec);
+
+  asio::any_io_executor strand_;
+  std::shared_ptr<MemorySink> sink_;
+  asio::steady_timer timer_;
+  Handler pending_read_;
+  bool eof_ = false;
+};
+
+// A RelayConnection over a MemoryLocalStream, with its completion recorded.
+class MemoryClient {
+ public:
+  MemoryClient(asio::io_context& ioc, client::ConnectionOptions options);
+  void start();
+  bool wait_done(std::chrono::milliseconds timeout);
+  bool done() const { return outcome_->done.load(); }
+  error_code ec() const;
+  client::CloseInfo close() const;
+  // "ec=... code=... reason=... detail=..." for failure messages.
+  std::string describe() const;
+
+  MemorySink& sink() { return *sink_; }
+  client::RelayConnection& connection() { return *connection_; }
+
+ private:
+  struct Outcome {
+    std::mutex mutex;
+    std::atomic<bool> done{false};
+    error_code ec;
+    client::CloseInfo close;
+  };
+  std::shared_ptr<MemorySink> sink_ = std::make_shared<MemorySink>();
+  std::shared_ptr<Outcome> outcome_ = std::make_shared<Outcome>();
+  std::shared_ptr<client::RelayConnection> connection_;
+};
+
+}  // namespace sshrelay::itest

@@ -1,0 +1,258 @@
+// The relay's v4 endpoints at the protocol level, driven by raw Beast WebSockets and by the native
+// client over an in-memory local side: refusals by close code, eviction on reconnect, target EOF,
+// replay memory under a slow reader, and SIGTERM with a live session.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "native/client/relay_url.hpp"
+#include "tests/integration/harness.hpp"
+#include "tests/support/files.hpp"
+#include "tests/support/relay_daemon.hpp"
+#include "tests/support/sha256.hpp"
+
+namespace sshrelay::itest {
+namespace {
+
+using testing::RelayDaemon;
+using Kind = RawV4Socket::Message::Kind;
+
+constexpr std::uint64_t kMiB = 1 << 20;
+
+class V4ProtocolTest : public ::testing::Test {
+ protected:
+  void start_relay(std::vector<std::string> extra = {}) {
+    extra.insert(extra.begin(), "--unsafe-allow-loopback");
+    relay_.start(relayd_path(), std::move(extra));
+  }
+  std::string log() const { return "\n--- relayd log:\n" + testing::file_tail(relay_.log_path()); }
+
+  std::string connect_to(const TcpTarget& target) const {
+    return "/v4/connect?host=127.0.0.1&port=" + std::to_string(target.port()) + "&dstUsername=tester";
+  }
+
+  RelayDaemon relay_;
+  IoThread io_;
+};
+
+// Decodes a message that must be one v4 frame.
+v4::Frame frame_of(const RawV4Socket::Message& m) {
+  EXPECT_EQ(m.kind, Kind::message) << m.describe();
+  EXPECT_TRUE(m.binary);
+  auto frame = v4::decode_message(m.bytes);
+  EXPECT_TRUE(frame) << (frame ? "" : frame.error().message);
+  return frame ? *frame : v4::Frame{v4::Ack{~0ull}};
+}
+
+// Reads DATA frames (skipping ACKs) until `want` payload bytes arrived; returns them.
+std::string read_payload(RawV4Socket& ws, std::size_t want) {
+  std::string got;
+  while (got.size() < want) {
+    auto m = ws.read_until_not_ack();
+    if (m.kind != Kind::message) {
+      ADD_FAILURE() << "waiting for DATA: " << m.describe();
+      return got;
+    }
+    auto frame = frame_of(m);
+    auto* data = std::get_if<v4::Data>(&frame);
+    if (!data) {
+      ADD_FAILURE() << "expected DATA, got frame index " << frame.index();
+      return got;
+    }
+    got.append(reinterpret_cast<const char*>(data->payload.data()), data->payload.size());
+  }
+  return got;
+}
+
+std::vector<std::uint8_t> bytes_of(std::string_view s) { return {s.begin(), s.end()}; }
+
+TEST_F(V4ProtocolTest, ReconnectWithUnknownSidIsClosedWith4404) {
+  start_relay();
+  RawV4Socket ws(relay_.port(), "/v4/reconnect?sid=AAAAAAAAAAAAAAAAAAAAAAAAAAAA&ack=0");
+  EXPECT_EQ(ws.subprotocol(), "ssh");
+  auto m = ws.read();
+  ASSERT_EQ(m.kind, Kind::closed) << m.describe() << log();
+  EXPECT_EQ(m.close_code, 4404) << m.close_reason;
+}
+
+TEST_F(V4ProtocolTest, SecondReconnectEvictsTheFirst) {
+  start_relay();
+  TcpTarget echo(TcpTarget::echo());
+
+  RawV4Socket first(relay_.port(), connect_to(echo));
+  auto connected = frame_of(first.read());
+  ASSERT_TRUE(std::holds_alternative<v4::ConnectSuccess>(connected)) << log();
+  const auto sid = std::get<v4::ConnectSuccess>(connected).session_id;
+  ASSERT_FALSE(sid.empty());
+  ASSERT_TRUE(first.write_frame(v4::Data{bytes_of("hello")}));
+  ASSERT_EQ(read_payload(first, 5), "hello") << log();
+
+  const std::string reconnect = "/v4/reconnect?sid=" + client::percent_encode_component(sid) + "&ack=5";
+  RawV4Socket second(relay_.port(), reconnect);
+  auto resumed = frame_of(second.read());
+  ASSERT_TRUE(std::holds_alternative<v4::ReconnectSuccess>(resumed)) << log();
+  EXPECT_EQ(std::get<v4::ReconnectSuccess>(resumed).ack, 5u);
+
+  // The original socket was superseded by the first reconnect: it is gone, not resumable.
+  auto evicted = first.read_until_not_ack(10s);
+  EXPECT_TRUE(evicted.kind == Kind::error || evicted.kind == Kind::closed) << evicted.describe();
+
+  RawV4Socket third(relay_.port(), reconnect);
+  auto resumed_again = frame_of(third.read());
+  ASSERT_TRUE(std::holds_alternative<v4::ReconnectSuccess>(resumed_again)) << log();
+  EXPECT_EQ(std::get<v4::ReconnectSuccess>(resumed_again).ack, 5u);
+
+  // The first reconnect socket is now the evicted one: closed or reset, with no more data.
+  auto second_evicted = second.read_until_not_ack(10s);
+  EXPECT_TRUE(second_evicted.kind == Kind::error || second_evicted.kind == Kind::closed) << second_evicted.describe();
+
+  // The survivor carries the session on: bytes after offset 5 go through the echo target and back.
+  ASSERT_TRUE(third.write_frame(v4::Data{bytes_of("after-eviction")}));
+  EXPECT_EQ(read_payload(third, 14), "after-eviction") << log();
+  EXPECT_EQ(echo.accepted(), 1u);  // one target connection for the whole session
+}
+
+// A client's socket dies in the middle of a WebSocket message (the usual case for a bulk upload). The
+// relay must discard the partial message: the next socket of the session starts from a clean slate.
+TEST_F(V4ProtocolTest, PartialMessageOnADeadSocketIsDiscarded) {
+  start_relay();
+  TcpTarget echo(TcpTarget::echo());
+  std::string sid;
+  {
+    RawV4Socket first(relay_.port(), connect_to(echo));
+    auto connected = frame_of(first.read());
+    ASSERT_TRUE(std::holds_alternative<v4::ConnectSuccess>(connected)) << log();
+    sid = std::get<v4::ConnectSuccess>(connected).session_id;
+
+    // One masked binary frame carrying a full DATA frame (6 + 16384 bytes); only its first half is sent.
+    const auto message = v4::encode(v4::Data{std::vector<std::uint8_t>(v4::kMaxDataPayload, 0x5a)});
+    const std::uint8_t mask[4] = {0x12, 0x34, 0x56, 0x78};
+    std::vector<std::uint8_t> wire = {0x82, 0x80 | 126, static_cast<std::uint8_t>(message.size() >> 8),
+                                      static_cast<std::uint8_t>(message.size() & 0xff)};
+    wire.insert(wire.end(), mask, mask + 4);
+    for (std::size_t i = 0; i < message.size(); ++i) wire.push_back(message[i] ^ mask[i % 4]);
+    ASSERT_TRUE(first.write_raw(std::span(wire).first(wire.size() / 2)));
+    std::this_thread::sleep_for(300ms);  // let the relay read (and buffer) the partial message
+    first.reset();
+  }
+  std::this_thread::sleep_for(300ms);  // let the relay notice the reset
+
+  RawV4Socket second(relay_.port(), "/v4/reconnect?sid=" + client::percent_encode_component(sid) + "&ack=0");
+  auto resumed = frame_of(second.read());
+  ASSERT_TRUE(std::holds_alternative<v4::ReconnectSuccess>(resumed)) << log();
+  EXPECT_EQ(std::get<v4::ReconnectSuccess>(resumed).ack, 0u) << "nothing of the partial message was received";
+  ASSERT_TRUE(second.write_frame(v4::Data{bytes_of("after-partial")}));
+  EXPECT_EQ(read_payload(second, 13), "after-partial") << log();
+}
+
+TEST_F(V4ProtocolTest, TargetEofDeliversEverythingThenCloses1000) {
+  start_relay();
+  auto payload = std::make_shared<const std::vector<std::uint8_t>>(deterministic_bytes(1 * kMiB, 7));
+  TcpTarget pusher(TcpTarget::push(payload));
+  MemoryClient c(io_.ioc(), client_options(relay_.port(), "127.0.0.1", pusher.port()));
+  c.start();
+  ASSERT_TRUE(c.wait_done(30s)) << c.describe() << log();
+  EXPECT_FALSE(c.ec()) << c.describe();
+  EXPECT_EQ(c.close().code, 1000) << c.describe();
+  ASSERT_EQ(c.sink().size(), payload->size());
+  std::lock_guard lock(c.sink().mutex);
+  EXPECT_EQ(testing::sha256_hex(c.sink().data), testing::sha256_hex(*payload));
+}
+
+TEST_F(V4ProtocolTest, TargetEofThroughRawSocketEndsWithDataThenClose1000) {
+  start_relay();
+  auto payload = std::make_shared<const std::vector<std::uint8_t>>(deterministic_bytes(1 * kMiB, 8));
+  TcpTarget pusher(TcpTarget::push(payload));
+  RawV4Socket ws(relay_.port(), connect_to(pusher));
+  ASSERT_TRUE(std::holds_alternative<v4::ConnectSuccess>(frame_of(ws.read()))) << log();
+  std::vector<std::uint8_t> got;
+  for (;;) {
+    auto m = ws.read(20s);
+    if (m.kind == Kind::closed) {
+      EXPECT_EQ(m.close_code, 1000) << m.close_reason;
+      break;
+    }
+    ASSERT_EQ(m.kind, Kind::message) << m.describe() << log();
+    auto frame = frame_of(m);
+    auto* data = std::get_if<v4::Data>(&frame);
+    ASSERT_TRUE(data) << "only DATA is expected from the relay here, got frame index " << frame.index();
+    EXPECT_LE(data->payload.size(), v4::kMaxDataPayload);
+    EXPECT_FALSE(data->payload.empty());
+    got.insert(got.end(), data->payload.begin(), data->payload.end());
+    // ACK as the extension does, so the relay's replay window keeps moving.
+    ASSERT_TRUE(ws.write_frame(v4::Ack{got.size()}));
+  }
+  EXPECT_EQ(got.size(), payload->size());
+  EXPECT_TRUE(got == *payload);
+}
+
+TEST_F(V4ProtocolTest, SlowReaderSurvivesWithinTheReplayBudget) {
+  start_relay({"--max-replay-buffer", "262144", "--max-replay-memory", "1048576"});
+  auto payload = std::make_shared<const std::vector<std::uint8_t>>(deterministic_bytes(32 * kMiB, 9));
+  TcpTarget pusher(TcpTarget::push(payload));
+  MemoryClient c(io_.ioc(), client_options(relay_.port(), "127.0.0.1", pusher.port()));
+  c.sink().write_rate = 2 * kMiB;  // bytes per second
+  c.start();
+  std::this_thread::sleep_for(3s);
+  const auto slow_bytes = c.sink().size();
+  EXPECT_LT(slow_bytes, 12 * kMiB) << "the rate limit did not hold";
+  c.sink().write_rate = 0;
+  ASSERT_TRUE(c.wait_done(120s)) << c.describe() << log();
+  EXPECT_FALSE(c.ec()) << c.describe();
+  EXPECT_EQ(c.close().code, 1000) << c.describe();
+  EXPECT_EQ(c.connection().reconnects(), 0u);
+  ASSERT_EQ(c.sink().size(), payload->size());
+  {
+    std::lock_guard lock(c.sink().mutex);
+    EXPECT_EQ(testing::sha256_hex(c.sink().data), testing::sha256_hex(*payload));
+  }
+  const auto statz = http_get(relay_.port(), "/statz");
+  ASSERT_EQ(statz.status, 200u) << statz.body;
+  const auto json = nlohmann::json::parse(statz.body);
+  EXPECT_LE(json.at("replay_bytes_peak").get<std::uint64_t>(), 1048576u) << statz.body;
+  EXPECT_GT(json.at("replay_bytes_peak").get<std::uint64_t>(), 0u) << statz.body;
+  EXPECT_EQ(json.at("replay_budget").get<std::uint64_t>(), 1048576u) << statz.body;
+}
+
+TEST_F(V4ProtocolTest, OriginNotAllowedIsClosedWith4403) {
+  start_relay({"--allowed-origins", "chrome-extension://iodihamcpbpeioajjeobimgagajmlibd"});
+  TcpTarget echo(TcpTarget::echo());
+
+  RawV4Socket ws(relay_.port(), connect_to(echo), "https://evil.example");
+  auto m = ws.read();
+  ASSERT_EQ(m.kind, Kind::closed) << m.describe() << log();
+  EXPECT_EQ(m.close_code, 4403) << m.close_reason;
+
+  // The native client reports the relay's refusal as the session's end, without retrying.
+  auto options = client_options(relay_.port(), "127.0.0.1", echo.port());
+  options.transport.origin = "https://evil.example";
+  MemoryClient c(io_.ioc(), options);
+  c.start();
+  ASSERT_TRUE(c.wait_done(15s)) << c.describe();
+  EXPECT_EQ(c.close().code, 4403) << c.describe();
+  EXPECT_EQ(echo.accepted(), 0u) << "a refused origin must not reach the target";
+
+  // An allowed origin works.
+  RawV4Socket allowed(relay_.port(), connect_to(echo), "chrome-extension://iodihamcpbpeioajjeobimgagajmlibd");
+  EXPECT_TRUE(std::holds_alternative<v4::ConnectSuccess>(frame_of(allowed.read()))) << log();
+}
+
+TEST_F(V4ProtocolTest, SigtermClosesLiveSessionWith1012AndExitsZero) {
+  start_relay();
+  TcpTarget echo(TcpTarget::echo());
+  MemoryClient c(io_.ioc(), client_options(relay_.port(), "127.0.0.1", echo.port()));
+  c.start();
+  ASSERT_TRUE(wait_until([&] { return !c.connection().session_id().empty(); }, 10s)) << c.describe() << log();
+
+  const auto began = std::chrono::steady_clock::now();
+  const int code = relay_.stop(10s);
+  const auto took = std::chrono::steady_clock::now() - began;
+  EXPECT_EQ(code, 0) << log();
+  EXPECT_LT(took, 10s);
+  ASSERT_TRUE(c.wait_done(10s)) << c.describe();
+  EXPECT_FALSE(c.ec()) << c.describe();
+  EXPECT_EQ(c.close().code, 1012) << c.describe() << log();
+}
+
+}  // namespace
+}  // namespace sshrelay::itest
