@@ -30,8 +30,9 @@ dev: setup
 	cmake --build --preset native-release -j $(JOBS) --target sshrelayd
 	./build/native-release/native/sshrelayd --dev --listen $(DEV_LISTEN)
 
+# Benchmarks against a baseline measured in the same run (figures and ratios, never pass/fail timings).
 bench: native-release
-	@echo "bench: the benchmark suite arrives with tests/bench (see docs/performance.md)"; false
+	bash tests/bench/run build/native-release
 
 clean:
 	rm -rf build
