@@ -1,0 +1,92 @@
+#include "core/target_policy.hpp"
+
+#include <gtest/gtest.h>
+
+namespace sshrelay {
+namespace {
+
+const PrincipalView kAlice{"alice@example.com", {"sre"}};
+const PrincipalView kBob{"bob@other.org", {}};
+
+Ipv6Bytes v6(const char* text) { return *parse_ipv6(text); }
+
+TEST(TargetPolicy, DefaultDeniesInternalClassesIncludingMappedForms) {
+  TargetPolicy policy({});
+  for (const char* address : {"::1", "::ffff:127.0.0.1", "::ffff:169.254.169.254", "fe80::1", "::", "ff02::1",
+                              "::ffff:0.0.0.0"}) {
+    auto result = policy.check(v6(address), 22, kAlice);
+    EXPECT_FALSE(result) << address;
+  }
+  EXPECT_FALSE(policy.check(Ipv4Bytes{127, 0, 0, 1}, 22, kAlice));
+  EXPECT_FALSE(policy.check(Ipv4Bytes{169, 254, 169, 254}, 80, kAlice));
+  EXPECT_FALSE(policy.check(Ipv4Bytes{0, 0, 0, 0}, 22, kAlice));
+  EXPECT_TRUE(policy.check(Ipv4Bytes{93, 184, 216, 34}, 22, kAlice));
+  EXPECT_TRUE(policy.check(Ipv4Bytes{10, 0, 0, 5}, 22, kAlice));  // private allowed by default
+  auto denied = policy.check(Ipv4Bytes{127, 0, 0, 1}, 22, kAlice);
+  EXPECT_NE(denied.error().message.find("127.0.0.1 port 22 is loopback"), std::string::npos) << denied.error().message;
+}
+
+TEST(TargetPolicy, SwitchesForLoopbackAndPrivate) {
+  TargetPolicyConfig loopback_ok;
+  loopback_ok.allow_loopback = true;
+  TargetPolicy dev(loopback_ok);
+  EXPECT_TRUE(dev.check(Ipv4Bytes{127, 0, 0, 1}, 22, kAlice));
+  EXPECT_TRUE(dev.check(v6("::ffff:127.0.0.1"), 22, kAlice));
+  TargetPolicyConfig no_private;
+  no_private.allow_private = false;
+  TargetPolicy strict(no_private);
+  EXPECT_FALSE(strict.check(Ipv4Bytes{192, 168, 1, 1}, 22, kAlice));
+}
+
+TEST(TargetPolicy, DenyBlocksWinAndAllowBlocksRestrict) {
+  TargetPolicyConfig config;
+  config.allow = {*parse_cidr("10.0.0.0/8"), *parse_cidr("127.0.0.1")};
+  config.deny = {*parse_cidr("10.9.0.0/16")};
+  TargetPolicy policy(config);
+  EXPECT_TRUE(policy.check(Ipv4Bytes{10, 1, 1, 1}, 22, kAlice));
+  EXPECT_TRUE(policy.check(Ipv4Bytes{127, 0, 0, 1}, 22, kAlice));  // explicitly listed
+  EXPECT_FALSE(policy.check(Ipv4Bytes{10, 9, 0, 1}, 22, kAlice));
+  EXPECT_FALSE(policy.check(Ipv4Bytes{93, 184, 216, 34}, 22, kAlice));
+  EXPECT_FALSE(policy.check(Ipv4Bytes{224, 0, 0, 1}, 22, kAlice));
+}
+
+TEST(TargetPolicy, PortListsApply) {
+  TargetPolicyConfig config;
+  config.ports = *parse_port_ranges("22, 2200-2299");
+  TargetPolicy policy(config);
+  EXPECT_TRUE(policy.check(Ipv4Bytes{93, 184, 216, 34}, 22, kAlice));
+  EXPECT_TRUE(policy.check(Ipv4Bytes{93, 184, 216, 34}, 2250, kAlice));
+  EXPECT_FALSE(policy.check(Ipv4Bytes{93, 184, 216, 34}, 80, kAlice));
+  EXPECT_FALSE(parse_port_ranges("22-21"));
+  EXPECT_FALSE(parse_port_ranges("0"));
+  EXPECT_FALSE(parse_port_ranges("ssh"));
+}
+
+TEST(TargetPolicy, PrincipalRulesFromJson) {
+  auto rules = parse_principal_rules(R"({"rules":[
+      {"principals":["*@example.com"],"allow":["10.1.0.0/16"],"ports":"22"},
+      {"principals":["group:dba"],"allow":["10.2.0.0/16"]}]})");
+  ASSERT_TRUE(rules) << rules.error().message;
+  TargetPolicyConfig config;
+  config.rules = *rules;
+  TargetPolicy policy(config);
+  EXPECT_TRUE(policy.check(Ipv4Bytes{10, 1, 2, 3}, 22, kAlice));
+  EXPECT_FALSE(policy.check(Ipv4Bytes{10, 1, 2, 3}, 23, kAlice));
+  EXPECT_FALSE(policy.check(Ipv4Bytes{10, 2, 2, 3}, 5432, kAlice));
+  EXPECT_FALSE(policy.check(Ipv4Bytes{10, 1, 2, 3}, 22, kBob));
+  const PrincipalView dba{"carol@x.org", {"dba"}};
+  EXPECT_TRUE(policy.check(Ipv4Bytes{10, 2, 2, 3}, 5432, dba));
+  auto refused = policy.check(Ipv4Bytes{10, 1, 2, 3}, 22, kBob);
+  EXPECT_NE(refused.error().message.find("not allowed for bob@other.org"), std::string::npos);
+}
+
+TEST(TargetPolicy, RulesFileErrorsNameTheRule) {
+  EXPECT_FALSE(parse_principal_rules("[]"));
+  auto bad = parse_principal_rules(R"({"rules":[{"principals":["*"],"allow":["10.0.0.1/8"]}]})");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("rule 0: "), std::string::npos) << bad.error().message;
+  EXPECT_FALSE(parse_principal_rules(R"({"rules":[{"allow":[]}]})"));
+}
+
+}  // namespace
+}  // namespace sshrelay
