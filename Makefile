@@ -14,8 +14,9 @@ native-asan native-release wasm-release: setup
 test-native: native-asan
 	ctest --preset native-asan -j $(JOBS)
 
+# The wasm client's tests also run through the real daemon when test-native has built it.
 test-wasm: wasm-release
-	ctest --preset wasm-release -j $(JOBS)
+	SSHRELAYD_PATH=$(CURDIR)/build/native-asan/native/sshrelayd ctest --preset wasm-release -j $(JOBS)
 
 # Every test: core unit tests natively (under ASan/UBSan) and as wasm under node, native unit and
 # integration tests against a real sshd.

@@ -230,12 +230,30 @@ Options::Options() {
       "comma-separate; default: the Secure Shell extension (stable and dev)");
   add(access, "unsafe-allow-loopback", boolean(), "allow targets on loopback addresses (127.0.0.0/8, ::1)");
 
+  po::options_description policy = group("Target policy");
+  add(policy, "allow-private", text("BOOL", "true")->implicit_value("true"),
+      "allow targets in private ranges (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7)");
+  add(policy, "allow-targets", list("CIDRS", {}),
+      "only these blocks may be dialed (an explicit block also admits loopback/private addresses); "
+      "default: any public address, private ones per --allow-private");
+  add(policy, "deny-targets", list("CIDRS", {}), "blocks never dialed, whatever else allows them");
+  add(policy, "allowed-ports", text("PORTS", ""), "target ports allowed, e.g. 22,2200-2299; default: any");
+  add(policy, "policy-file", text("FILE"),
+      "per-principal rules (JSON): {\"rules\":[{\"principals\":[\"*@example.com\",\"group:sre\"],"
+      "\"allow\":[\"10.0.0.0/8\"],\"ports\":\"22\"}]}");
+  add(policy, "source-port-range", text("FIRST-LAST", ""),
+      "bind each session's outbound socket to its own port from this range (firewall user mapping); "
+      "4503 when exhausted");
+  add(policy, "max-sessions-per-principal", number("N", 0), "most sessions one principal may hold; 0 = no cap");
+  add(policy, "connect-rate-per-minute", number("N", 0), "connection attempts allowed per source IP per minute; 0 = unlimited");
+  add(policy, "trusted-proxies", list("CIDRS", {}), "proxies whose X-Forwarded-For is believed (for the source IP)");
+
   po::options_description diagnostics = group("Diagnostics");
   add(diagnostics, "log-level", text("LEVEL", d.log_level), "debug, info, warn or error");
   add(diagnostics, "dev", boolean(),
       "developer defaults: --unsafe-allow-loopback and --log-level=debug unless those are given");
 
-  settings.add(listening).add(sessions).add(access).add(diagnostics);
+  settings.add(listening).add(sessions).add(access).add(policy).add(diagnostics);
   all.add(general).add(settings);
 }
 
@@ -546,6 +564,45 @@ DaemonConfig to_config(const Reader& r) {
 
   c.dev = r.flag("dev");
   c.unsafe_allow_loopback = r.given("unsafe-allow-loopback") ? r.flag("unsafe-allow-loopback") : c.dev;
+
+  c.target_policy.allow_loopback = c.unsafe_allow_loopback;
+  c.target_policy.allow_private = r.flag("allow-private");
+  auto cidrs = [&r](const char* name) {
+    std::vector<Cidr> blocks;
+    for (const auto& item : r.items(name)) {
+      auto cidr = parse_cidr(item);
+      if (!cidr) r.fail(name, cidr.error().message);
+      blocks.push_back(*cidr);
+    }
+    return blocks;
+  };
+  c.target_policy.allow = cidrs("allow-targets");
+  c.target_policy.deny = cidrs("deny-targets");
+  c.trusted_proxies = cidrs("trusted-proxies");
+  if (!r.str("allowed-ports").empty()) {
+    auto ports = parse_port_ranges(r.str("allowed-ports"));
+    if (!ports) r.fail("allowed-ports", ports.error().message);
+    c.target_policy.ports = std::move(*ports);
+  }
+  c.policy_file = r.str("policy-file");
+  if (!c.policy_file.empty()) {
+    r.readable_file("policy-file", c.policy_file);
+    std::ifstream in(c.policy_file);
+    std::stringstream text;
+    text << in.rdbuf();
+    auto rules = parse_principal_rules(text.str());
+    if (!rules) r.fail("policy-file", in_quotes(c.policy_file) + ": " + rules.error().message);
+    c.target_policy.rules = std::move(*rules);
+  }
+  if (!r.str("source-port-range").empty()) {
+    auto range = parse_port_ranges(r.str("source-port-range"));
+    if (!range || range->size() != 1)
+      r.fail("source-port-range", in_quotes(r.str("source-port-range")) + " is not one range FIRST-LAST, e.g. 20000-20999");
+    c.source_port_first = range->front().first;
+    c.source_port_last = range->front().last;
+  }
+  c.max_sessions_per_principal = static_cast<std::size_t>(r.uint("max-sessions-per-principal", 0, 10'000'000));
+  c.connect_rate_per_minute = static_cast<unsigned>(r.uint("connect-rate-per-minute", 0, 1'000'000));
 
   const std::string level = lower(r.str("log-level"));
   if (level != "debug" && level != "info" && level != "warn" && level != "error")

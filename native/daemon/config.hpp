@@ -8,6 +8,9 @@
 #include <map>
 #include <string>
 #include <variant>
+
+#include "core/cidr.hpp"
+#include "core/target_policy.hpp"
 #include <vector>
 
 namespace sshrelay::daemon {
@@ -40,6 +43,14 @@ struct DaemonConfig {
   std::string tls_cert, tls_key;              // --tls-cert / --tls-key: PEM paths, both or neither
   std::string web_root;                       // --web-root: static files served at /
   std::string ready_file;                     // --ready-file: written once listening; empty = none
+  // Target policy (design.md §5): target_policy.allow_loopback mirrors unsafe_allow_loopback.
+  TargetPolicyConfig target_policy;           // --allow-private, --allow-targets, --deny-targets, --allowed-ports
+  std::string policy_file;                    // --policy-file: per-principal rules (JSON), loaded into target_policy.rules
+  std::uint16_t source_port_first = 0;        // --source-port-range FIRST-LAST: pin each session's outbound port
+  std::uint16_t source_port_last = 0;         //   (0-0: the kernel picks)
+  std::size_t max_sessions_per_principal = 0; // --max-sessions-per-principal: 0 = no per-principal cap
+  unsigned connect_rate_per_minute = 0;       // --connect-rate-per-minute: per source IP; 0 = unlimited
+  std::vector<Cidr> trusted_proxies;          // --trusted-proxies: X-Forwarded-For believed only from these
   std::string log_level = "info";             // --log-level: debug|info|warn|error
   bool dev = false;                           // --dev: developer defaults (see docs/configuration.md)
 };

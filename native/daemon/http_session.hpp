@@ -43,7 +43,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   Request request_;
-  std::string peer_;
+  std::string peer_;         // TCP peer "ip:port", for logs
+  std::string peer_ip_;      // TCP peer address
+  std::string client_ip_;    // the user's address: peer_ip_, or X-Forwarded-For from a trusted proxy
+  PrincipalView principal_;  // who is asking (identity providers fill it; "anonymous" without one)
   std::optional<Strand> session_strand_;
 };
 

@@ -1,17 +1,22 @@
 #pragma once
 // What every connection and session of one daemon shares: configuration, the session registry, the
-// replay budget and the executor to make strands from.
+// replay budget, the target policy and the executor to make strands from.
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/strand.hpp>
+#include <memory>
+#include <mutex>
 #include <optional>
 
 #include "core/origin_policy.hpp"
+#include "core/target_policy.hpp"
+#include "core/token_bucket.hpp"
 #include "native/daemon/config.hpp"
 #include "native/daemon/replay_budget.hpp"
 #include "native/daemon/session_registry.hpp"
+#include "native/daemon/source_port_pool.hpp"
 
 namespace sshrelay::daemon {
 
@@ -20,15 +25,43 @@ using tcp = net::ip::tcp;
 // Every connection and session runs on a strand of the one io_context.
 using Strand = net::strand<net::io_context::executor_type>;
 
+// Connection attempts per source IP (a TokenBuckets behind a mutex: connects come from every thread).
+class ConnectRateLimit {
+ public:
+  explicit ConnectRateLimit(unsigned per_minute)
+      : enabled_(per_minute > 0), buckets_(per_minute / 60.0, per_minute > 0 ? per_minute : 1.0) {}
+  bool allow(const std::string& source, TimePoint now) {
+    if (!enabled_) return true;
+    std::lock_guard lock(mutex_);
+    return buckets_.try_take(source, now);
+  }
+
+ private:
+  bool enabled_;
+  std::mutex mutex_;
+  TokenBuckets buckets_;
+};
+
 struct RelayContext {
   RelayContext(const DaemonConfig& cfg, boost::asio::io_context& io)
-      : config(cfg), ioc(io), registry(cfg.max_sessions_total), budget(cfg.max_replay_memory), origins(cfg.allowed_origins) {}
+      : config(cfg),
+        ioc(io),
+        registry(cfg.max_sessions_total, cfg.max_sessions_per_principal),
+        budget(cfg.max_replay_memory),
+        origins(cfg.allowed_origins),
+        policy(cfg.target_policy),
+        connect_rate(cfg.connect_rate_per_minute),
+        source_ports(cfg.source_port_first ? std::make_shared<SourcePortPool>(cfg.source_port_first, cfg.source_port_last)
+                                           : nullptr) {}
 
   const DaemonConfig& config;
   boost::asio::io_context& ioc;
   SessionRegistry registry;
   ReplayBudget budget;
   OriginPolicy origins;
+  TargetPolicy policy;
+  ConnectRateLimit connect_rate;
+  std::shared_ptr<SourcePortPool> source_ports;   // null unless --source-port-range
   std::optional<boost::asio::ssl::context> tls;  // set when the listener terminates TLS
   std::atomic<bool> stopping{false};
 };

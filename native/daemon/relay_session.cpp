@@ -18,10 +18,11 @@ constexpr auto kBudgetRetry = std::chrono::milliseconds(20);
 }  // namespace
 
 RelaySession::RelaySession(RelayContext& ctx, Strand strand, tcp::socket target, Target target_name, std::string sid,
-                           std::string principal)
+                           std::string principal, std::unique_ptr<PortLease> source_port)
     : ctx_(ctx),
       strand_(std::move(strand)),
       target_(std::move(target)),
+      source_port_(std::move(source_port)),
       target_name_(std::move(target_name)),
       sid_(std::move(sid)),
       principal_(std::move(principal)),
@@ -273,6 +274,7 @@ void RelaySession::close_target() {
   boost::system::error_code ignored;
   target_.shutdown(tcp::socket::shutdown_both, ignored);
   target_.close(ignored);
+  source_port_.reset();
 }
 
 }  // namespace sshrelay::daemon

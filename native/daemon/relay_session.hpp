@@ -29,7 +29,7 @@ namespace sshrelay::daemon {
 class RelaySession : public std::enable_shared_from_this<RelaySession> {
  public:
   RelaySession(RelayContext& ctx, Strand strand, tcp::socket target, Target target_name, std::string sid,
-               std::string principal);
+               std::string principal, std::unique_ptr<PortLease> source_port);
 
   const std::string& sid() const { return sid_; }
   const std::string& principal() const { return principal_; }
@@ -60,6 +60,7 @@ class RelaySession : public std::enable_shared_from_this<RelaySession> {
   RelayContext& ctx_;
   Strand strand_;
   tcp::socket target_;
+  std::unique_ptr<PortLease> source_port_;  // the pinned outbound port, if any: freed when the target closes
   Target target_name_;
   std::string sid_;
   std::string principal_;

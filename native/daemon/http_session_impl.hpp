@@ -1,21 +1,25 @@
+#pragma once
+// HttpSession's member definitions. Each stream type is instantiated in its own .cpp: one Beast
+// WebSocket/TLS instantiation per translation unit keeps the compiler's memory within bounds.
 #include "native/daemon/http_session.hpp"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <openssl/rand.h>
 
+#include "core/client_address.hpp"
 #include "core/session_id.hpp"
 #include "native/daemon/close_codes.hpp"
 #include "native/daemon/log.hpp"
 #include "native/daemon/relay_session.hpp"
 
 namespace sshrelay::daemon {
-namespace {
+namespace http_session_detail {
 
 constexpr auto kRequestTimeout = std::chrono::seconds(30);
 constexpr std::size_t kBodyLimit = 8 * 1024;
 
-bool offers_ssh_subprotocol(const Request& req) {
+inline bool offers_ssh_subprotocol(const Request& req) {
   const auto offered = req[http::field::sec_websocket_protocol];
   std::size_t pos = 0;
   while (pos <= offered.size()) {
@@ -30,13 +34,15 @@ bool offers_ssh_subprotocol(const Request& req) {
   return false;
 }
 
-std::string new_session_id() {
+inline std::string new_session_id() {
   std::array<std::uint8_t, 16> random{};
   if (RAND_bytes(random.data(), static_cast<int>(random.size())) != 1) throw std::runtime_error("RAND_bytes failed");
   return make_session_id(random).value();
 }
 
-}  // namespace
+}  // namespace http_session_detail
+
+using namespace http_session_detail;
 
 template <class Stream>
 HttpSession<Stream>::HttpSession(RelayContext& ctx, boost::asio::ip::tcp::socket&& socket)
@@ -49,7 +55,8 @@ HttpSession<Stream>::HttpSession(RelayContext& ctx, boost::asio::ip::tcp::socket
       }()) {
   beast::error_code ec;
   const auto endpoint = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
-  peer_ = ec ? "?" : endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+  peer_ip_ = ec ? "?" : endpoint.address().to_string();
+  peer_ = ec ? "?" : peer_ip_ + ":" + std::to_string(endpoint.port());
 }
 
 template <class Stream>
@@ -113,20 +120,36 @@ void HttpSession<Stream>::do_close() {
 template <class Stream>
 void HttpSession<Stream>::start_v4(V4Request request) {
   if (auto* refusal = std::get_if<WsRefusal>(&request)) return refuse(refusal->code, std::move(refusal->reason));
+  client_ip_ = effective_client_address(peer_ip_, request_["X-Forwarded-For"], ctx_.config.trusted_proxies);
+  if (!ctx_.connect_rate.allow(client_ip_, std::chrono::steady_clock::now())) {
+    log(LogLevel::warn, "connection attempts from " + client_ip_ + " over the rate limit");
+    return refuse(close_code::session_cap, "too many connection attempts; try again in a minute");
+  }
+  principal_ = PrincipalView{"anonymous", {}};
   if (auto* reconnect = std::get_if<V4Reconnect>(&request)) {
     auto session = ctx_.registry.find(reconnect->sid);
-    if (!session) return refuse(close_code::unknown_session, "unknown session");
+    // Another principal's session is reported exactly like a missing one: sids are not to be probed.
+    if (!session || session->principal() != principal_.name) {
+      if (session) log(LogLevel::warn, "sid=" + session->sid() + " reconnect by " + principal_.name + " refused: not the owner");
+      return refuse(close_code::unknown_session, "unknown session");
+    }
     const auto ack = reconnect->ack;
     return upgrade([session, ack, peer = peer_](std::shared_ptr<ClientSocket> ws) {
       if (ws) session->attach(std::move(ws), ack, peer);
     });
   }
   auto connect = std::get<V4Connect>(std::move(request));
-  if (!ctx_.registry.try_reserve()) return refuse(close_code::session_cap, "too many sessions on this relay");
+  switch (ctx_.registry.try_reserve(principal_.name)) {
+    case SessionRegistry::Reservation::granted: break;
+    case SessionRegistry::Reservation::total_full: return refuse(close_code::session_cap, "too many sessions on this relay");
+    case SessionRegistry::Reservation::principal_full:
+      return refuse(close_code::session_cap, "you have too many sessions open on this relay");
+  }
   // The session's strand exists before its target socket, so the socket lives on it from birth.
   session_strand_.emplace(net::make_strand(ctx_.ioc));
-  const DialPolicy policy{ctx_.config.unsafe_allow_loopback, true};
-  async_dial(*session_strand_, connect.target, policy, ctx_.config.connect_timeout,
+  DialRequest dial{connect.target, principal_, &ctx_.policy, ctx_.source_ports,
+                   std::chrono::duration_cast<std::chrono::milliseconds>(ctx_.config.connect_timeout)};
+  async_dial(*session_strand_, std::move(dial),
              [self = this->shared_from_this(), connect](DialOutcome outcome) mutable {
                net::post(self->stream_.get_executor(), [self, connect = std::move(connect), outcome = std::move(outcome)]() mutable {
                  self->on_dialed(std::move(connect), std::move(outcome));
@@ -137,13 +160,13 @@ void HttpSession<Stream>::start_v4(V4Request request) {
 template <class Stream>
 void HttpSession<Stream>::on_dialed(V4Connect connect, DialOutcome outcome) {
   if (outcome.error) {
-    ctx_.registry.cancel_reservation();
+    ctx_.registry.cancel_reservation(principal_.name);
     log(LogLevel::info, "connect from " + peer_ + " to " + connect.target.to_string() + " refused: " + outcome.reason);
     return refuse(outcome.close_code, std::move(outcome.reason));
   }
   auto session = std::make_shared<RelaySession>(ctx_, *session_strand_, std::move(outcome.socket), connect.target,
-                                                new_session_id(), "anonymous");
-  ctx_.registry.add(session->sid(), session);
+                                                new_session_id(), principal_.name, std::move(outcome.source_port));
+  ctx_.registry.add(session->sid(), principal_.name, session);
   upgrade([session, peer = peer_](std::shared_ptr<ClientSocket> ws) {
     if (ws) return session->attach(std::move(ws), std::nullopt, peer);
     session->shutdown(close_code::normal, "WebSocket upgrade failed");
@@ -184,8 +207,5 @@ void HttpSession<Stream>::refuse(std::uint16_t code, std::string reason) {
     });
   });
 }
-
-template class HttpSession<beast::tcp_stream>;
-template class HttpSession<beast::ssl_stream<beast::tcp_stream>>;
 
 }  // namespace sshrelay::daemon

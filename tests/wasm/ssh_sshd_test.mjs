@@ -1,0 +1,418 @@
+// The browser client's bindings (node build) against a real, throwaway OpenSSH sshd on 127.0.0.1:
+// key exchange, host key, ed25519 public-key auth, password auth, exec, pty shell — through the v4
+// transport (an in-test relay, and the real sshrelayd when SSHRELAYD_PATH names one), through the raw
+// transport, and across dropped links with resume. Also prints timings (connect+auth, bulk MB/s).
+// Run: node --no-experimental-fetch tests/wasm/ssh_sshd_test.mjs (ctest: wasm_ssh_sshd).
+import test, { after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadClient } from './lib/wasm_module.mjs';
+import { Driver } from './lib/driver.mjs';
+import { tcpRawLink } from './lib/links.mjs';
+import { V4RelayEmu } from './lib/v4_relay_emu.mjs';
+import { openWebSocket } from './lib/ws_client.mjs';
+import {
+  ensurePasswordUser, isRoot, lockPasswordUser, PASSWORD_USER, spawnDaemon, startSshd,
+} from './lib/sshd.mjs';
+
+let mod;
+let sshd;
+let password = null;
+const relays = [];
+const drivers = [];
+
+before(async () => {
+  mod = await loadClient();
+  sshd = await startSshd();
+  password = ensurePasswordUser();
+});
+
+after(() => {
+  for (const d of drivers) { try { d.dispose(); } catch { /* already gone */ } }
+  for (const r of relays) r.close();
+  sshd?.stop();
+  lockPasswordUser();
+});
+
+function emuDriver(options = {}, driverOptions = {}) {
+  const relay = new V4RelayEmu({ targetPort: sshd.port });
+  relays.push(relay);
+  const d = new Driver(mod, { host: '127.0.0.1', port: sshd.port, user: sshd.user, ...options },
+                       async (kind, { sid, ack }) => (kind === 'connect' ? relay.connect() : relay.reconnect(sid, ack)),
+                       driverOptions);
+  drivers.push(d);
+  d.relay = relay;
+  return d;
+}
+
+const keyCredential = () => ({ privateKey: sshd.userPrivateKey });
+
+async function runExec(d, command) {
+  d.act('exec', command);
+  const st = await d.waitState('closed');
+  return { status: st.exitStatus, stdout: d.stdoutText(), stderr: d.stderrText() };
+}
+
+test('kex, host key, ed25519 public-key auth and exec over v4', { timeout: 60000 }, async () => {
+  const d = emuDriver();
+  const t0 = performance.now();
+  await d.connect();
+  const hk = await d.login(keyCredential(), { expectFingerprint: sshd.hostKeyFingerprint });
+  const tAuth = performance.now();
+  assert.equal(hk.hostKey.type, 'ssh-ed25519');
+  assert.equal(hk.hostKey.base64, sshd.hostKeyBase64);
+  const r = await runExec(d, 'echo hello from $(whoami); echo to-stderr >&2; exit 3');
+  const tDone = performance.now();
+  assert.equal(r.stdout, `hello from ${sshd.user}\n`);
+  assert.equal(r.stderr, 'to-stderr\n');
+  assert.equal(r.status, 3);
+  assert.deepEqual(d.relay.violations, []);
+  assert.deepEqual(d.failures, []);
+  console.log(`# timing: connect+kex+auth ${(tAuth - t0).toFixed(0)} ms, +exec ${(tDone - tAuth).toFixed(0)} ms (v4, in-test relay)`);
+});
+
+test('auth state lists methods and survives a refused key', { timeout: 60000 }, async () => {
+  const d = emuDriver();
+  await d.connect();
+  await d.waitState('host-key');
+  d.act('acceptHostKey');
+  const auth = await d.waitState('auth');
+  assert.ok(auth.methods.includes('publickey'), JSON.stringify(auth));
+  assert.ok(auth.methods.includes('password'), JSON.stringify(auth));
+  assert.equal(auth.failure, undefined);
+  // A key sshd does not know: refused, back to "auth" with a reason.
+  d.act('authPublicKey', mod.generateEd25519('', '').privateKey, '');
+  const again = await d.waitFor((st) => st.state === 'auth' && st.failure, 'auth after refusal');
+  assert.equal(again.failure, 'public key refused');
+  assert.equal(d.s.authPublicKey('garbage', ''), false);
+  assert.match(d.s.lastError(), /could not read the private key/);
+  d.act('authPublicKey', sshd.userPrivateKey, '');
+  await d.waitState('authenticated');
+  const r = await runExec(d, 'true');
+  assert.equal(r.status, 0);
+});
+
+test('pty shell: output, resize, exit status', { timeout: 60000 }, async () => {
+  const d = emuDriver();
+  await d.connect();
+  await d.login(keyCredential());
+  d.act('openShell', 100, 30, 'xterm-256color');
+  await d.waitState('open');
+  d.act('write', 'stty size; echo "term=$TERM"; echo marker-$((6*7))\n');
+  await d.waitFor(() => /marker-42/.test(d.stdoutText().replace(/marker-\$/g, '')), 'marker-42');
+  assert.match(d.stdoutText(), /30 100/);
+  assert.match(d.stdoutText(), /term=xterm-256color/);
+  d.act('resize', 132, 43);
+  d.act('write', 'stty size; exit 7\n');
+  const st = await d.waitState('closed');
+  assert.match(d.stdoutText(), /43 132/);
+  assert.equal(st.exitStatus, 7);
+  assert.deepEqual(d.relay.violations, []);
+});
+
+test('a clean relay close while waiting for the user ends the session', { timeout: 60000 }, async () => {
+  const d = emuDriver();
+  await d.connect();
+  await d.waitState('host-key');
+  d.relay.currentLink(d.s.sessionId()).serverClose();
+  const st = await d.waitState('error');
+  assert.match(st.message, /disconnected|closed/i);
+  assert.equal(d.s.step().state, 'error');  // stays there
+});
+
+test('close() from the page ends an open shell', { timeout: 60000 }, async () => {
+  const d = emuDriver();
+  await d.connect();
+  await d.login(keyCredential());
+  d.act('openShell', 80, 24, 'xterm');
+  await d.waitState('open');
+  d.act('close');
+  const st = await d.waitState('closed');
+  assert.equal(st.exitStatus, null);
+  assert.equal(d.s.write('x'), false);
+  assert.deepEqual(d.relay.violations, []);
+});
+
+test('password auth (dedicated user)', { timeout: 60000 }, async (t) => {
+  if (!isRoot) {
+    t.skip('not root: cannot create a password-only user for sshd');
+    return;
+  }
+  const d = emuDriver({ user: PASSWORD_USER });
+  await d.connect();
+  await d.waitState('host-key');
+  d.act('acceptHostKey');
+  await d.waitState('auth');
+  d.act('authPassword', 'wrong password');
+  const refused = await d.waitFor((st) => st.state === 'auth' && st.failure, 'refusal', 30000);
+  assert.equal(refused.failure, 'password refused');
+  d.act('authPassword', password);
+  await d.waitState('authenticated', 30000);
+  const r = await runExec(d, 'id -un');
+  assert.equal(r.stdout.trim(), PASSWORD_USER);
+  assert.equal(r.status, 0);
+});
+
+test('keyboard-interactive auth (PAM sshd, dedicated user)', { timeout: 60000 }, async (t) => {
+  if (!isRoot) {
+    t.skip('not root: cannot create a password-only user for sshd');
+    return;
+  }
+  // A second sshd that offers keyboard-interactive through PAM (and no plain password method).
+  const pamSshd = await startSshd({
+    extraConfig: 'UsePAM yes\nKbdInteractiveAuthentication yes\nPasswordAuthentication no',
+  });
+  try {
+    const d = new Driver(mod, { host: '127.0.0.1', port: pamSshd.port, user: PASSWORD_USER, transport: 'raw' },
+                         () => tcpRawLink(pamSshd.port), { reconnect: false });
+    drivers.push(d);
+    await d.connect();
+    await d.waitState('host-key');
+    d.act('acceptHostKey');
+    const auth = await d.waitState('auth');
+    assert.ok(auth.methods.includes('keyboard-interactive'), JSON.stringify(auth));
+    assert.ok(!auth.methods.includes('password'), JSON.stringify(auth));
+    d.act('authKeyboardInteractive');
+    const prompt = await d.waitState('kbd-interactive');
+    assert.equal(prompt.prompts.length, 1);
+    assert.match(prompt.prompts[0].prompt, /password/i);
+    assert.equal(prompt.prompts[0].echo, false);
+    assert.equal(d.s.answerKeyboardInteractive([]), false);  // one answer per prompt
+    assert.match(d.s.lastError(), /expected 1 answers, got 0/);
+    d.act('answerKeyboardInteractive', [password]);
+    await d.waitState('authenticated', 30000);
+  } catch (e) {
+    e.message += `\nsshd log:\n${pamSshd.log()}`;
+    throw e;
+  } finally {
+    pamSshd.stop();
+  }
+});
+
+test('raw transport (plain WebSocket<->TCP relay shape)', { timeout: 60000 }, async () => {
+  const d = new Driver(mod, { host: '127.0.0.1', port: sshd.port, user: sshd.user, transport: 'raw' },
+                       () => tcpRawLink(sshd.port), { reconnect: false });
+  drivers.push(d);
+  await d.connect();
+  await d.login(keyCredential(), { expectFingerprint: sshd.hostKeyFingerprint });
+  const r = await runExec(d, 'echo raw ok');
+  assert.equal(r.stdout, 'raw ok\n');
+  assert.equal(r.status, 0);
+  assert.equal(d.s.canResume(), false);
+});
+
+test('v4 resume: upload and download stay lossless across dropped links', { timeout: 120000 }, async () => {
+  const d = emuDriver();
+  await d.connect();
+  await d.login(keyCredential());
+  // Upload: stdin -> sha256sum, with the link dropped every few chunks.
+  const upload = crypto.randomBytes(3 * 1024 * 1024 + 123);
+  const expected = crypto.createHash('sha256').update(upload).digest('hex');
+  d.act('exec', 'sha256sum');
+  await d.waitState('open');
+  let drops = 0;
+  for (let i = 0; i < upload.length; i += 65536) {
+    d.act('write', upload.subarray(i, i + 65536));
+    if (i % (512 * 1024) === 0) {
+      const link = d.relay.currentLink(d.s.sessionId());
+      if (link) { link.drop(); drops++; }
+    }
+    await new Promise((r) => setImmediate(r));
+  }
+  d.act('sendEof');
+  const st = await d.waitState('closed', 60000);
+  assert.equal(st.exitStatus, 0);
+  assert.equal(d.stdoutText().split(' ')[0], expected);
+  assert.ok(drops >= 3, `dropped ${drops} times`);
+  assert.ok(d.reconnects >= 3, `reconnected ${d.reconnects} times`);
+  assert.deepEqual(d.relay.violations, []);
+  assert.deepEqual(d.failures, []);
+});
+
+test('v4 resume: server output survives drops mid-stream', { timeout: 120000 }, async () => {
+  const file = path.join(sshd.dir, 'download.bin');
+  const data = crypto.randomBytes(4 * 1024 * 1024 + 77);
+  fs.writeFileSync(file, data);
+  const d = emuDriver();
+  await d.connect();
+  await d.login(keyCredential());
+  let nextDrop = 300 * 1024;
+  let drops = 0;
+  const chunks = [];
+  let got = 0;
+  d.onStdout = (chunk) => {
+    chunks.push(chunk);
+    got += chunk.length;
+    if (got >= nextDrop) {
+      nextDrop += 700 * 1024;
+      const link = d.relay.currentLink(d.s.sessionId());
+      if (link) { link.drop(); drops++; }
+    }
+  };
+  d.act('exec', `cat ${file}`);
+  const st = await d.waitState('closed', 60000);
+  assert.equal(st.exitStatus, 0);
+  const received = Buffer.concat(chunks);
+  assert.equal(received.length, data.length);
+  assert.ok(received.equals(data), 'downloaded bytes differ');
+  assert.ok(drops >= 3, `dropped ${drops} times`);
+  assert.deepEqual(d.relay.violations, []);
+  assert.deepEqual(d.failures, []);
+});
+
+async function measureBulk(d, label) {
+  await d.connect();
+  await d.login(keyCredential());
+  const bytes = 64 * 1024 * 1024;
+  d.onStdout = () => {};
+  const t0 = performance.now();
+  d.act('exec', `head -c ${bytes} /dev/zero`);
+  const st = await d.waitState('closed', 120000);
+  const seconds = (performance.now() - t0) / 1000;
+  assert.equal(st.exitStatus, 0);
+  assert.equal(d.stdoutBytes, bytes);
+  console.log(`# timing: bulk download ${bytes / 1048576} MiB in ${seconds.toFixed(2)} s = ${(bytes / 1048576 / seconds).toFixed(1)} MiB/s (${label})`);
+}
+
+test('bulk throughput, v4 through the in-test relay', { timeout: 180000 }, async () => {
+  await measureBulk(emuDriver(), 'v4, in-test relay');
+});
+
+test('bulk upload throughput, v4 through the in-test relay (replay cap backpressure)', { timeout: 180000 }, async () => {
+  const d = emuDriver({ replayCap: 256 * 1024 });
+  await d.connect();
+  await d.login(keyCredential());
+  const chunk = crypto.randomBytes(1024 * 1024);
+  const total = 32;
+  const expected = crypto.createHash('sha256');
+  d.act('exec', 'sha256sum');
+  await d.waitState('open');
+  const t0 = performance.now();
+  let maxUnacked = 0;
+  for (let i = 0; i < total; i++) {
+    d.act('write', chunk);
+    expected.update(chunk);
+    // A page would stop reading its source here; wait until the channel took most of it.
+    await d.waitFor(() => {
+      const info = d.s.transportInfo();
+      maxUnacked = Math.max(maxUnacked, info.bytesSent - info.bytesAcked);
+      return d.s.pendingInput() < 256 * 1024;
+    }, 'input drained', 30000);
+  }
+  d.act('sendEof');
+  const st = await d.waitState('closed', 60000);
+  const seconds = (performance.now() - t0) / 1000;
+  assert.equal(st.exitStatus, 0);
+  assert.equal(d.stdoutText().split(' ')[0], expected.digest('hex'));
+  // Unacked bytes stay near the cap: input waits while the relay has not acknowledged.
+  assert.ok(maxUnacked < 256 * 1024 + 64 * 1024, `unacked reached ${maxUnacked}`);
+  assert.deepEqual(d.relay.violations, []);
+  console.log(`# timing: bulk upload ${total} MiB in ${seconds.toFixed(2)} s = ${(total / seconds).toFixed(1)} MiB/s (v4, in-test relay, replay cap 256 KiB)`);
+});
+
+test('bulk throughput, raw TCP', { timeout: 180000 }, async () => {
+  const d = new Driver(mod, { host: '127.0.0.1', port: sshd.port, user: sshd.user, transport: 'raw' },
+                       () => tcpRawLink(sshd.port), { reconnect: false });
+  drivers.push(d);
+  await measureBulk(d, 'raw TCP');
+});
+
+// --- the real relay, when one is given ---
+async function startRelay(t) {
+  const bin = process.env.SSHRELAYD_PATH;
+  if (!bin || !fs.existsSync(bin)) {
+    t.skip(`SSHRELAYD_PATH ${bin ? `(${bin}) does not exist` : 'is not set'}: the real relay is not tested`);
+    return null;
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sshrelay-wasm-relay-'));
+  const ready = path.join(dir, 'ready.json');
+  let log = '';
+  const child = spawnDaemon(bin, ['--unsafe-allow-loopback', '--listen', '127.0.0.1:0', '--ready-file', ready,
+                            '--grace-seconds', '30'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.on('data', (x) => { log += x; });
+  child.stderr.on('data', (x) => { log += x; });
+  const deadline = Date.now() + 10000;
+  while (!fs.existsSync(ready)) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill();
+      throw new Error(`sshrelayd did not become ready:\n${log.slice(-2000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const [host, port] = JSON.parse(fs.readFileSync(ready, 'utf8')).listen[0].split(':');
+  return {
+    host, port: Number(port),
+    log: () => log,
+    stop() { child.kill('SIGTERM'); fs.rmSync(dir, { recursive: true, force: true }); },
+  };
+}
+
+test('through the real sshrelayd: v4 connect, exec, resume after a dropped socket', { timeout: 120000 }, async (t) => {
+  const relay = await startRelay(t);
+  if (!relay) return;
+  try {
+    const origin = `http://${relay.host}:${relay.port}`;
+    const links = [];
+    const open = async (kind, { sid, ack }) => {
+      const p = kind === 'connect'
+        ? `/v4/connect?host=127.0.0.1&port=${sshd.port}&dstUsername=${encodeURIComponent(sshd.user)}`
+        : `/v4/reconnect?sid=${encodeURIComponent(sid)}&ack=${ack}`;
+      const link = await openWebSocket({ host: relay.host, port: relay.port, path: p, origin });
+      links.push(link);
+      return link;
+    };
+    const d = new Driver(mod, { host: '127.0.0.1', port: sshd.port, user: sshd.user }, open);
+    drivers.push(d);
+    const t0 = performance.now();
+    await d.connect();
+    await d.login(keyCredential(), { expectFingerprint: sshd.hostKeyFingerprint });
+    console.log(`# timing: connect+kex+auth ${(performance.now() - t0).toFixed(0)} ms (v4, sshrelayd)`);
+    assert.ok(d.s.sessionId().length > 0);
+    // Download 2 MiB while killing the WebSocket's TCP connection twice.
+    const file = path.join(sshd.dir, 'relay-download.bin');
+    const data = crypto.randomBytes(2 * 1024 * 1024);
+    fs.writeFileSync(file, data);
+    const chunks = [];
+    let got = 0;
+    let nextDrop = 256 * 1024;
+    d.onStdout = (c) => {
+      chunks.push(c);
+      got += c.length;
+      if (got >= nextDrop && d.link) {
+        nextDrop += 768 * 1024;
+        d.link.drop();
+      }
+    };
+    d.act('exec', `cat ${file}`);
+    const st = await d.waitState('closed', 60000);
+    assert.equal(st.exitStatus, 0);
+    assert.ok(Buffer.concat(chunks).equals(data), 'downloaded bytes differ');
+    assert.ok(d.reconnects >= 2, `reconnected ${d.reconnects} times; failures ${JSON.stringify(d.failures)}`);
+    assert.deepEqual(d.failures, []);
+    assert.ok(!links.some((l) => l.textMessage), 'the relay sent a text message');
+  } catch (e) {
+    e.message += `\nsshrelayd log:\n${relay.log().slice(-3000)}`;
+    throw e;
+  } finally {
+    relay.stop();
+  }
+});
+
+test('bulk throughput through the real sshrelayd', { timeout: 180000 }, async (t) => {
+  const relay = await startRelay(t);
+  if (!relay) return;
+  try {
+    const open = (kind) => openWebSocket({
+      host: relay.host, port: relay.port,
+      path: `/v4/connect?host=127.0.0.1&port=${sshd.port}&dstUsername=${encodeURIComponent(sshd.user)}`,
+    });
+    const d = new Driver(mod, { host: '127.0.0.1', port: sshd.port, user: sshd.user }, open, { reconnect: false });
+    drivers.push(d);
+    await measureBulk(d, 'v4, sshrelayd');
+  } finally {
+    relay.stop();
+  }
+});
