@@ -5,32 +5,14 @@
 #include <nlohmann/json.hpp>
 
 #include "core/base64url.hpp"
+#include "core/quote.hpp"
 #include "core/target.hpp"
 
 namespace sshrelay {
 namespace {
 
 constexpr std::size_t kExtensionIdLength = 32;
-constexpr std::size_t kMaxQuotedLength = 80;
 
-// Quotes peer text for an error message: non-printable bytes become \xNN and long text is cut.
-std::string quote(std::string_view text) {
-  std::string out = "\"";
-  const std::size_t shown = std::min(text.size(), kMaxQuotedLength);
-  for (std::size_t i = 0; i < shown; ++i) {
-    const auto byte = static_cast<unsigned char>(text[i]);
-    if (byte < 0x20 || byte >= 0x7f || byte == '"' || byte == '\\') {
-      char buffer[8];
-      std::snprintf(buffer, sizeof buffer, "\\x%02x", byte);
-      out += buffer;
-    } else {
-      out.push_back(static_cast<char>(byte));
-    }
-  }
-  if (shown < text.size()) out += "...";
-  out += "\"";
-  return out;
-}
 
 // ensure_ascii: the v2 fragment goes through atob(), which yields Latin-1, so non-ASCII must arrive as
 // \u escapes. replace: invalid UTF-8 must not throw across the core boundary.

@@ -4,33 +4,14 @@
 #include <cstdio>
 
 #include "core/address_class.hpp"
+#include "core/quote.hpp"
 
 namespace sshrelay {
 namespace {
 
 constexpr std::size_t kMaxHostLength = 253;
 constexpr std::size_t kMaxLabelLength = 63;
-constexpr std::size_t kMaxQuotedLength = 80;
 
-// Quotes user text for an error message: non-printable bytes become \xNN and long text is cut, so a
-// message is always one readable line whatever the peer sent.
-std::string quote(std::string_view text) {
-  std::string out = "\"";
-  const std::size_t shown = std::min(text.size(), kMaxQuotedLength);
-  for (std::size_t i = 0; i < shown; ++i) {
-    const auto byte = static_cast<unsigned char>(text[i]);
-    if (byte < 0x20 || byte >= 0x7f || byte == '"' || byte == '\\') {
-      char buffer[8];
-      std::snprintf(buffer, sizeof buffer, "\\x%02x", byte);
-      out += buffer;
-    } else {
-      out.push_back(static_cast<char>(byte));
-    }
-  }
-  if (shown < text.size()) out += "...";
-  out += "\"";
-  return out;
-}
 
 std::string describe_byte(unsigned char byte) {
   char buffer[16];
