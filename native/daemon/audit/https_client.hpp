@@ -1,0 +1,101 @@
+#pragma once
+// A small HTTPS client for the audit sinks: POSTs one request at a time over a kept-alive TLS connection,
+// verifying the server's certificate against the system store or a given CA file, with a timeout on every
+// step. Runs on the caller's strand; completion handlers run there too.
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/result.hpp"
+
+namespace sshrelay::daemon::audit {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+struct HttpsUrl {
+  std::string host;  // DNS name, IPv4, or IPv6 without brackets
+  std::uint16_t port = 443;
+  std::string path;  // origin-form request target, at least "/"
+  bool host_is_ip = false;
+
+  // "host:port" (IPv6 bracketed): the Host header, and what logs name.
+  std::string authority() const;
+  // The Host header: authority() without a default port.
+  std::string host_header() const;
+};
+
+// Accepts https://host[:port][/path] only: no user info, no query, no fragment, so a credential can never
+// ride in the URL (and so in some proxy's access log). An empty path becomes default_path.
+Result<HttpsUrl> parse_https_url(std::string_view text, std::string_view default_path);
+
+// TLS 1.2+ client context verifying peers: against ca_file alone when given (a private CA), else against
+// the system store.
+Result<std::shared_ptr<net::ssl::context>> make_tls_client_context(const std::string& ca_file);
+
+struct HttpResult {
+  boost::system::error_code ec;  // set: no response (ec names the step in `where`)
+  std::string where;
+  unsigned status = 0;
+  std::string body;
+};
+
+class HttpsClient : public std::enable_shared_from_this<HttpsClient> {
+ public:
+  using Handler = std::function<void(HttpResult)>;
+
+  HttpsClient(net::any_io_executor strand, std::shared_ptr<net::ssl::context> tls, HttpsUrl url,
+              std::chrono::milliseconds timeout);
+
+  const HttpsUrl& url() const { return url_; }
+
+  // On the strand, one request at a time. Sets Host; the caller sets the rest. A kept-alive connection
+  // that turns out dead before any response byte is replaced once, transparently.
+  void post(http::request<http::string_body> request, Handler done);
+  // On the strand: aborts the request in flight (its handler gets operation_aborted) and the connection.
+  void cancel();
+
+ private:
+  using Stream = beast::ssl_stream<beast::tcp_stream>;
+
+  void do_resolve();
+  void on_resolve(boost::system::error_code ec, net::ip::tcp::resolver::results_type results);
+  void on_connect(boost::system::error_code ec);
+  void on_handshake(boost::system::error_code ec);
+  void do_write();
+  void on_write(boost::system::error_code ec);
+  void on_read(boost::system::error_code ec);
+  void fail(boost::system::error_code ec, std::string where);
+  void complete(HttpResult result);
+  void drop_connection();
+
+  net::any_io_executor strand_;
+  std::shared_ptr<net::ssl::context> tls_;
+  HttpsUrl url_;
+  std::chrono::milliseconds timeout_;
+  net::ip::tcp::resolver resolver_;
+  net::steady_timer resolve_timer_;
+  std::unique_ptr<Stream> stream_;
+  bool connected_ = false;
+  bool reused_ = false;  // the request went out on a connection kept from an earlier one
+  bool cancelled_ = false;
+  beast::flat_buffer buffer_;
+  std::optional<http::response_parser<http::string_body>> parser_;
+  http::request<http::string_body> request_;
+  Handler done_;
+};
+
+}  // namespace sshrelay::daemon::audit

@@ -1,0 +1,290 @@
+#pragma once
+// Helpers for the audit tests (header-only: tests/native compiles only *_test.cpp files): a scratch
+// directory, a throwaway certificate for 127.0.0.1 made by the openssl CLI, and a real HTTPS server (Beast)
+// that stands in for Splunk HEC and the PAN-OS XML API, records every request and answers as told.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/audit_event.hpp"
+
+namespace sshrelay::daemon::audit::testing {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = net::ip::tcp;
+using namespace std::chrono_literals;
+
+class ScratchDir {
+ public:
+  explicit ScratchDir(const std::string& prefix = "sshrelay-audit-test") {
+    const char* tmp = std::getenv("TMPDIR");
+    std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/" + prefix + "-XXXXXX";
+    if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+inline std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+inline std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+struct TestCert {
+  std::string cert;
+  std::string key;
+};
+
+// A self-signed P-256 certificate for DNS:localhost and IP:127.0.0.1, made once per test process.
+inline const TestCert& test_cert() {
+  static ScratchDir dir("sshrelay-audit-cert");
+  static const TestCert cert = [] {
+    TestCert c{dir.file("cert.pem"), dir.file("key.pem")};
+    const std::string command = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout '" +
+                                c.key + "' -out '" + c.cert +
+                                "' -days 1 -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 > '" +
+                                dir.file("openssl.log") + "' 2>&1";
+    if (std::system(command.c_str()) != 0) {
+      throw std::runtime_error("openssl req failed: " + read_file(dir.file("openssl.log")));
+    }
+    return c;
+  }();
+  return cert;
+}
+
+// A port nothing listens on: connections to it are refused.
+inline std::uint16_t unused_port() {
+  net::io_context ioc;
+  tcp::acceptor acceptor(ioc, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
+  return acceptor.local_endpoint().port();
+}
+
+struct ReceivedRequest {
+  std::string method;
+  std::string target;
+  std::map<std::string, std::string> headers;  // names in lower case
+  std::string body;
+
+  std::string header(const std::string& lower_name) const {
+    auto it = headers.find(lower_name);
+    return it == headers.end() ? std::string() : it->second;
+  }
+};
+
+struct Reply {
+  unsigned status = 200;
+  std::string body = R"({"text":"Success","code":0})";
+  bool hang = false;  // never answer (the connection stays open until the receiver goes)
+};
+
+class HttpsReceiver {
+ public:
+  using Responder = std::function<Reply(const ReceivedRequest&, std::size_t index)>;
+
+  explicit HttpsReceiver(Responder responder = [](const ReceivedRequest&, std::size_t) { return Reply{}; })
+      : tls_(net::ssl::context::tls_server), state_(std::make_shared<State>()), acceptor_(ioc_) {
+    tls_.use_certificate_chain_file(test_cert().cert);
+    tls_.use_private_key_file(test_cert().key, net::ssl::context::pem);
+    state_->responder = std::move(responder);
+    const tcp::endpoint endpoint(net::ip::make_address("127.0.0.1"), 0);
+    acceptor_.open(endpoint.protocol());
+    acceptor_.set_option(net::socket_base::reuse_address(true));
+    acceptor_.bind(endpoint);
+    acceptor_.listen();
+    port_ = acceptor_.local_endpoint().port();
+    do_accept();
+    thread_ = std::thread([this] { ioc_.run(); });
+  }
+
+  ~HttpsReceiver() {
+    ioc_.stop();
+    if (thread_.joinable()) thread_.join();
+    std::lock_guard lock(state_->mutex);
+    state_->hung.clear();
+  }
+  HttpsReceiver(const HttpsReceiver&) = delete;
+  HttpsReceiver& operator=(const HttpsReceiver&) = delete;
+
+  std::uint16_t port() const { return port_; }
+  std::string url(const std::string& path = "") const { return "https://127.0.0.1:" + std::to_string(port_) + path; }
+
+  std::vector<ReceivedRequest> requests() const {
+    std::lock_guard lock(state_->mutex);
+    return state_->requests;
+  }
+  std::size_t connections() const {
+    std::lock_guard lock(state_->mutex);
+    return state_->connections;
+  }
+  bool wait_for(const std::function<bool(const std::vector<ReceivedRequest>&)>& done,
+                std::chrono::milliseconds timeout = 10s) const {
+    std::unique_lock lock(state_->mutex);
+    return state_->cv.wait_for(lock, timeout, [&] { return done(state_->requests); });
+  }
+
+ private:
+  struct State {
+    mutable std::mutex mutex;
+    std::condition_variable cv;
+    std::vector<ReceivedRequest> requests;
+    std::size_t connections = 0;
+    Responder responder;
+    std::vector<std::shared_ptr<void>> hung;
+  };
+
+  class Connection : public std::enable_shared_from_this<Connection> {
+   public:
+    Connection(tcp::socket socket, net::ssl::context& tls, std::shared_ptr<State> state)
+        : stream_(std::move(socket), tls), state_(std::move(state)) {}
+
+    void run() {
+      beast::get_lowest_layer(stream_).expires_after(10s);
+      stream_.async_handshake(net::ssl::stream_base::server, [self = shared_from_this()](beast::error_code ec) {
+        if (!ec) self->do_read();
+      });
+    }
+
+   private:
+    void do_read() {
+      request_ = {};
+      beast::get_lowest_layer(stream_).expires_after(30s);
+      http::async_read(stream_, buffer_, request_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+        if (!ec) self->on_read();
+      });
+    }
+
+    void on_read() {
+      ReceivedRequest received;
+      received.method = std::string(request_.method_string());
+      received.target = std::string(request_.target());
+      for (const auto& field : request_) {
+        std::string name(field.name_string());
+        for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        received.headers[name] = std::string(field.value());
+      }
+      received.body = request_.body();
+      Reply reply;
+      {
+        std::lock_guard lock(state_->mutex);
+        reply = state_->responder(received, state_->requests.size());
+        state_->requests.push_back(std::move(received));
+        if (reply.hang) state_->hung.push_back(shared_from_this());
+      }
+      state_->cv.notify_all();
+      if (reply.hang) return;
+      response_ = {};
+      response_.version(11);
+      response_.result(reply.status);
+      response_.set(http::field::content_type, reply.body.starts_with("<") ? "application/xml" : "application/json");
+      response_.keep_alive(request_.keep_alive());
+      response_.body() = reply.body;
+      response_.prepare_payload();
+      http::async_write(stream_, response_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+        if (!ec && self->response_.keep_alive()) self->do_read();
+      });
+    }
+
+    beast::ssl_stream<beast::tcp_stream> stream_;
+    std::shared_ptr<State> state_;
+    beast::flat_buffer buffer_;
+    http::request<http::string_body> request_;
+    http::response<http::string_body> response_;
+  };
+
+  void do_accept() {
+    acceptor_.async_accept([this](beast::error_code ec, tcp::socket socket) {
+      if (ec) return;
+      {
+        std::lock_guard lock(state_->mutex);
+        ++state_->connections;
+      }
+      std::make_shared<Connection>(std::move(socket), tls_, state_)->run();
+      do_accept();
+    });
+  }
+
+  net::ssl::context tls_;  // outlives the connections, which the io_context's destructor may release
+  std::shared_ptr<State> state_;
+  net::io_context ioc_;
+  tcp::acceptor acceptor_;
+  std::uint16_t port_ = 0;
+  std::thread thread_;
+};
+
+// A session event as the daemon would emit it; `n` ends up in the sid ("s<n>") so tests can follow it.
+inline AuditEvent session_event(AuditEventType type, int n, const std::string& principal = "alice@example.com",
+                                std::uint16_t relay_port = 40001) {
+  AuditEvent e;
+  e.type = type;
+  e.time_ms = 1714566896789 + n;
+  e.principal = principal;
+  e.source_ip = "203.0.113.7";
+  e.source_port = 51234;
+  e.target = "db.internal:22";
+  e.resolved_ip = "10.0.0.5";
+  e.resolved_port = 22;
+  e.relay_ip = "10.0.0.2";
+  e.relay_source_port = relay_port;
+  e.sid = "s" + std::to_string(n);
+  if (type == AuditEventType::session_close) {
+    e.bytes_up = 100;
+    e.bytes_down = 2000;
+    e.duration_ms = 5000;
+    e.close_code = 1000;
+    e.close_reason = "target closed the connection";
+  }
+  return e;
+}
+
+// Waits until done() or the timeout; for conditions outside the receiver (counters, files).
+inline bool eventually(const std::function<bool()>& done, std::chrono::milliseconds timeout = 10s) {
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= until) return false;
+    std::this_thread::sleep_for(10ms);
+  }
+  return true;
+}
+
+}  // namespace sshrelay::daemon::audit::testing
