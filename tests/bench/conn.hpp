@@ -1,0 +1,56 @@
+#pragma once
+// The load client's connections, one interface for three ways of reaching the target through a relay:
+//
+//   tcp  plain TCP to a TCP relay (socat): what a byte-copying floor looks like
+//   v4   corp-relay-v4 over WebSocket (/v4/connect): DATA frames of at most 16 KiB, an ACK after every
+//        DATA received, as the Secure Shell extension does
+//   ws   plain WebSocket <-> TCP (/relay?host=&port=): raw binary messages, no framing
+//
+// C++20 coroutines on Asio; each phase runs its own io_context on the calling thread.
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+namespace bench {
+
+namespace net = boost::asio;
+using Clock = std::chrono::steady_clock;
+
+enum class Kind { tcp, v4, ws };
+const char* kind_name(Kind kind);
+
+struct Route {
+  Kind kind = Kind::tcp;
+  std::uint16_t relay_port = 0;   // where the client connects (127.0.0.1)
+  std::uint16_t target_port = 0;  // the target the relay should dial (v4 and ws name it in the URL)
+};
+
+class Conn {
+ public:
+  virtual ~Conn() = default;
+  // Payload to the target: v4 DATA frames / ws messages of at most 16 KiB; tcp writes as given.
+  virtual net::awaitable<void> send(std::span<const std::uint8_t> bytes) = 0;
+  // The next payload bytes from the target; empty at the end of the stream (relay or target closed).
+  // The view stays valid until the next call. v4: ACKs each DATA before returning, unless auto-ACK is off.
+  virtual net::awaitable<std::span<const std::uint8_t>> recv() = 0;
+  // Ends the session the way a well-behaved client does (v4/ws: close handshake; tcp: FIN), bounded.
+  virtual net::awaitable<void> close() = 0;
+  // v4 only: whether recv() ACKs DATA (off while another coroutine is writing: one writer per socket).
+  virtual void set_auto_ack(bool) {}
+
+  // When recv() last got payload from the socket (before any ACK it then wrote): latency stamps.
+  Clock::time_point last_arrival{};
+};
+
+// Opens a session and completes it end to end: the relay dialed the target and the mode byte (see
+// bench_target.cpp) got its 'R' back. `mode_header` is the mode byte and any argument.
+net::awaitable<std::unique_ptr<Conn>> open_session(Route route, std::span<const std::uint8_t> mode_header);
+
+// Fills exactly `want` bytes (appended to out) with recv(); throws if the stream ends first.
+net::awaitable<void> recv_exact(Conn& conn, std::size_t want, std::string* out = nullptr);
+
+}  // namespace bench
