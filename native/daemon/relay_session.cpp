@@ -29,8 +29,7 @@ RelaySession::RelaySession(RelayContext& ctx, Strand strand, tcp::socket target,
       stream_(Role::server, ctx.config.max_replay_buffer),
       lifetime_(std::chrono::duration_cast<std::chrono::milliseconds>(ctx.config.grace)),
       grace_timer_(strand_),
-      budget_timer_(strand_),
-      target_buffer_(kTargetReadSize) {
+      budget_timer_(strand_) {
   (void)stream_.start_server(sid_);  // sid comes from make_session_id: always valid
 }
 
@@ -189,32 +188,45 @@ void RelaySession::on_ws_write(std::shared_ptr<ClientSocket>, std::uint64_t gene
 void RelaySession::do_target_read() {
   if (target_reading_ || target_eof_ || finished_) return;
   const std::size_t cap = ctx_.config.max_replay_buffer;
-  const std::size_t room = cap > stream_.unacked() ? cap - stream_.unacked() : 0;
-  if (room == 0) return;  // the next ACK resumes reading
-  read_reservation_ = ctx_.budget.reserve(std::min(room, target_buffer_.size()), 1);
-  if (read_reservation_ == 0) {  // the global budget is spent: try again shortly
-    budget_timer_.expires_after(kBudgetRetry);
-    budget_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) { self->on_budget_retry(ec); });
-    return;
-  }
+  if (stream_.unacked() >= cap) return;  // the next ACK resumes reading
+  // Wait for bytes before taking any budget: an idle session holds none of it.
   target_reading_ = true;
-  target_.async_read_some(net::buffer(target_buffer_.data(), read_reservation_),
-                          net::bind_executor(strand_, [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
-                            self->on_target_read(ec, n);
-                          }));
+  target_.async_wait(tcp::socket::wait_read,
+                     net::bind_executor(strand_, [self = shared_from_this()](boost::system::error_code ec) {
+                       self->on_target_readable(ec);
+                     }));
 }
 
 void RelaySession::on_budget_retry(boost::system::error_code ec) {
   if (!ec) do_target_read();
 }
 
-void RelaySession::on_target_read(boost::system::error_code ec, std::size_t n) {
+void RelaySession::on_target_readable(boost::system::error_code ec) {
   target_reading_ = false;
-  ctx_.budget.release(read_reservation_ - n);
-  read_reservation_ = 0;
-  if (finished_) return ctx_.budget.release(n);  // finish() already returned what the session held
-  budget_charged_ += n;
-  if (n > 0) (void)stream_.send(std::span(target_buffer_.data(), n));
+  if (finished_) return;
+  std::size_t n = 0;
+  if (!ec) {
+    const std::size_t cap = ctx_.config.max_replay_buffer;
+    const std::size_t room = cap > stream_.unacked() ? cap - stream_.unacked() : 0;
+    // Bytes are copied into the stream before this handler returns, so one buffer per thread serves
+    // every session (rather than 64 KiB held by each idle one).
+    thread_local std::vector<std::uint8_t> buffer(kTargetReadSize);
+    const std::size_t reserved = ctx_.budget.reserve(std::min(room, buffer.size()), 1);
+    if (reserved == 0) {  // the global budget is spent: try again shortly
+      budget_timer_.expires_after(kBudgetRetry);
+      budget_timer_.async_wait([self = shared_from_this()](boost::system::error_code e) { self->on_budget_retry(e); });
+      return;
+    }
+    target_.non_blocking(true, ec);
+    if (!ec) n = target_.read_some(net::buffer(buffer.data(), reserved), ec);
+    ctx_.budget.release(reserved - n);
+    if (ec == net::error::would_block || ec == net::error::try_again) {
+      do_target_read();
+      return;
+    }
+    budget_charged_ += n;
+    if (n > 0) (void)stream_.send(std::span(buffer.data(), n));
+  }
   if (ec) {
     target_eof_ = true;
     target_close_reason_ = ec == net::error::eof ? "target closed the connection" : "target connection lost: " + ec.message();

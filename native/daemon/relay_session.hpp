@@ -48,7 +48,7 @@ class RelaySession : public std::enable_shared_from_this<RelaySession> {
   void do_ws_write();
   void on_ws_write(std::shared_ptr<ClientSocket> ws, std::uint64_t generation, boost::system::error_code ec);
   void do_target_read();
-  void on_target_read(boost::system::error_code ec, std::size_t n);
+  void on_target_readable(boost::system::error_code ec);
   void on_target_write(std::shared_ptr<ClientSocket> ws, boost::system::error_code ec, std::size_t n);
   void on_budget_retry(boost::system::error_code ec);
   void transport_lost(const std::string& why);
@@ -84,9 +84,7 @@ class RelaySession : public std::enable_shared_from_this<RelaySession> {
   bool target_reading_ = false;
   bool target_eof_ = false;  // close 1000 once every byte read from the target is written
   std::string target_close_reason_;
-  std::vector<std::uint8_t> target_buffer_;
   std::size_t budget_charged_ = 0;  // bytes of the global budget this session holds
-  std::size_t read_reservation_ = 0;
 };
 
 }  // namespace sshrelay::daemon
