@@ -20,6 +20,7 @@ class ClientCategory final : public boost::system::error_category {
       case errc::reconnect_gave_up: return "gave up reconnecting to the relay";
       case errc::local_side_closed: return "the local side closed";
       case errc::stopped: return "stopped";
+      case errc::credentials_unavailable: return "could not obtain credentials for the relay";
     }
     return "unknown sshrelay.client error";
   }

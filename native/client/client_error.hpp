@@ -17,6 +17,7 @@ enum class errc {
   reconnect_gave_up,           // reconnecting did not succeed within the configured total time
   local_side_closed,           // the local peer went away (write failed) while the session was open
   stopped,                     // stop() was called
+  credentials_unavailable,     // ConnectionOptions::refresh_headers could not provide credentials
 };
 
 const boost::system::error_category& client_category() noexcept;

@@ -52,6 +52,12 @@ std::string RelayConnection::session_id() const {
   return sid_;
 }
 
+std::optional<std::chrono::microseconds> RelayConnection::rtt() const {
+  const auto us = rtt_us_.load();
+  if (us < 0) return std::nullopt;
+  return std::chrono::microseconds(us);
+}
+
 std::optional<std::pair<error_code, CloseInfo>> RelayConnection::result() const {
   std::lock_guard lock(mutex_);
   return result_;
@@ -95,12 +101,59 @@ void RelayConnection::drop_transport() {
   });
 }
 
+void RelayConnection::measure_rtt() {
+  asio::post(strand_, [self = shared_from_this()] {
+    if (self->finished_ || self->closing_ || !self->transport_open_ || self->ping_transport_) return;
+    auto t = self->transport_;
+    self->ping_transport_ = t;
+    std::weak_ptr<RelayConnection> weak = self;
+    t->async_ping(
+        [weak](steady_clock::duration rtt) {
+          if (auto s = weak.lock()) s->rtt_us_ = std::chrono::duration_cast<std::chrono::microseconds>(rtt).count();
+        },
+        [self, t](error_code) { self->on_ping_done(t); });
+  });
+}
+
+void RelayConnection::on_ping_done(const std::shared_ptr<WsTransport>& t) {
+  if (ping_transport_ == t) ping_transport_.reset();
+  if (auto close = std::move(close_after_ping_)) {
+    close_after_ping_ = nullptr;
+    close();
+  }
+}
+
 // ------------------------------------------------------------------------------------------- transport
 
-void RelayConnection::open_transport(bool reconnect) {
+void RelayConnection::open_transport(bool reconnect, bool refused) {
+  if (!options_.refresh_headers) return open_with_headers(reconnect, {}, {});
+  options_.refresh_headers(refused, [self = shared_from_this(), reconnect](std::string error, HeaderList headers) {
+    asio::post(self->strand_, [self, reconnect, error = std::move(error), headers = std::move(headers)] {
+      self->open_with_headers(reconnect, error, headers);
+    });
+  });
+}
+
+bool RelayConnection::retry_refused_credentials(bool reconnect) {
+  if (!options_.refresh_headers || auth_retried_) return false;
+  auth_retried_ = true;
+  log("the relay refused our credentials: fetching fresh ones and retrying once");
+  open_transport(reconnect, true);
+  return true;
+}
+
+void RelayConnection::open_with_headers(bool reconnect, const std::string& error, const HeaderList& headers) {
+  if (finished_ || closing_) return;
+  if (!error.empty()) {
+    if (!reconnect) return finish(make_error_code(errc::credentials_unavailable), CloseInfo{0, {}, error});
+    log("reconnect attempt failed: " + error);
+    return schedule_reconnect(error);
+  }
+  TransportOptions transport_options = options_.transport;
+  transport_options.headers.insert(transport_options.headers.end(), headers.begin(), headers.end());
   const auto target = reconnect ? reconnect_target(options_.transport.relay, session_id(), stream_.bytes_received())
                                 : connect_target(options_.transport.relay, options_.target);
-  auto t = std::make_shared<WsTransport>(strand_, options_.transport);
+  auto t = std::make_shared<WsTransport>(strand_, transport_options);
   transport_ = t;
   transport_open_ = false;
   log((reconnect ? "reconnecting: " : "connecting: ") + options_.transport.relay.to_string() + target);
@@ -125,7 +178,13 @@ void RelayConnection::on_open(const std::shared_ptr<WsTransport>& t, bool reconn
   if (finished_ || t != transport_) return;
   if (ec) {
     transport_.reset();
-    if (!reconnect || fatal_open_error(ec, result)) return finish(ec, CloseInfo{0, {}, result.detail});
+    if (ec == errc::upgrade_refused && (result.http_status == 401 || result.http_status == 403) &&
+        retry_refused_credentials(reconnect)) {
+      return;
+    }
+    if (!reconnect || fatal_open_error(ec, result)) {
+      return finish(ec, CloseInfo{0, {}, result.detail, result.http_status});
+    }
     log("reconnect attempt failed: " + result.detail);
     return schedule_reconnect(result.detail);
   }
@@ -172,14 +231,18 @@ void RelayConnection::schedule_reconnect(const std::string& last_error) {
   const unsigned shift = std::min(attempt_, 20u);
   const auto ceiling = std::min<milliseconds::rep>(cap, base << shift);
   // "Equal jitter": half fixed, half random, so retries spread out but never collapse to zero.
-  const auto delay = milliseconds(ceiling / 2 + std::uniform_int_distribution<milliseconds::rep>(0, ceiling / 2)(rng_));
+  auto delay = milliseconds(ceiling / 2 + std::uniform_int_distribution<milliseconds::rep>(0, ceiling / 2)(rng_));
   ++attempt_;
-  if (steady_clock::now() + delay > reconnect_deadline_) {
-    const auto spent = std::chrono::duration_cast<milliseconds>(steady_clock::now() - dropped_at_);
+  const auto now = steady_clock::now();
+  if (now >= reconnect_deadline_) {
+    const auto spent = std::chrono::duration_cast<milliseconds>(now - dropped_at_);
     return finish(make_error_code(errc::reconnect_gave_up),
                   CloseInfo{0, {}, "gave up after " + std::to_string(attempt_ - 1) + " attempts in " +
                                       std::to_string(spent.count()) + " ms; last error: " + last_error});
   }
+  // The last attempt is made at the deadline (the end of the relay's grace period, if the budget
+  // matches it) rather than not at all.
+  delay = std::min(delay, std::chrono::duration_cast<milliseconds>(reconnect_deadline_ - now));
   backoff_timer_.expires_after(delay);
   backoff_timer_.async_wait([self = shared_from_this()](error_code ec) {
     if (ec || self->finished_ || self->closing_) return;
@@ -224,6 +287,9 @@ void RelayConnection::on_local_read(error_code ec, std::size_t n) {
 
 void RelayConnection::do_ws_write() {
   if (finished_ || closing_ || !transport_open_ || ws_writing_) return;
+  // With refreshable credentials a first connect may be refused (close 4401) and retried on a new
+  // connection: early bytes stay queued until the relay has accepted this one.
+  if (options_.refresh_headers && !connected_) return;
   auto message = stream_.next_message();
   if (!message) return;
   ws_writing_ = true;
@@ -262,6 +328,14 @@ void RelayConnection::on_ws_read(const std::shared_ptr<WsTransport>& t, error_co
     CloseInfo info{static_cast<std::uint16_t>(reason.code), std::string(reason.reason.c_str()), {}};
     log("relay closed the session: " + std::to_string(info.code) + " " + info.reason);
     transport_open_ = false;
+    // 4401 (identity missing or invalid) in answer to a connect or reconnect: fresh credentials may do.
+    const bool awaiting_hello = !connected_ || reconnecting_;
+    if (info.code == 4401 && awaiting_hello && options_.refresh_headers && !auth_retried_) {
+      transport_.reset();
+      ws_writing_ = false;
+      if (connected_) stream_.detach();
+      return (void)retry_refused_credentials(connected_);
+    }
     return finish({}, std::move(info));
   }
   if (ec) return on_drop(ec, "WebSocket read");
@@ -292,11 +366,14 @@ void RelayConnection::on_ws_read(const std::shared_ptr<WsTransport>& t, error_co
                      std::lock_guard lock(mutex_);
                      sid_ = connected.session_id;
                    }
+                   connected_ = true;
+                   auth_retried_ = false;
                    log("CONNECT_SUCCESS");
                  },
                  [&](const Resumed& resumed) {
                    const auto took = std::chrono::duration_cast<milliseconds>(steady_clock::now() - dropped_at_);
                    reconnecting_ = false;
+                   auth_retried_ = false;
                    attempt_ = 0;
                    ++reconnects_;
                    log("RECONNECT_SUCCESS after " + std::to_string(took.count()) + " ms: relay had " +
@@ -337,10 +414,18 @@ void RelayConnection::close_relay_then_finish(websocket::close_code code, std::s
   closing_ = true;
   log("closing the session: " + detail);
   auto t = transport_;
-  t->async_close(websocket::close_reason(code, clip_reason(std::move(reason))),
-                 [self = shared_from_this(), t, ec, detail = std::move(detail)](error_code) {
-                   self->finish(ec, CloseInfo{0, {}, detail});
-                 });
+  auto close = [self = shared_from_this(), t, code, reason = clip_reason(std::move(reason)), ec,
+                detail = std::move(detail)] {
+    if (self->finished_) return;
+    t->async_close(websocket::close_reason(code, reason),
+                   [self, t, ec, detail](error_code) { self->finish(ec, CloseInfo{0, {}, detail}); });
+  };
+  // Beast allows no close while a ping is being written; the ping is one small frame.
+  if (ping_transport_ == t) {
+    close_after_ping_ = std::move(close);
+    return;
+  }
+  close();
 }
 
 void RelayConnection::finish(error_code ec, CloseInfo info) {
@@ -349,6 +434,8 @@ void RelayConnection::finish(error_code ec, CloseInfo info) {
   final_ec_ = ec;
   final_info_ = std::move(info);
   if (ec) log("session failed: " + ec.message() + (final_info_.detail.empty() ? "" : " (" + final_info_.detail + ")"));
+  close_after_ping_ = nullptr;
+  if (options_.on_outcome) options_.on_outcome(final_ec_, final_info_);
   backoff_timer_.cancel();
   if (transport_) transport_->abort();
   transport_.reset();

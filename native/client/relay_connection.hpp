@@ -51,7 +51,10 @@ struct CloseInfo {
   std::uint16_t code = 0;
   std::string reason;
   std::string detail;  // human text when the error_code is set: what failed, the relay's HTTP answer...
+  unsigned http_status = 0;  // the relay's HTTP status when it refused the upgrade (errc::upgrade_refused)
 };
+
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 struct ConnectionOptions {
   TransportOptions transport;
@@ -63,6 +66,21 @@ struct ConnectionOptions {
   std::size_t local_read_size = 64 * 1024;
   // Diagnostics, one line per call (connects, drops, reconnects, closes). May be empty.
   std::function<void(const std::string&)> log;
+  // Credentials that change over time (e.g. `sshrelay --token-cmd`, re-run once its token expired):
+  // called before every WebSocket open, the first connect and each reconnect attempt, for request headers
+  // sent after transport.headers (a same-named one replaces it). `refused` is true when the relay has just
+  // refused the previous attempt's credentials (HTTP 401/403 to the upgrade, or close 4401 before
+  // CONNECT_SUCCESS/RECONNECT_SUCCESS): fetch fresh ones; such a refusal is retried once. The hook must
+  // call `done` exactly once, from any thread. A non-empty error ends a first connect with
+  // errc::credentials_unavailable and counts as a failed attempt while reconnecting. When set, nothing
+  // is written on the first connection before CONNECT_SUCCESS, so a refused first connect can be retried
+  // without losing the bytes already read locally. May be empty.
+  using HeadersDone = std::function<void(std::string error, HeaderList headers)>;
+  std::function<void(bool refused, HeadersDone done)> refresh_headers;
+  // Runs on the strand as soon as the session's outcome is decided (the completion's arguments), before
+  // the local side is wound down: a ProxyCommand can explain the ending while ssh still listens. May be
+  // empty.
+  std::function<void(boost::system::error_code, const CloseInfo&)> on_outcome;
 };
 
 class RelayConnection : public std::enable_shared_from_this<RelayConnection> {
@@ -83,6 +101,9 @@ class RelayConnection : public std::enable_shared_from_this<RelayConnection> {
   // Test hook: resets the current TCP connection to the relay (no close frame), as a network failure
   // would. The session then resumes. Any thread.
   void drop_transport();
+  // Sends a WebSocket ping on the current connection, unless there is none or a ping is outstanding;
+  // rtt() reports the round trip once the pong arrives. Any thread.
+  void measure_rtt();
 
   // Observers, safe from any thread.
   std::string session_id() const;            // empty until CONNECT_SUCCESS
@@ -90,11 +111,16 @@ class RelayConnection : public std::enable_shared_from_this<RelayConnection> {
   std::uint64_t bytes_from_local() const { return bytes_from_local_.load(); }  // read locally, sent on
   std::uint64_t bytes_to_local() const { return bytes_to_local_.load(); }      // written locally
   bool finished() const { return completed_.load(); }
+  // The last measured WebSocket round trip (see measure_rtt()); nullopt before the first pong.
+  std::optional<std::chrono::microseconds> rtt() const;
   // The completion's arguments once finished.
   std::optional<std::pair<boost::system::error_code, CloseInfo>> result() const;
 
  private:
-  void open_transport(bool reconnect);
+  void open_transport(bool reconnect, bool refused = false);
+  void open_with_headers(bool reconnect, const std::string& error, const HeaderList& headers);
+  bool retry_refused_credentials(bool reconnect);
+  void on_ping_done(const std::shared_ptr<WsTransport>& t);
   void on_open(const std::shared_ptr<WsTransport>& t, bool reconnect, boost::system::error_code ec,
                const OpenResult& result);
 
@@ -140,6 +166,10 @@ class RelayConnection : public std::enable_shared_from_this<RelayConnection> {
   bool closing_ = false;    // we sent (or are sending) a close frame
   bool finished_ = false;   // the outcome is decided; the local side is being wound down
   bool reconnecting_ = false;
+  bool connected_ = false;     // CONNECT_SUCCESS arrived
+  bool auth_retried_ = false;  // a credentials refusal was retried since the last (re)connect succeeded
+  std::shared_ptr<WsTransport> ping_transport_;  // where our ping is being written
+  std::function<void()> close_after_ping_;       // a close frame waits for that ping (Beast's rule)
   unsigned attempt_ = 0;
   std::chrono::steady_clock::time_point reconnect_deadline_;
   std::chrono::steady_clock::time_point dropped_at_;
@@ -153,6 +183,7 @@ class RelayConnection : public std::enable_shared_from_this<RelayConnection> {
   std::atomic<std::uint64_t> bytes_from_local_{0};
   std::atomic<std::uint64_t> bytes_to_local_{0};
   std::atomic<bool> completed_{false};
+  std::atomic<std::int64_t> rtt_us_{-1};
 };
 
 }  // namespace sshrelay::client

@@ -25,6 +25,8 @@ namespace {
 // Frames are at most 6 + 16384 bytes; allow slack so an oversized frame reaches the core, which names
 // the violation, instead of failing as a generic read error.
 constexpr std::size_t kReadMessageMax = 1 << 20;
+// Payload of our own pings, so their pongs are told apart from answers to Beast's keep-alive pings.
+constexpr const char* kRttPingPayload = "sshrelay-rtt";
 
 std::string excerpt(std::string_view body) {
   constexpr std::size_t kMax = 200;
@@ -142,6 +144,16 @@ void WsTransport::on_ws_handshake(error_code ec) {
     auto handler = std::move(open_handler_);
     return handler(make_error_code(errc::subprotocol_not_echoed), result);
   }
+  // Set before any read starts (Beast does not allow changing it during one): pongs to our own pings
+  // give the round trip time.
+  visit([this](auto& ws) {
+    ws.control_callback([this](websocket::frame_type kind, beast::string_view payload) {
+      if (kind != websocket::frame_type::pong || payload != kRttPingPayload || !on_rtt_) return;
+      auto on_rtt = std::move(on_rtt_);
+      on_rtt_ = nullptr;
+      on_rtt(std::chrono::steady_clock::now() - ping_sent_);
+    });
+  });
   OpenResult result;
   result.http_status = response_.result_int();
   auto handler = std::move(open_handler_);
@@ -174,6 +186,13 @@ void WsTransport::async_write(asio::const_buffer message, Handler handler) {
 
 void WsTransport::async_close(websocket::close_reason reason, std::function<void(error_code)> handler) {
   visit([&](auto& ws) { ws.async_close(reason, std::move(handler)); });
+}
+
+void WsTransport::async_ping(std::function<void(std::chrono::steady_clock::duration)> on_rtt,
+                             std::function<void(error_code)> handler) {
+  ping_sent_ = std::chrono::steady_clock::now();
+  on_rtt_ = std::move(on_rtt);
+  visit([&](auto& ws) { ws.async_ping(websocket::ping_data(kRttPingPayload), std::move(handler)); });
 }
 
 void WsTransport::abort() {

@@ -73,6 +73,11 @@ class WsTransport : public std::enable_shared_from_this<WsTransport> {
   void async_write(boost::asio::const_buffer message, Handler handler);
   // Sends a close frame and waits for the relay's (bounded by the handshake timeout).
   void async_close(boost::beast::websocket::close_reason reason, std::function<void(boost::system::error_code)> handler);
+  // Sends a ping (for `sshrelay -v`'s round-trip figure). When its pong arrives, which needs a read in
+  // progress, `on_rtt` gets the round trip time. Beast's rule for control frames: at most one ping at a
+  // time, and no async_close until `handler` has run. Only after a successful open.
+  void async_ping(std::function<void(std::chrono::steady_clock::duration)> on_rtt,
+                  std::function<void(boost::system::error_code)> handler);
 
   // Resets the TCP connection at once (SO_LINGER 0, no close frame): the network failed, or a test said so.
   // Pending operations complete with an error.
@@ -104,6 +109,8 @@ class WsTransport : public std::enable_shared_from_this<WsTransport> {
   std::string target_;
   OpenHandler open_handler_;
   bool aborted_ = false;
+  std::chrono::steady_clock::time_point ping_sent_;
+  std::function<void(std::chrono::steady_clock::duration)> on_rtt_;
 };
 
 }  // namespace sshrelay::client

@@ -10,6 +10,7 @@
 #include "tests/support/process.hpp"
 #include "tests/support/relay_daemon.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/test_certificate.hpp"
 
 namespace sshrelay::itest {
 namespace {
@@ -17,14 +18,9 @@ namespace {
 class TlsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    cert_ = dir_.file("cert.pem");
-    key_ = dir_.file("key.pem");
-    const int code = testing::run(
-        {"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
-         key_, "-out", cert_, "-days", "1", "-subj", "/CN=localhost", "-addext",
-         "subjectAltName=DNS:localhost,IP:127.0.0.1"},
-        "", dir_.file("openssl.log"), dir_.file("openssl.log"), 60s);
-    ASSERT_EQ(code, 0) << testing::file_tail(dir_.file("openssl.log"));
+    const auto made = testing::make_test_certificate(dir_);
+    cert_ = made.cert;
+    key_ = made.key;
     relay_.start(relayd_path(), {"--unsafe-allow-loopback", "--tls-cert", cert_, "--tls-key", key_});
   }
   std::string log() const { return "\n--- relayd log:\n" + testing::file_tail(relay_.log_path()); }

@@ -27,6 +27,8 @@
 #include <vector>
 
 #include "core/audit_event.hpp"
+#include "tests/support/temp_dir.hpp"
+#include "tests/support/test_certificate.hpp"
 
 namespace sshrelay::daemon::audit::testing {
 
@@ -36,26 +38,8 @@ namespace http = beast::http;
 using tcp = net::ip::tcp;
 using namespace std::chrono_literals;
 
-class ScratchDir {
- public:
-  explicit ScratchDir(const std::string& prefix = "sshrelay-audit-test") {
-    const char* tmp = std::getenv("TMPDIR");
-    std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/" + prefix + "-XXXXXX";
-    if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
+// A private scratch directory per test (tests/support).
+using ScratchDir = sshrelay::testing::TempDir;
 
 inline std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -71,25 +55,10 @@ inline std::vector<std::string> split_lines(const std::string& text) {
   return lines;
 }
 
-struct TestCert {
-  std::string cert;
-  std::string key;
-};
-
 // A self-signed P-256 certificate for DNS:localhost and IP:127.0.0.1, made once per test process.
-inline const TestCert& test_cert() {
-  static ScratchDir dir("sshrelay-audit-cert");
-  static const TestCert cert = [] {
-    TestCert c{dir.file("cert.pem"), dir.file("key.pem")};
-    const std::string command = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout '" +
-                                c.key + "' -out '" + c.cert +
-                                "' -days 1 -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 > '" +
-                                dir.file("openssl.log") + "' 2>&1";
-    if (std::system(command.c_str()) != 0) {
-      throw std::runtime_error("openssl req failed: " + read_file(dir.file("openssl.log")));
-    }
-    return c;
-  }();
+inline const sshrelay::testing::TestCertificate& test_cert() {
+  static const ScratchDir dir("sshrelay-audit-cert");
+  static const auto cert = sshrelay::testing::make_test_certificate(dir);
   return cert;
 }
 

@@ -1,0 +1,73 @@
+#include "native/cli/client_setup.hpp"
+
+#include <boost/asio/ip/address.hpp>
+#include <boost/system/system_error.hpp>
+
+#include "native/cli/auth_headers.hpp"
+#include "native/client/tls_context.hpp"
+
+namespace sshrelay::cli {
+namespace {
+
+#ifdef SSHRELAY_VERSION
+constexpr const char* kUserAgent = "sshrelay/" SSHRELAY_VERSION;
+#else
+constexpr const char* kUserAgent = "sshrelay";
+#endif
+
+bool is_loopback(const client::RelayUrl& relay) {
+  if (relay.host == "localhost") return true;
+  boost::system::error_code ec;
+  const auto address = boost::asio::ip::make_address(relay.host, ec);
+  return !ec && address.is_loopback();
+}
+
+}  // namespace
+
+ClientSetup make_client_setup(const ProxyOptions& options, Console& console) {
+  ClientSetup setup;
+  auto& c = setup.connection;
+  auto& t = c.transport;
+  t.relay = options.relay;
+  if (options.relay.tls) {
+    try {
+      t.tls = client::make_client_tls_context(client::TlsOptions{options.insecure, options.ca_file});
+    } catch (const boost::system::system_error& e) {
+      throw UsageError("--ca-file '" + options.ca_file + "': cannot load it: " + e.code().message());
+    }
+    if (options.insecure) {
+      console.error("WARNING: --insecure: the relay's TLS certificate and name are NOT verified. Anyone on the "
+                    "network path can impersonate " + options.relay.to_string() +
+                    " and capture your credentials. Use --ca-file instead.");
+    }
+  }
+  const bool sends_credentials = !options.headers.empty() || !options.token_file.empty() || !options.token_cmd.empty();
+  if (!options.relay.tls && sends_credentials && !is_loopback(options.relay)) {
+    console.error("WARNING: credentials are sent unencrypted to " + options.relay.to_string() + " (ws://); use wss://");
+  }
+  t.insecure = options.insecure;
+  t.tls_server_name = options.tls_server_name;
+  t.origin = options.origin;
+  t.headers = options.headers;
+  t.user_agent = kUserAgent;
+  t.connect_timeout = options.connect_timeout;
+  t.handshake_timeout = options.connect_timeout;
+
+  c.target = client::TargetSpec{options.host, options.port, options.user};
+  c.reconnect_budget = options.reconnect_timeout;
+
+  if (!options.token_file.empty() || !options.token_cmd.empty()) {
+    TokenSource::Config config;
+    config.file = options.token_file;
+    config.command = options.token_cmd;
+    config.command_timeout = options.token_cmd_timeout;
+    setup.tokens = std::make_shared<TokenSource>(std::move(config));
+    c.refresh_headers = token_refresh_hook(setup.tokens, options.token_header);
+  }
+  if (options.verbose) {
+    c.log = [&console](const std::string& line) { console.progress(line); };
+  }
+  return setup;
+}
+
+}  // namespace sshrelay::cli

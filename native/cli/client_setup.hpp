@@ -1,0 +1,21 @@
+#pragma once
+// From `sshrelay proxy` options to the client library's ConnectionOptions: the relay URL, TLS trust,
+// credentials (fixed headers plus the refreshable token), timeouts, the reconnect budget and -v logging.
+#include <memory>
+
+#include "native/cli/console.hpp"
+#include "native/cli/proxy_options.hpp"
+#include "native/cli/token_source.hpp"
+#include "native/client/relay_connection.hpp"
+
+namespace sshrelay::cli {
+
+struct ClientSetup {
+  client::ConnectionOptions connection;
+  std::shared_ptr<TokenSource> tokens;  // null without --token-file / --token-cmd; shutdown() before exit
+};
+
+// Throws UsageError if --ca-file cannot be loaded. Warns loudly about --insecure.
+ClientSetup make_client_setup(const ProxyOptions& options, Console& console);
+
+}  // namespace sshrelay::cli

@@ -1,0 +1,66 @@
+#pragma once
+// `sshrelay proxy` options: Boost.Program_options over the command line and SSHRELAY_* environment
+// variables (the command line wins). A bad value throws UsageError naming the flag (exit code 2).
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "native/client/relay_url.hpp"
+
+namespace sshrelay::cli {
+
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct ListenAddress {
+  std::string address = "127.0.0.1";  // an IP literal
+  std::uint16_t port = 0;             // 0: ephemeral (printed with -v)
+  bool loopback() const;
+  std::string to_string() const;
+};
+
+struct ProxyOptions {
+  client::RelayUrl relay;
+  std::string host;  // the target the relay dials
+  std::uint16_t port = 22;
+  std::string user;  // dstUsername (informational, for the relay's audit log)
+
+  std::vector<std::pair<std::string, std::string>> headers;  // --header, then --cookie's Cookie header
+  std::string token_file;
+  std::string token_cmd;
+  std::string token_header = "Authorization";
+  std::chrono::seconds token_cmd_timeout{60};
+
+  std::string ca_file;
+  bool insecure = false;
+  std::string tls_server_name;
+  std::string origin;
+
+  std::chrono::seconds connect_timeout{10};
+  std::chrono::seconds reconnect_timeout{120};  // default: the relay's default grace period
+
+  std::optional<ListenAddress> listen;
+  bool verbose = false;
+  bool quiet = false;
+  std::chrono::seconds stats_interval{5};
+};
+
+struct ProxyCommandLine {
+  bool help = false;  // --help: print proxy_help() and exit 0
+  ProxyOptions options;
+};
+
+// `args` are the words after "proxy". Reads SSHRELAY_* from the environment (see proxy_help()).
+ProxyCommandLine parse_proxy_command_line(const std::vector<std::string>& args);
+
+// --listen's ADDRESS:PORT, [v6]:PORT, localhost:PORT or PORT (loopback).
+ListenAddress parse_listen_address(const std::string& text);
+
+std::string proxy_help();
+
+}  // namespace sshrelay::cli

@@ -1,0 +1,68 @@
+// `sshrelay proxy` against a wss:// relay with a throwaway certificate: trusted through --ca-file,
+// refused when untrusted (exit 5), accepted with --insecure only with a loud warning.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "tests/integration/harness.hpp"
+#include "tests/support/files.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/relay_daemon.hpp"
+#include "tests/support/temp_dir.hpp"
+#include "tests/support/test_certificate.hpp"
+
+namespace sshrelay::itest {
+namespace {
+
+class CliTlsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto made = testing::make_test_certificate(dir_);
+    cert_ = made.cert;
+    key_ = made.key;
+    relay_.start(relayd_path(), {"--unsafe-allow-loopback", "--tls-cert", cert_, "--tls-key", key_});
+  }
+
+  // Runs the CLI to a target that sends `bytes_` and closes; returns the exit code.
+  int run_cli(const std::string& host, const std::vector<std::string>& flags) {
+    std::vector<std::string> argv = {SSHRELAY_CLI_PATH, "proxy", "--relay", "wss://" + host + ":" + std::to_string(relay_.port())};
+    argv.insert(argv.end(), flags.begin(), flags.end());
+    argv.insert(argv.end(), {"127.0.0.1", std::to_string(push_.port())});
+    return testing::run(argv, "", out(), err(), 30s);
+  }
+  std::string out() const { return dir_.file("cli.out"); }
+  std::string err() const { return dir_.file("cli.err"); }
+  std::string describe() const {
+    return "\n--- sshrelay stderr:\n" + testing::file_tail(err()) + "\n--- relayd log:\n" + testing::file_tail(relay_.log_path());
+  }
+
+  testing::TempDir dir_{"sshrelay-cli-tls"};
+  std::string cert_;
+  std::string key_;
+  testing::RelayDaemon relay_;
+  std::shared_ptr<const std::vector<std::uint8_t>> bytes_ =
+      std::make_shared<const std::vector<std::uint8_t>>(deterministic_bytes(300000, 5));
+  TcpTarget push_{TcpTarget::push(bytes_)};
+};
+
+TEST_F(CliTlsTest, CaFileTrustsTheRelay) {
+  ASSERT_EQ(run_cli("localhost", {"--ca-file", cert_}), 0) << describe();
+  EXPECT_EQ(testing::read_file(out()).size(), bytes_->size());
+  EXPECT_EQ(testing::read_file(err()).find("WARNING"), std::string::npos) << describe();
+}
+
+TEST_F(CliTlsTest, UntrustedCertificateExitsFive) {
+  ASSERT_EQ(run_cli("127.0.0.1", {}), 5) << describe();
+  EXPECT_NE(testing::read_file(err()).find("TLS handshake"), std::string::npos) << describe();
+  EXPECT_EQ(testing::read_file(out()), "");
+}
+
+TEST_F(CliTlsTest, InsecureWorksButWarns) {
+  ASSERT_EQ(run_cli("127.0.0.1", {"--insecure"}), 0) << describe();
+  EXPECT_EQ(testing::read_file(out()).size(), bytes_->size());
+  EXPECT_NE(testing::read_file(err()).find("WARNING: --insecure"), std::string::npos) << describe();
+}
+
+}  // namespace
+}  // namespace sshrelay::itest
