@@ -1,7 +1,11 @@
 #include "core/target.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <cstdint>
 #include <cstdio>
+#include <optional>
+#include <vector>
 
 #include "core/address_class.hpp"
 #include "core/quote.hpp"
@@ -46,6 +50,62 @@ Status check_bytes(std::string_view what, std::string_view text) {
   return Ok{};
 }
 
+// One part of a legacy IPv4 form as inet_aton(3) reads it: "0x1f" hex, "017" octal, "31" decimal.
+std::optional<std::uint64_t> legacy_ipv4_part(std::string_view part) {
+  unsigned base = 10;
+  if (part.size() > 2 && part[0] == '0' && (part[1] == 'x' || part[1] == 'X')) {
+    base = 16;
+    part.remove_prefix(2);
+  } else if (part.size() > 1 && part[0] == '0') {
+    base = 8;
+    part.remove_prefix(1);
+  }
+  if (part.empty() || part.size() > 12) return std::nullopt;
+  std::uint64_t value = 0;
+  for (const char c : part) {
+    const char l = ascii_lower(c);
+    const unsigned digit = (l >= '0' && l <= '9') ? static_cast<unsigned>(l - '0')
+                           : (l >= 'a' && l <= 'f') ? static_cast<unsigned>(l - 'a' + 10)
+                                                    : 16;
+    if (digit >= base) return std::nullopt;
+    value = value * base + digit;
+  }
+  return value;
+}
+
+bool looks_like_legacy_ipv4_part(std::string_view label) {
+  if (label.size() > 2 && label[0] == '0' && (label[1] == 'x' || label[1] == 'X')) {
+    return std::all_of(label.begin() + 2, label.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
+  }
+  return std::all_of(label.begin(), label.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// "2130706433", "0x7f.1", "0177.0.0.1", "127.1": forms the C resolver (inet_aton) takes as IPv4, as the
+// dotted quad they stand for, so that policy, logs and audit see the address that would be dialed.
+// nullopt when the text is not such a form.
+std::optional<std::string> legacy_ipv4(std::string_view text) {
+  std::vector<std::uint64_t> parts;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t dot = text.find('.', start);
+    const auto part = legacy_ipv4_part(text.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
+    if (!part || parts.size() == 4) return std::nullopt;
+    parts.push_back(*part);
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  // The last part fills the bytes the others leave: a.b.c.d, a.b.c(16 bits), a.b(24 bits), a(32 bits).
+  const std::size_t leading = parts.size() - 1;
+  if (parts.back() >> (8 * (4 - leading)) != 0) return std::nullopt;
+  std::uint32_t address = static_cast<std::uint32_t>(parts.back());
+  for (std::size_t i = 0; i < leading; ++i) {
+    if (parts[i] > 255) return std::nullopt;
+    address |= static_cast<std::uint32_t>(parts[i]) << (8 * (3 - i));
+  }
+  return std::to_string(address >> 24) + "." + std::to_string((address >> 16) & 255) + "." +
+         std::to_string((address >> 8) & 255) + "." + std::to_string(address & 255);
+}
+
 Result<std::string> normalize_ipv6(std::string_view original, std::string_view text) {
   const std::size_t percent = text.find('%');
   const std::string_view address = text.substr(0, percent);
@@ -82,6 +142,7 @@ Result<std::string> normalize_name(std::string_view text) {
     }
   }
   std::string_view last_label;
+  bool all_numeric_parts = true;
   std::size_t start = 0;
   while (true) {
     const std::size_t dot = name.find('.', start);
@@ -96,14 +157,18 @@ Result<std::string> normalize_name(std::string_view text) {
       return protocol_error("host " + quote(text) + " has label " + quote(label) + " starting or ending with '-'");
     }
     last_label = label;
+    all_numeric_parts = all_numeric_parts && looks_like_legacy_ipv4_part(label);
     if (dot == std::string_view::npos) break;
     start = dot + 1;
   }
+  if (parse_ipv4(name)) return std::string(name);
+  if (all_numeric_parts) {
+    if (auto address = legacy_ipv4(name)) return *address;
+  }
   const bool numeric_tld =
       std::all_of(last_label.begin(), last_label.end(), [](char c) { return c >= '0' && c <= '9'; });
-  if (numeric_tld && !parse_ipv4(name)) {
-    return protocol_error("host " + quote(text) +
-                          " looks numeric but is not a dotted-quad IPv4 address (four parts 0-255, no leading zeros)");
+  if (numeric_tld) {
+    return protocol_error("host " + quote(text) + " looks numeric but is not an IPv4 address");
   }
   return lower(text);
 }

@@ -248,12 +248,54 @@ Options::Options() {
   add(policy, "connect-rate-per-minute", number("N", 0), "connection attempts allowed per source IP per minute; 0 = unlimited");
   add(policy, "trusted-proxies", list("CIDRS", {}), "proxies whose X-Forwarded-For is believed (for the source IP)");
 
+  po::options_description identity = group("Identity (docs/identity.md)");
+  add(identity, "identity-provider", text("NAME"),
+      "cloudflare-access, gcp-iap, oidc, or none (needs --identity-upstream-enforces-auth); required "
+      "unless --dev");
+  add(identity, "identity-team-domain", text("DOMAIN"), "cloudflare-access: <team> or <team>.cloudflareaccess.com");
+  add(identity, "identity-audience", list("AUD", {}),
+      "accepted `aud` values (repeat or comma-separate); required by every JWT provider");
+  add(identity, "identity-issuer", text("URL"), "expected `iss`; required for oidc, overrides the provider's default");
+  add(identity, "identity-jwks-url", text("URL"), "https:// JWKS; oidc default: discovered from the issuer");
+  add(identity, "identity-cookie", text("NAME"), "cookie holding the token (cloudflare-access default: CF_Authorization)");
+  add(identity, "identity-query-param", text("NAME"), "query parameter holding the token, e.g. token (redacted in logs)");
+  add(identity, "identity-ca-file", text("FILE"), "extra CA certificates (PEM) for fetching the JWKS");
+  add(identity, "identity-leeway-seconds", number("N", 60), "clock skew allowed on exp/nbf/iat (0..600)");
+  add(identity, "identity-jwks-refresh-seconds", number("N", 600), "refetch the JWKS this often (1..86400)");
+  add(identity, "identity-jwks-min-refresh-seconds", number("N", 30),
+      "at most one refetch per this long when an unknown kid arrives (1..3600)");
+  add(identity, "identity-upstream-enforces-auth", boolean(),
+      "with provider none: a proxy in front of the relay authenticates every request");
+  add(identity, "identity-user-header", text("NAME"),
+      "with provider none: the principal is this header's value (e.g. X-Forwarded-Email)");
+
+  po::options_description audit = group("Audit (docs/audit.md)");
+  add(audit, "audit-stderr", boolean(), "audit events as JSON lines on stderr");
+  add(audit, "audit-jsonl", text("FILE"), "append audit events as JSON lines to FILE");
+  add(audit, "audit-jsonl-max-bytes", text("BYTES", "100MiB"), "rotate the JSONL file at this size; 0 = never");
+  add(audit, "audit-jsonl-keep", number("N", 5), "rotated JSONL files kept (0..1000)");
+  add(audit, "audit-jsonl-fsync", text("BOOL", "true")->implicit_value("true"), "fdatasync the JSONL file after every batch");
+  add(audit, "audit-hec-url", text("URL"), "Splunk HTTP Event Collector, https://splunk:8088[/services/collector/event]");
+  add(audit, "audit-hec-token-file", text("FILE"), "file holding the HEC token");
+  add(audit, "audit-hec-ca-file", text("FILE"), "CA certificates (PEM) trusted for HEC; default: the system store");
+  add(audit, "audit-hec-batch", number("N", 100), "events per HEC request (1..10000)");
+  add(audit, "audit-hec-flush-ms", number("N", 1000), "send a partial HEC batch after this long (1..60000)");
+  add(audit, "audit-pan-url", text("URL"), "PAN-OS XML API for User-ID, https://firewall[/api/]; needs --source-port-range");
+  add(audit, "audit-pan-key-file", text("FILE"), "file holding the PAN-OS API key");
+  add(audit, "audit-pan-ca-file", text("FILE"), "CA certificates (PEM) trusted for the firewall");
+  add(audit, "audit-pan-user-domain", text("DOMAIN"), "User-ID names become DOMAIN\\principal");
+  add(audit, "audit-pan-vsys", text("VSYS"), "vsys of the User-ID request (e.g. vsys1)");
+  add(audit, "audit-pan-key-in-body", boolean(), "send the API key in the POST body instead of the X-PAN-KEY header");
+  add(audit, "audit-pan-block-size", number("N", 1), "source ports per session in the User-ID mapping");
+  add(audit, "audit-queue", number("N", 10000), "events queued per sink before that sink starts losing them");
+
   po::options_description diagnostics = group("Diagnostics");
   add(diagnostics, "log-level", text("LEVEL", d.log_level), "debug, info, warn or error");
   add(diagnostics, "dev", boolean(),
-      "developer defaults: --unsafe-allow-loopback and --log-level=debug unless those are given");
+      "developer defaults: --unsafe-allow-loopback, --log-level=debug and --identity-provider=none "
+      "(unauthenticated) unless those are given");
 
-  settings.add(listening).add(sessions).add(access).add(policy).add(diagnostics);
+  settings.add(listening).add(sessions).add(access).add(policy).add(identity).add(audit).add(diagnostics);
   all.add(general).add(settings);
 }
 
@@ -502,6 +544,69 @@ class Reader {
   std::string config_path_;
 };
 
+// The first line of a secret file (a token or an API key), without its line ending.
+std::string read_secret_file(const Reader& r, const std::string& name) {
+  const std::string path = r.str(name);
+  if (path.empty()) return {};
+  r.readable_file(name, path);
+  std::ifstream in(path);
+  std::string secret;
+  std::getline(in, secret);
+  secret = std::string(trim(secret));
+  if (secret.empty()) r.fail(name, in_quotes(path) + " is empty");
+  return secret;
+}
+
+// --identity-*: the Authenticator checks them (its validate() names the flag).
+void read_identity(const Reader& r, DaemonConfig& c) {
+  auto& id = c.identity;
+  id.provider = lower(r.str("identity-provider"));
+  id.upstream_enforces_auth = r.flag("identity-upstream-enforces-auth");
+  if (id.provider.empty() && c.dev) {
+    id.provider = "none";  // make dev: a loopback relay for one developer
+    if (!r.given("identity-upstream-enforces-auth")) id.upstream_enforces_auth = true;
+  }
+  id.team_domain = r.str("identity-team-domain");
+  id.audiences = r.items("identity-audience");
+  id.issuer = r.str("identity-issuer");
+  id.jwks_url = r.str("identity-jwks-url");
+  id.cookie_name = r.str("identity-cookie");
+  id.query_param = r.str("identity-query-param");
+  id.ca_file = r.str("identity-ca-file");
+  if (!id.ca_file.empty()) r.readable_file("identity-ca-file", id.ca_file);
+  id.leeway = r.seconds("identity-leeway-seconds", 0, 600);
+  id.refresh_interval = r.seconds("identity-jwks-refresh-seconds", 1, 86400);
+  id.refresh_min_interval = r.seconds("identity-jwks-min-refresh-seconds", 1, 3600);
+  id.user_header = r.str("identity-user-header");
+  if (auto ok = id.validate(); !ok) throw Failure{ok.error().message};
+}
+
+// --audit-*: AuditLog checks them (its validate() names the flag).
+void read_audit(const Reader& r, DaemonConfig& c) {
+  auto& a = c.audit;
+  a.to_stderr = r.flag("audit-stderr");
+  a.jsonl_path = r.str("audit-jsonl");
+  a.jsonl_max_bytes = r.str("audit-jsonl-max-bytes") == "0" ? 0 : r.bytes("audit-jsonl-max-bytes", 4096);
+  a.jsonl_keep = static_cast<unsigned>(r.uint("audit-jsonl-keep", 0, 1000));
+  a.jsonl_fsync = r.flag("audit-jsonl-fsync");
+  a.hec_url = r.str("audit-hec-url");
+  a.hec_token = read_secret_file(r, "audit-hec-token-file");
+  a.hec_ca_file = r.str("audit-hec-ca-file");
+  a.hec_batch_max = static_cast<std::size_t>(r.uint("audit-hec-batch", 1, 10000));
+  a.hec_flush_interval = std::chrono::milliseconds(r.uint("audit-hec-flush-ms", 1, 60000));
+  a.pan_url = r.str("audit-pan-url");
+  a.pan_api_key = read_secret_file(r, "audit-pan-key-file");
+  a.pan_ca_file = r.str("audit-pan-ca-file");
+  a.pan_user_domain = r.str("audit-pan-user-domain");
+  a.pan_vsys = r.str("audit-pan-vsys");
+  a.pan_key_in_body = r.flag("audit-pan-key-in-body");
+  a.pan_port_first = c.source_port_first;
+  a.pan_port_last = c.source_port_last;
+  a.pan_block_size = static_cast<std::uint16_t>(r.uint("audit-pan-block-size", 1, 65535));
+  a.queue_capacity = static_cast<std::size_t>(r.uint("audit-queue", 1, 10'000'000));
+  if (auto ok = a.validate(); !ok) throw Failure{ok.error().message};
+}
+
 DaemonConfig to_config(const Reader& r) {
   DaemonConfig c;
 
@@ -608,6 +713,9 @@ DaemonConfig to_config(const Reader& r) {
   if (level != "debug" && level != "info" && level != "warn" && level != "error")
     r.fail("log-level", in_quotes(r.str("log-level")) + " is not one of debug, info, warn, error");
   c.log_level = c.dev && !r.given("log-level") ? "debug" : level;
+
+  read_identity(r, c);
+  read_audit(r, c);
   return c;
 }
 
@@ -710,6 +818,17 @@ std::map<std::string, std::string> relay_environment() {
   return out;
 }
 
+namespace {
+std::string audit_sinks(const audit::AuditConfig& a) {
+  std::vector<std::string> sinks;
+  if (a.to_stderr) sinks.emplace_back("stderr");
+  if (!a.jsonl_path.empty()) sinks.emplace_back("jsonl");
+  if (!a.hec_url.empty()) sinks.emplace_back("splunk-hec");
+  if (!a.pan_url.empty()) sinks.emplace_back("pan-userid");
+  return sinks.empty() ? "off" : join(sinks, ",");
+}
+}  // namespace
+
 std::string describe(const DaemonConfig& c) {
   const auto host_port = [](const std::string& host, std::uint16_t port) {
     const bool v6 = host.find(':') != std::string::npos;
@@ -727,6 +846,7 @@ std::string describe(const DaemonConfig& c) {
       << " threads=" << (c.threads == 0 ? std::string("auto") : std::to_string(c.threads))
       << " ping=" << c.ping_interval.count() << "s connect-timeout=" << c.connect_timeout.count()
       << "s shutdown=" << c.shutdown_timeout.count() << "s log-level=" << c.log_level
+      << " identity=" << c.identity.provider << " audit=" << audit_sinks(c.audit)
       << " dev=" << (c.dev ? "on" : "off");
   if (!c.ready_file.empty()) out << " ready-file=" << c.ready_file;
   return out.str();

@@ -9,9 +9,12 @@
 #include <string>
 #include <variant>
 
+#include <vector>
+
 #include "core/cidr.hpp"
 #include "core/target_policy.hpp"
-#include <vector>
+#include "native/daemon/audit/audit_config.hpp"
+#include "native/daemon/identity/identity_config.hpp"
 
 namespace sshrelay::daemon {
 
@@ -51,6 +54,8 @@ struct DaemonConfig {
   std::size_t max_sessions_per_principal = 0; // --max-sessions-per-principal: 0 = no per-principal cap
   unsigned connect_rate_per_minute = 0;       // --connect-rate-per-minute: per source IP; 0 = unlimited
   std::vector<Cidr> trusted_proxies;          // --trusted-proxies: X-Forwarded-For believed only from these
+  identity::IdentityConfig identity;          // --identity-*: who may connect (docs/identity.md)
+  audit::AuditConfig audit;                   // --audit-*: where events go (docs/audit.md)
   std::string log_level = "info";             // --log-level: debug|info|warn|error
   bool dev = false;                           // --dev: developer defaults (see docs/configuration.md)
 };

@@ -10,7 +10,9 @@
 #include <optional>
 
 #include "native/daemon/client_socket.hpp"
+#include "native/daemon/identity/authenticator.hpp"
 #include "native/daemon/relay_context.hpp"
+#include "native/daemon/relay_session.hpp"
 #include "native/daemon/router.hpp"
 #include "native/daemon/target_dialer.hpp"
 
@@ -32,7 +34,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   void do_close();
 
   void start_v4(V4Request request);
+  void on_authenticated(V4Request request, Result<identity::Principal> who);
   void on_dialed(V4Connect connect, DialOutcome outcome);
+  ClientPeer client_peer() const;
+  // Audits the refusal (principal, source, target, request path; `detail` says why), then refuses.
+  void deny(AuditEventType type, std::uint16_t code, std::string reason, std::string detail);
   // Completes the WebSocket upgrade of request_, then calls then(socket) on this connection's strand.
   template <class Then>
   void upgrade(Then then);
@@ -45,8 +51,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   Request request_;
   std::string peer_;         // TCP peer "ip:port", for logs
   std::string peer_ip_;      // TCP peer address
+  std::uint16_t peer_port_ = 0;
   std::string client_ip_;    // the user's address: peer_ip_, or X-Forwarded-For from a trusted proxy
-  PrincipalView principal_;  // who is asking (identity providers fill it; "anonymous" without one)
+  PrincipalView principal_;  // who is asking, once authenticated
+  std::string target_;       // host:port asked for by /v4/connect, for the audit trail
+  std::string requested_sid_;  // the sid a /v4/reconnect names, for the audit trail
   std::optional<Strand> session_strand_;
 };
 

@@ -10,6 +10,7 @@
 #include "core/client_address.hpp"
 #include "core/session_id.hpp"
 #include "native/daemon/close_codes.hpp"
+#include "native/daemon/identity/authenticator.hpp"
 #include "native/daemon/log.hpp"
 #include "native/daemon/relay_session.hpp"
 
@@ -56,6 +57,7 @@ HttpSession<Stream>::HttpSession(RelayContext& ctx, boost::asio::ip::tcp::socket
   beast::error_code ec;
   const auto endpoint = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
   peer_ip_ = ec ? "?" : endpoint.address().to_string();
+  peer_port_ = ec ? 0 : endpoint.port();
   peer_ = ec ? "?" : peer_ip_ + ":" + std::to_string(endpoint.port());
 }
 
@@ -119,31 +121,59 @@ void HttpSession<Stream>::do_close() {
 
 template <class Stream>
 void HttpSession<Stream>::start_v4(V4Request request) {
-  if (auto* refusal = std::get_if<WsRefusal>(&request)) return refuse(refusal->code, std::move(refusal->reason));
   client_ip_ = effective_client_address(peer_ip_, request_["X-Forwarded-For"], ctx_.config.trusted_proxies);
+  if (auto* refusal = std::get_if<WsRefusal>(&request)) {
+    return deny(AuditEventType::policy_denied, refusal->code, refusal->reason, refusal->reason);
+  }
+  if (auto* connect = std::get_if<V4Connect>(&request)) target_ = connect->target.to_string();
   if (!ctx_.connect_rate.allow(client_ip_, std::chrono::steady_clock::now())) {
     log(LogLevel::warn, "connection attempts from " + client_ip_ + " over the rate limit");
-    return refuse(close_code::session_cap, "too many connection attempts; try again in a minute");
+    return deny(AuditEventType::policy_denied, close_code::session_cap,
+                "too many connection attempts; try again in a minute", "connection rate limit");
   }
-  principal_ = PrincipalView{"anonymous", {}};
+  ctx_.authenticator->async_authenticate(
+      request_, [self = this->shared_from_this(), request = std::move(request)](Result<identity::Principal> who) mutable {
+        net::post(self->stream_.get_executor(), [self, request = std::move(request), who = std::move(who)]() mutable {
+          self->on_authenticated(std::move(request), std::move(who));
+        });
+      });
+}
+
+template <class Stream>
+void HttpSession<Stream>::on_authenticated(V4Request request, Result<identity::Principal> who) {
+  if (!who) {
+    // The log and the audit trail get the check that failed; the client learns as much when its token is
+    // at fault, and only that the relay could not check it otherwise.
+    log(LogLevel::warn, "request from " + client_ip_ + " refused: " + who.error().message);
+    const bool relay_side = who.error().kind == ErrorKind::local;
+    return deny(AuditEventType::auth_denied, close_code::identity_invalid,
+                relay_side ? "identity could not be verified; try again later" : "identity: " + who.error().message,
+                who.error().message);
+  }
+  principal_ = identity::principal_view(*who);
   if (auto* reconnect = std::get_if<V4Reconnect>(&request)) {
+    requested_sid_ = reconnect->sid;
     auto session = ctx_.registry.find(reconnect->sid);
     // Another principal's session is reported exactly like a missing one: sids are not to be probed.
     if (!session || session->principal() != principal_.name) {
+      const std::string why = session ? "reconnect to a session owned by " + session->principal() : "unknown session";
       if (session) log(LogLevel::warn, "sid=" + session->sid() + " reconnect by " + principal_.name + " refused: not the owner");
-      return refuse(close_code::unknown_session, "unknown session");
+      return deny(AuditEventType::policy_denied, close_code::unknown_session, "unknown session", why);
     }
     const auto ack = reconnect->ack;
-    return upgrade([session, ack, peer = peer_](std::shared_ptr<ClientSocket> ws) {
+    return upgrade([session, ack, peer = client_peer()](std::shared_ptr<ClientSocket> ws) {
       if (ws) session->attach(std::move(ws), ack, peer);
     });
   }
   auto connect = std::get<V4Connect>(std::move(request));
   switch (ctx_.registry.try_reserve(principal_.name)) {
     case SessionRegistry::Reservation::granted: break;
-    case SessionRegistry::Reservation::total_full: return refuse(close_code::session_cap, "too many sessions on this relay");
+    case SessionRegistry::Reservation::total_full:
+      return deny(AuditEventType::policy_denied, close_code::session_cap, "too many sessions on this relay",
+                  "relay session cap");
     case SessionRegistry::Reservation::principal_full:
-      return refuse(close_code::session_cap, "you have too many sessions open on this relay");
+      return deny(AuditEventType::policy_denied, close_code::session_cap, "you have too many sessions open on this relay",
+                  "per-principal session cap");
   }
   // The session's strand exists before its target socket, so the socket lives on it from birth.
   session_strand_.emplace(net::make_strand(ctx_.ioc));
@@ -162,15 +192,45 @@ void HttpSession<Stream>::on_dialed(V4Connect connect, DialOutcome outcome) {
   if (outcome.error) {
     ctx_.registry.cancel_reservation(principal_.name);
     log(LogLevel::info, "connect from " + peer_ + " to " + connect.target.to_string() + " refused: " + outcome.reason);
+    // A target the policy forbids, or no pinned port left, is a denial to audit; an unreachable target
+    // is the network's doing.
+    if (outcome.close_code == close_code::denied || outcome.close_code == close_code::port_pool_exhausted) {
+      return deny(AuditEventType::policy_denied, outcome.close_code, outcome.reason, outcome.reason);
+    }
     return refuse(outcome.close_code, std::move(outcome.reason));
   }
   auto session = std::make_shared<RelaySession>(ctx_, *session_strand_, std::move(outcome.socket), connect.target,
-                                                new_session_id(), principal_.name, std::move(outcome.source_port));
+                                                new_session_id(), SessionOwner{principal_.name, connect.username},
+                                                std::move(outcome.source_port));
   ctx_.registry.add(session->sid(), principal_.name, session);
-  upgrade([session, peer = peer_](std::shared_ptr<ClientSocket> ws) {
+  upgrade([session, peer = client_peer()](std::shared_ptr<ClientSocket> ws) {
     if (ws) return session->attach(std::move(ws), std::nullopt, peer);
     session->shutdown(close_code::normal, "WebSocket upgrade failed");
   });
+}
+
+template <class Stream>
+ClientPeer HttpSession<Stream>::client_peer() const {
+  return ClientPeer{client_ip_, client_ip_ == peer_ip_ ? peer_port_ : std::uint16_t{0}, peer_,
+                    std::string(request_.target())};
+}
+
+template <class Stream>
+void HttpSession<Stream>::deny(AuditEventType type, std::uint16_t code, std::string reason, std::string detail) {
+  AuditEvent event;
+  event.type = type;
+  event.principal = principal_.name;
+  const auto peer = client_peer();
+  event.source_ip = peer.address;
+  event.source_port = peer.port;
+  event.target = target_;
+  event.sid = requested_sid_;
+  event.path = std::string(request_.target());
+  event.close_code = code;
+  event.close_reason = reason;
+  event.reason = std::move(detail);
+  ctx_.audit(std::move(event));
+  refuse(code, std::move(reason));
 }
 
 template <class Stream>

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <optional>
 
+#include "core/audit_event.hpp"
 #include "core/origin_policy.hpp"
 #include "core/target_policy.hpp"
 #include "core/token_bucket.hpp"
@@ -19,6 +20,13 @@
 #include "native/daemon/source_port_pool.hpp"
 
 namespace sshrelay::daemon {
+
+namespace identity {
+class Authenticator;
+}
+namespace audit {
+class AuditLog;
+}
 
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
@@ -64,6 +72,13 @@ struct RelayContext {
   std::shared_ptr<SourcePortPool> source_ports;   // null unless --source-port-range
   std::optional<boost::asio::ssl::context> tls;  // set when the listener terminates TLS
   std::atomic<bool> stopping{false};
+  // Both owned by run_server and set before the first connection is accepted. Every v4 request is
+  // authenticated: there is no "no authenticator" mode (provider none is an Authenticator too).
+  const identity::Authenticator* authenticator = nullptr;
+  audit::AuditLog* audit_log = nullptr;  // null: no audit sink configured
+
+  // Hands the event to the audit log, which stamps the time (never blocks). No-op without a log.
+  void audit(AuditEvent event) const;
 };
 
 }  // namespace sshrelay::daemon

@@ -18,22 +18,26 @@ constexpr auto kBudgetRetry = std::chrono::milliseconds(20);
 }  // namespace
 
 RelaySession::RelaySession(RelayContext& ctx, Strand strand, tcp::socket target, Target target_name, std::string sid,
-                           std::string principal, std::unique_ptr<PortLease> source_port)
+                           SessionOwner owner, std::unique_ptr<PortLease> source_port)
     : ctx_(ctx),
       strand_(std::move(strand)),
       target_(std::move(target)),
       source_port_(std::move(source_port)),
       target_name_(std::move(target_name)),
       sid_(std::move(sid)),
-      principal_(std::move(principal)),
+      owner_(std::move(owner)),
       stream_(Role::server, ctx.config.max_replay_buffer),
       lifetime_(std::chrono::duration_cast<std::chrono::milliseconds>(ctx.config.grace)),
       grace_timer_(strand_),
       budget_timer_(strand_) {
   (void)stream_.start_server(sid_);  // sid comes from make_session_id: always valid
+  boost::system::error_code ignored;
+  target_endpoint_ = target_.remote_endpoint(ignored);
+  relay_endpoint_ = target_.local_endpoint(ignored);
+  started_at_ = std::chrono::steady_clock::now();
 }
 
-void RelaySession::attach(std::shared_ptr<ClientSocket> ws, std::optional<std::uint64_t> resume_ack, std::string peer) {
+void RelaySession::attach(std::shared_ptr<ClientSocket> ws, std::optional<std::uint64_t> resume_ack, ClientPeer peer) {
   net::post(strand_, [self = shared_from_this(), ws = std::move(ws), resume_ack, peer = std::move(peer)]() mutable {
     self->on_attach(std::move(ws), resume_ack, std::move(peer));
   });
@@ -45,7 +49,7 @@ void RelaySession::shutdown(std::uint16_t code, std::string reason) {
   });
 }
 
-void RelaySession::on_attach(std::shared_ptr<ClientSocket> ws, std::optional<std::uint64_t> resume_ack, std::string peer) {
+void RelaySession::on_attach(std::shared_ptr<ClientSocket> ws, std::optional<std::uint64_t> resume_ack, ClientPeer peer) {
   auto refuse = [&](std::uint16_t code, const std::string& reason) {
     ws->visit([&](auto& s) {
       s.async_close(make_close_reason(code, reason), net::bind_executor(strand_, [ws](boost::system::error_code) { ws->abort(); }));
@@ -55,7 +59,7 @@ void RelaySession::on_attach(std::shared_ptr<ClientSocket> ws, std::optional<std
 
   if (resume_ack) {
     if (ws_) {  // evict the old (often half-open) socket before taking over
-      log(LogLevel::info, "sid=" + sid_ + " reconnect from " + peer + " evicts the socket from " + peer_);
+      log(LogLevel::info, "sid=" + sid_ + " reconnect from " + peer.text + " evicts the socket from " + peer_.text);
       ws_->abort();
       ws_.reset();
       ++generation_;
@@ -67,15 +71,23 @@ void RelaySession::on_attach(std::shared_ptr<ClientSocket> ws, std::optional<std
       return refuse(close_code::unknown_session, "cannot resume: " + resumed.error().message);
     }
     settle_budget();
-    log(LogLevel::info, "sid=" + sid_ + " resumed from " + peer + " at ack " + std::to_string(*resume_ack) +
+    log(LogLevel::info, "sid=" + sid_ + " resumed from " + peer.text + " at ack " + std::to_string(*resume_ack) +
                             " (replaying " + std::to_string(stream_.bytes_queued() - *resume_ack) + " bytes)");
   } else {
-    log(LogLevel::info, "sid=" + sid_ + " connected " + peer + " -> " + target_name_.to_string() + " principal=" +
-                            principal_);
+    log(LogLevel::info, "sid=" + sid_ + " connected " + peer.text + " -> " + target_name_.to_string() + " principal=" +
+                            owner_.principal);
   }
 
   ws_ = std::move(ws);
   peer_ = std::move(peer);
+  // Before any byte flows either way (nothing is read or written until below).
+  auto attached = audit_event(resume_ack ? AuditEventType::session_reconnect : AuditEventType::session_start);
+  attached.path = peer_.path;
+  if (resume_ack) {
+    attached.bytes_up = stream_.bytes_received();
+    attached.bytes_down = stream_.bytes_sent();
+  }
+  ctx_.audit(std::move(attached));
   ++generation_;
   attached_ = true;
   lifetime_.attached();
@@ -264,6 +276,14 @@ void RelaySession::finish(std::uint16_t code, std::string reason) {
   line << "sid=" << sid_ << " closed " << final_code_ << " \"" << final_reason_ << "\" up=" << stream_.bytes_received()
        << " down=" << stream_.bytes_sent();
   log(LogLevel::info, line.str());
+  auto closed = audit_event(AuditEventType::session_close);
+  closed.bytes_up = stream_.bytes_received();
+  closed.bytes_down = stream_.bytes_sent();
+  closed.duration_ms = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started_at_).count());
+  closed.close_code = final_code_;
+  closed.close_reason = final_reason_;
+  ctx_.audit(std::move(closed));
   grace_timer_.cancel();
   budget_timer_.cancel();
   close_target();
@@ -280,6 +300,22 @@ void RelaySession::settle_budget() {
     ctx_.budget.release(budget_charged_ - held);
     budget_charged_ = held;
   }
+}
+
+AuditEvent RelaySession::audit_event(AuditEventType type) const {
+  AuditEvent event;
+  event.type = type;
+  event.principal = owner_.principal;
+  event.source_ip = peer_.address;
+  event.source_port = peer_.port;
+  event.target = target_name_.to_string();
+  event.target_user = owner_.target_user;
+  event.resolved_ip = target_endpoint_.address().to_string();
+  event.resolved_port = target_endpoint_.port();
+  event.relay_ip = relay_endpoint_.address().to_string();
+  event.relay_source_port = relay_endpoint_.port();
+  event.sid = sid_;
+  return event;
 }
 
 void RelaySession::close_target() {

@@ -26,23 +26,37 @@
 
 namespace sshrelay::daemon {
 
+// The far end of one WebSocket, for the log and the audit trail.
+struct ClientPeer {
+  std::string address;     // the user's address: X-Forwarded-For from a trusted proxy, else the TCP peer
+  std::uint16_t port = 0;  // the TCP peer's port when that is the user (0 behind a proxy)
+  std::string text;        // the TCP peer "ip:port", for log lines
+  std::string path;        // the request target (/v4/connect?...), for the audit trail, which redacts it
+};
+
+// Who opened the session and what for: fixed for its lifetime.
+struct SessionOwner {
+  std::string principal;    // the verified identity: only it may reconnect
+  std::string target_user;  // dstUsername from /v4/connect (informational)
+};
+
 class RelaySession : public std::enable_shared_from_this<RelaySession> {
  public:
   RelaySession(RelayContext& ctx, Strand strand, tcp::socket target, Target target_name, std::string sid,
-               std::string principal, std::unique_ptr<PortLease> source_port);
+               SessionOwner owner, std::unique_ptr<PortLease> source_port);
 
   const std::string& sid() const { return sid_; }
-  const std::string& principal() const { return principal_; }
+  const std::string& principal() const { return owner_.principal; }
   bool attached() const { return attached_.load(); }
 
   // Attaches an upgraded WebSocket: a fresh connect (resume_ack empty) or a reconnect from the client's
   // ack. Any previous socket is evicted first. Safe from any thread.
-  void attach(std::shared_ptr<ClientSocket> ws, std::optional<std::uint64_t> resume_ack, std::string peer);
+  void attach(std::shared_ptr<ClientSocket> ws, std::optional<std::uint64_t> resume_ack, ClientPeer peer);
   // Ends the session with a close frame to the attached client (if any). Safe from any thread.
   void shutdown(std::uint16_t code, std::string reason);
 
  private:
-  void on_attach(std::shared_ptr<ClientSocket> ws, std::optional<std::uint64_t> resume_ack, std::string peer);
+  void on_attach(std::shared_ptr<ClientSocket> ws, std::optional<std::uint64_t> resume_ack, ClientPeer peer);
   void do_ws_read();
   void on_ws_read(std::shared_ptr<ClientSocket> ws, std::uint64_t generation, boost::system::error_code ec, std::size_t n);
   void do_ws_write();
@@ -56,6 +70,8 @@ class RelaySession : public std::enable_shared_from_this<RelaySession> {
   void finish(std::uint16_t code, std::string reason);
   void settle_budget();
   void close_target();
+  // An audit event of `type` with everything the session knows about itself.
+  AuditEvent audit_event(AuditEventType type) const;
 
   RelayContext& ctx_;
   Strand strand_;
@@ -63,8 +79,11 @@ class RelaySession : public std::enable_shared_from_this<RelaySession> {
   std::unique_ptr<PortLease> source_port_;  // the pinned outbound port, if any: freed when the target closes
   Target target_name_;
   std::string sid_;
-  std::string principal_;
-  std::string peer_;
+  SessionOwner owner_;
+  ClientPeer peer_;
+  tcp::endpoint target_endpoint_;  // the address dialed, and the relay's end (for the firewall's view):
+  tcp::endpoint relay_endpoint_;   //   kept, as the socket forgets them once closed
+  std::chrono::steady_clock::time_point started_at_;
   ResumeStream stream_;
   SessionLifetime lifetime_;
   net::steady_timer grace_timer_;

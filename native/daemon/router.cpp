@@ -1,5 +1,7 @@
 #include "native/daemon/router.hpp"
 
+#include "native/daemon/audit/audit_log.hpp"
+
 #include <boost/beast/version.hpp>
 #include <boost/url/parse.hpp>
 #include <charconv>
@@ -49,6 +51,7 @@ http::message_generator statz(const Request& req, RelayContext& ctx) {
                          {"replay_bytes", ctx.budget.in_use()},
                          {"replay_bytes_peak", ctx.budget.peak()},
                          {"replay_budget", ctx.budget.limit()}};
+  if (ctx.audit_log) body["audit_lost"] = ctx.audit_log->lost_counts();
   return text_response(req, http::status::ok, "application/json", body.dump());
 }
 

@@ -8,7 +8,9 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "native/daemon/audit/audit_log.hpp"
 #include "native/daemon/close_codes.hpp"
+#include "native/daemon/identity/authenticator.hpp"
 #include "native/daemon/listener.hpp"
 #include "native/daemon/log.hpp"
 #include "native/daemon/relay_session.hpp"
@@ -57,6 +59,19 @@ int run_server(const DaemonConfig& config_in) {
     ctx.tls->use_private_key_file(config.tls_key, boost::asio::ssl::context::pem);
   }
 
+  // Identity and audit come up before anything listens. An unreachable JWKS endpoint is not fatal (the
+  // relay serves /healthz and refuses v4 requests with 4401 until the keys arrive); an audit sink that
+  // cannot start (e.g. an unwritable JSONL file) is: a relay that cannot keep its audit trail stays down.
+  identity::Authenticator authenticator(ioc, config.identity);
+  ctx.authenticator = &authenticator;
+  std::optional<audit::AuditLog> audit_log;
+  if (config.audit.any_sink()) {
+    audit_log.emplace(config.audit);
+    if (auto started = audit_log->start(); !started) throw std::runtime_error("audit: " + started.error().message);
+    ctx.audit_log = &*audit_log;
+  }
+  authenticator.start();
+
   std::vector<std::shared_ptr<Listener>> listeners;
   for (const auto& listen : config.listen) {
     // Names (e.g. localhost) are resolved once, at startup; every address they stand for is bound.
@@ -80,6 +95,11 @@ int run_server(const DaemonConfig& config_in) {
                             endpoint_text(listener->local_endpoint()));
   }
   log(LogLevel::info, describe(config));
+  log(LogLevel::info, authenticator.describe());
+  if (config.identity.provider == "none") {
+    log(LogLevel::warn, "the relay does not authenticate anyone itself (--identity-provider none): it must be "
+                        "reachable only through a proxy that does");
+  }
   if (config.unsafe_allow_loopback) log(LogLevel::warn, "loopback targets are allowed (--unsafe-allow-loopback or --dev)");
   if (!config.ready_file.empty()) write_ready_file(config.ready_file, listeners);
 
@@ -92,6 +112,7 @@ int run_server(const DaemonConfig& config_in) {
     if (ec) return;
     log(LogLevel::info, std::string("received ") + (signal == SIGTERM ? "SIGTERM" : "SIGINT") + ", shutting down");
     ctx.stopping = true;
+    authenticator.stop();
     for (auto& listener : listeners) listener->stop();
     for (auto& session : ctx.registry.all()) session->shutdown(close_code::service_restart, "relay is restarting");
     const auto deadline = std::chrono::steady_clock::now() + config.shutdown_timeout;
@@ -114,6 +135,8 @@ int run_server(const DaemonConfig& config_in) {
   for (unsigned i = 1; i < threads; ++i) workers.emplace_back([&ioc] { ioc.run(); });
   ioc.run();
   for (auto& worker : workers) worker.join();
+  // Sessions are gone (their session.close events queued): give the sinks a bounded time to deliver.
+  if (audit_log) audit_log->stop(std::chrono::steady_clock::now() + std::chrono::seconds(3));
   log(LogLevel::info, "stopped");
   return 0;
 }

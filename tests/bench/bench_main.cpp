@@ -172,7 +172,8 @@ RelayInstance start_sshrelayd(const Paths& paths, const Settings& s, std::uint16
   const std::string ready = paths.out + "/sshrelayd.ready.json";
   fs::remove(ready);
   RelayInstance r;
-  r.process = Child({paths.sshrelayd, "--unsafe-allow-loopback", "--listen", "127.0.0.1:0", "--ready-file", ready,
+  r.process = Child({paths.sshrelayd, "--unsafe-allow-loopback", "--identity-provider=none",
+                     "--identity-upstream-enforces-auth", "--listen", "127.0.0.1:0", "--ready-file", ready,
                      "--log-level", "warn", "--threads", std::to_string(s.relay_threads), "--max-sessions-total",
                      std::to_string(max_sessions), "--max-replay-buffer", std::to_string(s.replay_buffer)},
                     paths.out + "/sshrelayd.log");

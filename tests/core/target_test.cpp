@@ -150,15 +150,28 @@ TEST(ParseTarget, LimitsHostLength) {
   EXPECT_NE(message.find("...\""), std::string::npos) << "long text should be cut in messages: " << message;
 }
 
-TEST(ParseTarget, RejectsNumericNamesThatAreNotDottedQuads) {
-  EXPECT_EQ(error_of("127.1:22"),
-            "host \"127.1\" looks numeric but is not a dotted-quad IPv4 address (four parts 0-255, no leading zeros)");
-  for (const std::string_view text : {"2130706433", "0x7f.0.0.1", "0177.0.0.1", "1.2.3.256", "1.2.3.4.5"}) {
+TEST(ParseTarget, LegacyIpv4FormsBecomeTheDottedQuadTheResolverWouldDial) {
+  // inet_aton(3) reads these as IPv4; policy, logs and audit must see the address, not the disguise.
+  EXPECT_EQ(parsed("2130706433"), (Target{"127.0.0.1", 22}));
+  EXPECT_EQ(parsed("127.1"), (Target{"127.0.0.1", 22}));
+  EXPECT_EQ(parsed("0x7f.0.0.1"), (Target{"127.0.0.1", 22}));
+  EXPECT_EQ(parsed("0X7F000001"), (Target{"127.0.0.1", 22}));
+  EXPECT_EQ(parsed("0177.0.0.1"), (Target{"127.0.0.1", 22}));
+  EXPECT_EQ(parsed("169.16689662"), (Target{"169.254.169.254", 22}));
+  EXPECT_EQ(parsed("10.1.65535"), (Target{"10.1.255.255", 22}));
+  EXPECT_EQ(parsed("0"), (Target{"0.0.0.0", 22}));
+}
+
+TEST(ParseTarget, RejectsNumericNamesThatAreNoAddress) {
+  EXPECT_EQ(error_of("1.2.3.256:22"), "host \"1.2.3.256\" looks numeric but is not an IPv4 address");
+  for (const std::string_view text : {"1.2.3.4.5", "4294967296", "256.1", "08.1.1.1", "1.2.65536"}) {
     EXPECT_FALSE(parse_target(text).ok()) << text;
   }
   // A numeric label elsewhere is an ordinary name.
   EXPECT_EQ(parsed("123.example.com"), (Target{"123.example.com", 22}));
   EXPECT_EQ(parsed("1.2.3.4x"), (Target{"1.2.3.4x", 22}));
+  EXPECT_EQ(parsed("0xdb"), (Target{"0.0.0.219", 22}));
+  EXPECT_EQ(parsed("0xdb.example"), (Target{"0xdb.example", 22}));
 }
 
 TEST(MakeTarget, TakesSeparateHostAndPort) {

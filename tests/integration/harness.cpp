@@ -11,7 +11,10 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include <gtest/gtest.h>
+
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <random>
 #include <stdexcept>
@@ -384,6 +387,49 @@ std::string MemoryClient::describe() const {
   return "ec=" + outcome_->ec.message() + " code=" + std::to_string(outcome_->close.code) + " reason='" +
          outcome_->close.reason + "' detail='" + outcome_->close.detail + "' received=" +
          std::to_string(sink_->size());
+}
+
+v4::Frame frame_of(const RawV4Socket::Message& m) {
+  EXPECT_EQ(m.kind, RawV4Socket::Message::Kind::message) << m.describe();
+  EXPECT_TRUE(m.binary);
+  auto frame = v4::decode_message(m.bytes);
+  EXPECT_TRUE(frame) << (frame ? "" : frame.error().message);
+  return frame ? *frame : v4::Frame{v4::Ack{~0ull}};
+}
+
+std::string read_payload(RawV4Socket& ws, std::size_t want) {
+  std::string got;
+  while (got.size() < want) {
+    auto m = ws.read_until_not_ack();
+    if (m.kind != RawV4Socket::Message::Kind::message) {
+      ADD_FAILURE() << "waiting for DATA: " << m.describe();
+      return got;
+    }
+    auto frame = frame_of(m);
+    auto* data = std::get_if<v4::Data>(&frame);
+    if (!data) {
+      ADD_FAILURE() << "expected DATA, got frame index " << frame.index();
+      return got;
+    }
+    got.append(reinterpret_cast<const char*>(data->payload.data()), data->payload.size());
+  }
+  return got;
+}
+
+std::vector<std::uint8_t> bytes_of(std::string_view s) { return {s.begin(), s.end()}; }
+
+std::vector<nlohmann::json> read_audit_events(const std::string& path, const std::string& action) {
+  std::vector<nlohmann::json> events;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) {
+    auto event = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (!event.is_object()) {
+      ADD_FAILURE() << "audit line is not a JSON object: " << line;
+      continue;
+    }
+    if (action.empty() || event.value("event.action", "") == action) events.push_back(std::move(event));
+  }
+  return events;
 }
 
 }  // namespace sshrelay::itest

@@ -24,6 +24,8 @@
 #include <thread>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "core/v4_frame.hpp"
 #include "native/client/local_stream.hpp"
 #include "native/client/relay_connection.hpp"
@@ -208,5 +210,15 @@ class MemoryClient {
   std::shared_ptr<Outcome> outcome_ = std::make_shared<Outcome>();
   std::shared_ptr<client::RelayConnection> connection_;
 };
+
+// Decodes a message that must be one v4 frame (a gtest failure otherwise).
+v4::Frame frame_of(const RawV4Socket::Message& m);
+// Reads DATA frames (skipping ACKs) until `want` payload bytes arrived; returns them.
+std::string read_payload(RawV4Socket& ws, std::size_t want);
+std::vector<std::uint8_t> bytes_of(std::string_view s);
+
+// The events in a JSONL audit file (sshrelayd --audit-jsonl) whose event.action is `action` (all when
+// empty), in file order. Lines that are not JSON fail the test: the file must stay machine-readable.
+std::vector<nlohmann::json> read_audit_events(const std::string& path, const std::string& action = "");
 
 }  // namespace sshrelay::itest

@@ -35,36 +35,6 @@ class V4ProtocolTest : public ::testing::Test {
   IoThread io_;
 };
 
-// Decodes a message that must be one v4 frame.
-v4::Frame frame_of(const RawV4Socket::Message& m) {
-  EXPECT_EQ(m.kind, Kind::message) << m.describe();
-  EXPECT_TRUE(m.binary);
-  auto frame = v4::decode_message(m.bytes);
-  EXPECT_TRUE(frame) << (frame ? "" : frame.error().message);
-  return frame ? *frame : v4::Frame{v4::Ack{~0ull}};
-}
-
-// Reads DATA frames (skipping ACKs) until `want` payload bytes arrived; returns them.
-std::string read_payload(RawV4Socket& ws, std::size_t want) {
-  std::string got;
-  while (got.size() < want) {
-    auto m = ws.read_until_not_ack();
-    if (m.kind != Kind::message) {
-      ADD_FAILURE() << "waiting for DATA: " << m.describe();
-      return got;
-    }
-    auto frame = frame_of(m);
-    auto* data = std::get_if<v4::Data>(&frame);
-    if (!data) {
-      ADD_FAILURE() << "expected DATA, got frame index " << frame.index();
-      return got;
-    }
-    got.append(reinterpret_cast<const char*>(data->payload.data()), data->payload.size());
-  }
-  return got;
-}
-
-std::vector<std::uint8_t> bytes_of(std::string_view s) { return {s.begin(), s.end()}; }
 
 TEST_F(V4ProtocolTest, ReconnectWithUnknownSidIsClosedWith4404) {
   start_relay();

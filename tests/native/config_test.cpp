@@ -18,12 +18,27 @@ namespace fs = std::filesystem;
 using Env = std::map<std::string, std::string>;
 using namespace std::chrono_literals;
 
-ConfigParse parse(std::initializer_list<std::string> args, const Env& env = {}) {
-  const std::vector<std::string> owned(args);
+// Exactly these flags and variables.
+ConfigParse parse_exactly(const std::vector<std::string>& args, const Env& env) {
   std::vector<const char*> argv{"sshrelayd"};
-  for (const auto& a : owned) argv.push_back(a.c_str());
+  for (const auto& a : args) argv.push_back(a.c_str());
   argv.push_back(nullptr);
   return parse_daemon_config(static_cast<int>(argv.size() - 1), argv.data(), env);
+}
+
+// As most tests want it: an identity provider is required, so unless the test picks one (or --dev),
+// RELAY_IDENTITY_PROVIDER=none with RELAY_IDENTITY_UPSTREAM_ENFORCES_AUTH=yes fill in (flags win).
+ConfigParse parse(std::initializer_list<std::string> args, const Env& env = {}) {
+  const std::vector<std::string> owned(args);
+  Env with_identity = env;
+  const bool picks = std::any_of(owned.begin(), owned.end(), [](const std::string& a) {
+    return a.starts_with("--identity-provider") || a == "--dev";
+  });
+  if (!picks && !env.contains("RELAY_IDENTITY_PROVIDER")) {
+    with_identity.emplace("RELAY_IDENTITY_PROVIDER", "none");
+    with_identity.emplace("RELAY_IDENTITY_UPSTREAM_ENFORCES_AUTH", "yes");
+  }
+  return parse_exactly(owned, with_identity);
 }
 
 DaemonConfig config_of(const ConfigParse& r) {
@@ -475,6 +490,72 @@ TEST(Config, DescribeIsOneLine) {
   EXPECT_EQ(line.find('\n'), std::string::npos);
   EXPECT_MENTIONS(line, "listen=127.0.0.1:1,[::1]:2");
   EXPECT_MENTIONS(line, "grace=120s");
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Identity and audit settings (their own checks live with the Authenticator and AuditLog)
+
+TEST(ConfigIdentity, ProviderIsRequiredUnlessDev) {
+  EXPECT_MENTIONS(error_of(parse_exactly({}, {})), "--identity-provider (RELAY_IDENTITY_PROVIDER): is required");
+  const DaemonConfig dev = config_of(parse_exactly({"--dev"}, {}));
+  EXPECT_EQ(dev.identity.provider, "none");
+  EXPECT_TRUE(dev.identity.upstream_enforces_auth);
+  EXPECT_MENTIONS(describe(dev), "identity=none");
+}
+
+TEST(ConfigIdentity, NoneNeedsTheOperatorsWord) {
+  EXPECT_MENTIONS(error_of(parse_exactly({"--identity-provider", "none"}, {})), "--identity-upstream-enforces-auth");
+  EXPECT_MENTIONS(error_of(parse_exactly({"--dev", "--identity-upstream-enforces-auth=no"}, {})),
+                  "--identity-upstream-enforces-auth");
+}
+
+TEST(ConfigIdentity, CloudflareAccess) {
+  const DaemonConfig c = config_of(parse_exactly(
+      {"--identity-provider", "Cloudflare-Access", "--identity-team-domain", "myteam", "--identity-audience", "aud1,aud2"},
+      {{"RELAY_IDENTITY_LEEWAY_SECONDS", "5"}}));
+  EXPECT_EQ(c.identity.provider, "cloudflare-access");
+  EXPECT_EQ(c.identity.team_domain, "myteam");
+  EXPECT_EQ(c.identity.audiences, (std::vector<std::string>{"aud1", "aud2"}));
+  EXPECT_EQ(c.identity.leeway, 5s);
+  EXPECT_MENTIONS(error_of(parse_exactly({"--identity-provider", "cloudflare-access", "--identity-audience", "a"}, {})),
+                  "--identity-team-domain");
+  EXPECT_MENTIONS(error_of(parse_exactly({"--identity-provider", "oidc", "--identity-issuer", "https://idp.example",
+                                          "--identity-audience", "a", "--identity-jwks-url", "http://idp.example/jwks"},
+                                         {})),
+                  "--identity-jwks-url");
+  EXPECT_MENTIONS(error_of(parse_exactly({"--identity-provider", "kerberos"}, {})), "\"kerberos\" is not one of");
+  EXPECT_MENTIONS(error_of(parse({"--identity-leeway-seconds", "601"})), "--identity-leeway-seconds");
+}
+
+TEST(ConfigAudit, SinksAndSecretFiles) {
+  TempDir tmp;
+  const std::string token = tmp.write("hec.token", "  0123-abcd\n");
+  const DaemonConfig c = config_of(parse({"--audit-stderr", "--audit-jsonl", tmp.path("audit.jsonl"),
+                                          "--audit-jsonl-max-bytes", "1MiB", "--audit-hec-url", "https://127.0.0.1:8088",
+                                          "--audit-hec-token-file", token}));
+  EXPECT_TRUE(c.audit.to_stderr);
+  EXPECT_EQ(c.audit.jsonl_path, tmp.path("audit.jsonl"));
+  EXPECT_EQ(c.audit.jsonl_max_bytes, 1u << 20);
+  EXPECT_EQ(c.audit.hec_token, "0123-abcd");
+  const std::string line = describe(c);
+  EXPECT_MENTIONS(line, "audit=stderr,jsonl,splunk-hec");
+  EXPECT_EQ(line.find("0123-abcd"), std::string::npos);
+  EXPECT_MENTIONS(describe(config_of(parse({}))), "audit=off");
+}
+
+TEST(ConfigAudit, ErrorsNameTheSetting) {
+  TempDir tmp;
+  EXPECT_MENTIONS(error_of(parse({"--audit-jsonl", tmp.path("missing/audit.jsonl")})), "--audit-jsonl");
+  EXPECT_MENTIONS(error_of(parse({"--audit-hec-url", "https://127.0.0.1:8088"})), "--audit-hec-token-file");
+  EXPECT_MENTIONS(error_of(parse({"--audit-hec-url", "http://127.0.0.1:8088", "--audit-hec-token-file",
+                                  tmp.write("t", "x\n")})),
+                  "--audit-hec-url");
+  EXPECT_MENTIONS(error_of(parse({"--audit-hec-token-file", tmp.write("empty", "\n"), "--audit-hec-url",
+                                  "https://127.0.0.1:8088"})),
+                  "is empty");
+  EXPECT_MENTIONS(error_of(parse({"--audit-pan-url", "https://127.0.0.1", "--audit-pan-key-file", tmp.write("k", "key\n")})),
+                  "--source-port-range");
+  EXPECT_MENTIONS(error_of(parse({"--audit-queue", "0"})), "--audit-queue");
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "tests/support/relay_daemon.hpp"
 
+#include <algorithm>
+
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -67,7 +69,13 @@ void RelayDaemon::start(const std::string& binary, std::vector<std::string> extr
   const std::string ready_path = dir_->file("ready.json");
 
   std::vector<std::string> argv = {binary, "--listen", "127.0.0.1:0", "--ready-file", ready_path};
+  const bool chooses_identity =
+      std::any_of(extra_args.begin(), extra_args.end(),
+                  [](const std::string& a) { return a.starts_with("--identity-provider") || a == "--dev"; }) ||
+      std::any_of(env.begin(), env.end(), [](const auto& kv) { return kv.first == "RELAY_IDENTITY_PROVIDER"; });
   argv.insert(argv.end(), std::make_move_iterator(extra_args.begin()), std::make_move_iterator(extra_args.end()));
+  // After the caller's arguments, so theirs come first in the command line a failure message shows.
+  if (!chooses_identity) argv.insert(argv.end(), {"--identity-provider=none", "--identity-upstream-enforces-auth"});
   process_.emplace(std::move(argv), ProcessIo{"", log_path_, log_path_, std::move(env)});
 
   const auto deadline = std::chrono::steady_clock::now() + kReadyTimeout;

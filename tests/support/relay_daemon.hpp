@@ -26,6 +26,8 @@ class RelayDaemon {
   // stderr in <dir>/relayd.log and `env` added to its environment, then waits (at most 15 s) until the
   // ready file holds {"listen":["127.0.0.1:PORT", ...]}. Throws std::runtime_error with the log tail if
   // the daemon exits first or the wait times out (the daemon is killed then). Call once.
+  // Unless extra_args or env choose an identity provider (or --dev), the daemon runs with
+  // `--identity-provider=none --identity-upstream-enforces-auth`: most tests are not about identity.
   void start(const std::string& binary, std::vector<std::string> extra_args,
              std::vector<std::pair<std::string, std::string>> env = {});
 

@@ -331,7 +331,7 @@ async function startRelay(t) {
   const ready = path.join(dir, 'ready.json');
   let log = '';
   const child = spawnDaemon(bin, ['--unsafe-allow-loopback', '--listen', '127.0.0.1:0', '--ready-file', ready,
-                            '--grace-seconds', '30'], { stdio: ['ignore', 'pipe', 'pipe'] });
+                            '--grace-seconds', '30', '--identity-provider=none', '--identity-upstream-enforces-auth'], { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.on('data', (x) => { log += x; });
   child.stderr.on('data', (x) => { log += x; });
   const deadline = Date.now() + 10000;

@@ -25,44 +25,11 @@
 
 #include "core/audit_event.hpp"
 #include "core/result.hpp"
+#include "native/daemon/audit/audit_config.hpp"
 #include "native/daemon/audit/audit_sink.hpp"
 
 namespace sshrelay::daemon::audit {
 
-struct AuditConfig {
-  bool to_stderr = false;                        // --audit-stderr
-  std::string jsonl_path;                        // --audit-jsonl PATH
-  std::uint64_t jsonl_max_bytes = 100ull << 20;  // --audit-jsonl-max-bytes (0: never rotate)
-  unsigned jsonl_keep = 5;                       // --audit-jsonl-keep
-  bool jsonl_fsync = true;                       // --audit-jsonl-fsync
-  std::string hec_url;                           // --audit-hec-url https://splunk:8088[/services/collector/event]
-  std::string hec_token;                         // read from --audit-hec-token-file
-  std::string hec_ca_file;                       // --audit-hec-ca-file (else the system store)
-  std::size_t hec_batch_max = 100;               // --audit-hec-batch
-  std::size_t hec_batch_max_bytes = 1 << 20;
-  std::chrono::milliseconds hec_flush_interval{1000};  // --audit-hec-flush-ms
-  std::string pan_url;                           // --audit-pan-url https://firewall[/api/]
-  std::string pan_api_key;                       // read from --audit-pan-key-file
-  std::string pan_ca_file;                       // --audit-pan-ca-file
-  std::string pan_user_domain;                   // --audit-pan-user-domain
-  std::string pan_vsys;                          // --audit-pan-vsys
-  bool pan_key_in_body = false;                  // --audit-pan-key-in-body (PAN-OS without X-PAN-KEY)
-  std::uint16_t pan_port_first = 0;              // the dialer's --source-port-range range: required with PAN
-  std::uint16_t pan_port_last = 0;
-  std::uint16_t pan_block_size = 1;              // --audit-pan-block-size
-  std::size_t pan_batch_max = 500;
-  std::chrono::milliseconds pan_flush_interval{200};
-  std::size_t queue_capacity = 10000;            // --audit-queue: events per sink
-  std::chrono::milliseconds request_timeout{10000};
-  std::chrono::milliseconds retry_initial{500};
-  std::chrono::milliseconds retry_max{30000};
-  std::chrono::milliseconds lost_report_interval{10000};
-
-  bool any_sink() const { return to_stderr || !jsonl_path.empty() || !hec_url.empty() || !pan_url.empty(); }
-  // Names the first bad setting by its flag, e.g. `--audit-hec-url: "http://x" is not an https:// URL`.
-  // Checks that CA files are readable; never prints a token or key.
-  Status validate() const;
-};
 
 class AuditLog {
  public:

@@ -207,6 +207,17 @@ Result<ResolvedIdentity> resolve_identity(const IdentityConfig& c) {
   return r;
 }
 
+PrincipalView principal_view(const Principal& principal) {
+  PrincipalView view{principal.name, {}};
+  const auto groups = principal.claims.find("groups");
+  if (groups != principal.claims.end() && groups->is_array()) {
+    for (const auto& group : *groups) {
+      if (group.is_string()) view.groups.push_back(group.get<std::string>());
+    }
+  }
+  return view;
+}
+
 Status IdentityConfig::validate() const {
   auto resolved = resolve_identity(*this);
   if (!resolved) return resolved.error();

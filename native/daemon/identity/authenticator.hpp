@@ -22,36 +22,13 @@
 
 #include "core/jwt.hpp"
 #include "core/result.hpp"
+#include "core/target_policy.hpp"
 #include "core/token_source.hpp"
+#include "native/daemon/identity/identity_config.hpp"
 #include "native/daemon/identity/jwks_cache.hpp"
 
 namespace sshrelay::daemon::identity {
 
-// Settings, one per flag (proposed names in brackets; see docs/identity.md).
-struct IdentityConfig {
-  std::string provider;                // --identity-provider: none | cloudflare-access | gcp-iap | oidc
-  std::string team_domain;             // --identity-team-domain: cloudflare-access, "<team>" or
-                                       //   "<team>.cloudflareaccess.com"
-  std::string jwks_url;                // --identity-jwks-url: overrides the provider's (oidc: optional,
-                                       //   discovered from the issuer when empty)
-  std::string issuer;                  // --identity-issuer: oidc (required); overrides the others' default
-  std::vector<std::string> audiences;  // --identity-audience (repeatable): required by every JWT provider
-  std::string cookie_name;             // --identity-cookie: cloudflare-access default CF_Authorization;
-                                       //   oidc: off unless set
-  std::string query_param;             // --identity-query-param: e.g. "token"; off unless set
-  std::string ca_file;                 // --identity-ca-file: extra trust anchors for the JWKS fetch
-  std::chrono::seconds leeway{60};     // --identity-leeway-seconds: 0..600
-  std::chrono::seconds refresh_min_interval{30};  // --identity-jwks-min-refresh-seconds: 1..3600
-  std::chrono::seconds refresh_interval{600};     // --identity-jwks-refresh-seconds: 1..86400
-  bool upstream_enforces_auth = false;  // --identity-upstream-enforces-auth: required for provider none
-  std::string user_header;              // --identity-user-header: provider none only; the principal is
-                                        //   this header's value (e.g. X-Forwarded-Email), required on
-                                        //   every request; empty: "anonymous"
-
-  // Ok, or an error naming the first bad setting as config.cpp does: "--identity-provider
-  // (RELAY_IDENTITY_PROVIDER): ...". Also checks that ca_file is readable.
-  Status validate() const;
-};
 
 // What one provider means once defaults are filled in (for the startup log and the tests).
 struct ResolvedIdentity {
@@ -68,6 +45,10 @@ struct Principal {
   nlohmann::json claims;  // the verified claims (an empty object for provider none)
   std::string source;     // where the token was found, e.g. "cookie CF_Authorization": safe to log
 };
+
+// What the target policy's per-principal rules look at: the name, and the token's "groups" claim (the
+// strings of it, when it is an array; OIDC providers such as Keycloak and Okta send it).
+PrincipalView principal_view(const Principal& principal);
 
 class Authenticator {
  public:
