@@ -1,8 +1,14 @@
 # The two commands a newcomer needs: `make dev` and `make test`. Everything else is a building block.
-.PHONY: setup dev test bench native-asan native-release wasm-release test-native test-wasm clean
+.PHONY: setup dev test bench native-asan native-release wasm-release site test-native test-wasm test-e2e clean
 
 JOBS ?= $(shell nproc)
 DEV_LISTEN ?= 127.0.0.1:8080
+# WebSocket origins make dev allows besides its own: the Secure Shell extension (stable, dev) and ours
+# (its id is fixed by the key in extension/manifest.json).
+DEV_ORIGINS ?= chrome-extension://iodihamcpbpeioajjeobimgagajmlibd,chrome-extension://algkcnfjnajfhgimadimbjhmpaeohhln,chrome-extension://ikmepbckbaofgbjjcbaklbifanigadjg
+NPM_CI = npm ci --no-audit --no-fund --loglevel=error
+WEB_DEPS = web/node_modules/.package-lock.json
+E2E_DEPS = e2e/node_modules/.package-lock.json
 
 setup:
 	bash scripts/setup
@@ -11,6 +17,19 @@ native-asan native-release wasm-release: setup
 	cmake --preset $@
 	cmake --build --preset $@ -j $(JOBS)
 
+# npm packages, reinstalled when a lock file changes: xterm.js for the page, playwright-core for e2e.
+$(WEB_DEPS): web/package-lock.json | setup
+	cd web && $(NPM_CI)
+$(E2E_DEPS): e2e/package-lock.json | setup
+	cd e2e && $(NPM_CI)
+
+# The site sshrelayd serves (build/wasm-release/site) and the unpacked extension
+# (build/wasm-release/extension): web/ + the wasm client + xterm.js vendored from web/node_modules.
+site: setup $(WEB_DEPS)
+	cmake --preset wasm-release
+	cmake --build --preset wasm-release -j $(JOBS) --target sshrelay_client_wasm
+	bash web/build-site build/wasm-release
+
 test-native: native-asan
 	ctest --preset native-asan -j $(JOBS)
 
@@ -18,21 +37,32 @@ test-native: native-asan
 test-wasm: wasm-release
 	SSHRELAYD_PATH=$(CURDIR)/build/native-asan/native/sshrelayd ctest --preset wasm-release -j $(JOBS)
 
+# The page and the extension in headless Chromium against a real sshrelayd (the ASan build) and sshd.
+# Screenshots land in e2e/artifacts/.
+test-e2e: site $(E2E_DEPS)
+	cmake --preset native-asan
+	cmake --build --preset native-asan -j $(JOBS) --target sshrelayd
+	SSHRELAYD_PATH=$(CURDIR)/build/native-asan/native/sshrelayd \
+	  node --test --test-concurrency=1 $(sort $(wildcard e2e/tests/*_test.mjs))
+
 # Every test: core unit tests natively (under ASan/UBSan) and as wasm under node, native unit and
-# integration tests against a real sshd.
+# integration tests against a real sshd, then the browser client end to end.
 test: setup
 	$(MAKE) test-native
 	$(MAKE) test-wasm
+	$(MAKE) test-e2e
 
-# Runs the relay with dev defaults: no auth, loopback targets allowed, logs on stderr. Builds only what
-# it runs.
-dev: setup
+# Runs the relay with dev defaults (no auth, loopback targets allowed, logs on stderr) serving the
+# browser client at http://$(DEV_LISTEN)/. Builds only what it runs (the first wasm build fetches and
+# compiles libssh and mbedTLS: a few minutes, cached after).
+dev: setup site
 	cmake --preset native-release
 	cmake --build --preset native-release -j $(JOBS) --target sshrelayd
-	./build/native-release/native/sshrelayd --dev --listen $(DEV_LISTEN)
+	./build/native-release/native/sshrelayd --dev --listen $(DEV_LISTEN) --web-root build/wasm-release/site \
+	  --allowed-origins $(DEV_ORIGINS)
 
 # Benchmarks against a baseline measured in the same run (figures and ratios, never pass/fail timings).
-bench: native-release
+bench: native-release site $(E2E_DEPS)
 	bash tests/bench/run build/native-release
 
 clean:

@@ -14,6 +14,7 @@ import { Driver } from './lib/driver.mjs';
 import { tcpRawLink } from './lib/links.mjs';
 import { V4RelayEmu } from './lib/v4_relay_emu.mjs';
 import { openWebSocket } from './lib/ws_client.mjs';
+import { startRelayd } from './lib/relayd.mjs';
 import {
   ensurePasswordUser, isRoot, lockPasswordUser, PASSWORD_USER, spawnDaemon, startSshd,
 } from './lib/sshd.mjs';
@@ -327,27 +328,8 @@ async function startRelay(t) {
     t.skip(`SSHRELAYD_PATH ${bin ? `(${bin}) does not exist` : 'is not set'}: the real relay is not tested`);
     return null;
   }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sshrelay-wasm-relay-'));
-  const ready = path.join(dir, 'ready.json');
-  let log = '';
-  const child = spawnDaemon(bin, ['--unsafe-allow-loopback', '--listen', '127.0.0.1:0', '--ready-file', ready,
-                            '--grace-seconds', '30', '--identity-provider=none', '--identity-upstream-enforces-auth'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout.on('data', (x) => { log += x; });
-  child.stderr.on('data', (x) => { log += x; });
-  const deadline = Date.now() + 10000;
-  while (!fs.existsSync(ready)) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill();
-      throw new Error(`sshrelayd did not become ready:\n${log.slice(-2000)}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  const [host, port] = JSON.parse(fs.readFileSync(ready, 'utf8')).listen[0].split(':');
-  return {
-    host, port: Number(port),
-    log: () => log,
-    stop() { child.kill('SIGTERM'); fs.rmSync(dir, { recursive: true, force: true }); },
-  };
+  return startRelayd(bin, ['--unsafe-allow-loopback', '--grace-seconds', '30', '--identity-provider=none',
+                           '--identity-upstream-enforces-auth']);
 }
 
 test('through the real sshrelayd: v4 connect, exec, resume after a dropped socket', { timeout: 120000 }, async (t) => {

@@ -1,0 +1,270 @@
+// Browser SSH benchmark: the page's client (wasm libssh + xterm.js) in headless Chromium, through a real
+// sshrelayd, against a throwaway sshd — with native OpenSSH measured in the same run as the baseline.
+// Prints figures and ratios; asserts nothing about time. Called by tests/bench/run (make bench):
+//
+//   node tests/bench/browser_bench.mjs --sshrelayd BUILD/native/sshrelayd [--cli BUILD/native/sshrelay] [--out DIR]
+//
+// Sizes (environment): BENCH_BROWSER_MIB [256] for the channel-only download, BENCH_BROWSER_TERM_MIB [64]
+// for the download rendered by xterm.js, BENCH_BROWSER_LOGINS [10] timed logins per kind.
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { startSshd } from '../wasm/lib/sshd.mjs';
+import { launchBrowser } from '../../e2e/lib/browser.mjs';
+import { ClientPage } from '../../e2e/lib/client_page.mjs';
+import { siteDir } from '../../e2e/lib/paths.mjs';
+import { startRelay } from '../../e2e/lib/relay.mjs';
+
+const MiB = 1024 * 1024;
+const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
+const channelMiB = Number(process.env.BENCH_BROWSER_MIB ?? 256);
+const termMiB = Number(process.env.BENCH_BROWSER_TERM_MIB ?? 64);
+const logins = Number(process.env.BENCH_BROWSER_LOGINS ?? 10);
+const outDir = args.out ?? null;
+
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
+const mbps = (bytes, ms) => bytes / MiB / (ms / 1000);
+
+// Printable text, 76-character lines (base64), like a log file — what a terminal really gets.
+function makeTextFile(file, mib) {
+  execFileSync('bash', ['-c', `head -c ${Math.ceil(mib * MiB * 3 / 4 * 76 / 77)} /dev/urandom | base64 -w 76 | head -c ${mib * MiB} > ${file}`]);
+  return fs.statSync(file).size;
+}
+
+function sshArgs(sshd, keyFile, extra = []) {
+  return ['-i', keyFile, '-p', String(sshd.port), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null',
+    '-o', 'LogLevel=ERROR', '-o', 'BatchMode=yes', ...extra, `${sshd.user}@127.0.0.1`];
+}
+
+// Native OpenSSH: time to read `cat file` to the end (output discarded).
+function nativeDownload(sshd, keyFile, file, extra = []) {
+  const t0 = performance.now();
+  execFileSync('ssh', [...sshArgs(sshd, keyFile, extra), `cat ${file}`], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 300000 });
+  return performance.now() - t0;
+}
+
+// Native OpenSSH: from start to the shell's prompt on a pty.
+function nativePrompt(sshd, keyFile, extra = []) {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn('ssh', ['-tt', ...sshArgs(sshd, keyFile, extra)], { stdio: ['pipe', 'pipe', 'ignore'] });
+    let out = '';
+    const timer = setTimeout(() => { child.kill(); reject(new Error('native ssh: no prompt in 20 s')); }, 20000);
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (/[#$] $/.test(out)) {
+        clearTimeout(timer);
+        resolve(performance.now() - t0);
+        child.stdin.end('exit\n');
+      }
+    });
+  });
+}
+
+// The page's SSH client without the terminal: SshConnection + exec, bytes counted as they arrive in JS.
+function pageChannelDownload(page, target, privateKey, command) {
+  return page.evaluate(async ({ target, privateKey, command }) => {
+    const { SshConnection } = await import('/client/ssh_connection.js');
+    const mod = await window.sshrelayApp.loadSshClient();
+    const conn = new SshConnection(mod, { relay: location.origin.replace(/^http/, 'ws'), ...target });
+    let bytes = 0;
+    let t0 = 0;
+    const done = new Promise((resolve, reject) => {
+      conn.addEventListener('output', (e) => { bytes += e.detail.length; });
+      conn.addEventListener('state', (e) => {
+        const st = e.detail;
+        if (st.state === 'host-key') conn.act('acceptHostKey');
+        else if (st.state === 'auth') conn.act('authPublicKey', privateKey, '');
+        else if (st.state === 'authenticated') { t0 = performance.now(); conn.act('exec', command); }
+        else if (st.state === 'closed') resolve({ bytes, ms: performance.now() - t0, exitStatus: st.exitStatus });
+        else if (st.state === 'error') reject(new Error(st.message));
+      });
+    });
+    await conn.start();
+    try { return await done; } finally { conn.dispose(); }
+  }, { target, privateKey, command });
+}
+
+// The full page: `cat` in the shell, timed from the keystroke to the last byte parsed by xterm.js
+// (and to the last byte received by the channel, in the same run).
+function pageTerminalDownload(page, file) {
+  return page.evaluate(async (file) => {
+    const { conn, terminal } = window.sshrelayApp.flow;
+    const marker = 'BENCH-DONE';
+    const decoder = new TextDecoder();
+    let tail = '';
+    let received = 0;
+    let tReceived = 0;
+    const rendered0 = terminal.rendered;
+    const t0 = performance.now();
+    await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('terminal download did not finish in 240 s')), 240000);
+      const onOutput = (e) => {
+        received += e.detail.length;
+        tail = (tail + decoder.decode(e.detail, { stream: true })).slice(-64);
+        if (tail.includes(`${marker}\r\n`)) {
+          tReceived = performance.now();
+          conn.removeEventListener('output', onOutput);
+          const waitParsed = () => (terminal.pending === 0 ? (clearTimeout(timer), resolve()) : setTimeout(waitParsed, 1));
+          waitParsed();
+        }
+      };
+      conn.addEventListener('output', onOutput);
+      conn.write(`cat ${file}; echo ${marker.slice(0, 5)}''${marker.slice(5)}\r`);
+    });
+    return { received, receivedMs: tReceived - t0, rendered: terminal.rendered - rendered0, renderedMs: performance.now() - t0 };
+  }, file);
+}
+
+// Click on Connect → the shell's prompt drawn by xterm.js (time measured inside the page).
+async function clickToPrompt(c, target) {
+  await c.page.locator('#connect-form #target').fill(target);
+  await c.page.locator('#connect-form input[name=method][value=publickey]').check();
+  return c.page.evaluate(() => new Promise((resolve, reject) => {
+    const button = document.querySelector('#connect-form button[type=submit]');
+    const t0 = performance.now();
+    const deadline = t0 + 20000;
+    const poll = () => {
+      const lines = window.sshrelayApp.flow?.terminal?.lines() ?? [];
+      if (/[#$]$/.test(lines.map((l) => l.trimEnd()).join('\n').trimEnd())) resolve(performance.now() - t0);
+      else if (performance.now() > deadline) reject(new Error('no prompt within 20 s'));
+      else setTimeout(poll, 1);
+    };
+    button.click();
+    poll();
+  }));
+}
+
+async function disconnect(c) {
+  await c.page.getByRole('button', { name: 'Disconnect' }).click();
+  await c.page.getByTestId('ended-message').waitFor();
+}
+
+function gzipSizes() {
+  const group = (files) => files.reduce((acc, f) => {
+    const data = fs.readFileSync(path.join(siteDir, f));
+    return { raw: acc.raw + data.length, gzip: acc.gzip + zlib.gzipSync(data, { level: 9 }).length };
+  }, { raw: 0, gzip: 0 });
+  const own = [];
+  const walk = (dir) => {
+    for (const e of fs.readdirSync(path.join(siteDir, dir), { withFileTypes: true })) {
+      const rel = path.join(dir, e.name);
+      if (e.isDirectory()) { if (e.name !== 'vendor') walk(rel); } else if (!e.name.startsWith('sshrelay_client')) own.push(rel);
+    }
+  };
+  walk('.');
+  return {
+    wasm: group(['sshrelay_client.wasm']),
+    wasmGlue: group(['sshrelay_client.js']),
+    xterm: group(['vendor/xterm/xterm.mjs', 'vendor/xterm/addon-fit.mjs', 'vendor/xterm/xterm.css']),
+    page: group(own),
+  };
+}
+
+async function main() {
+  if (!args.sshrelayd) throw new Error('--sshrelayd BINARY is required');
+  const sshd = await startSshd();
+  const relay = await startRelay({ binary: args.sshrelayd, logLevel: 'warn' });
+  const browser = await launchBrowser();
+  const results = { sizes: gzipSizes() };
+  try {
+    const keyFile = path.join(sshd.dir, 'user_ed25519');
+    const big = path.join(sshd.dir, 'bulk.txt');
+    const small = path.join(sshd.dir, 'term.txt');
+    const bigBytes = makeTextFile(big, channelMiB);
+    const smallBytes = makeTextFile(small, termMiB);
+    const target = { host: '127.0.0.1', port: sshd.port, user: sshd.user };
+    const proxy = args.cli && fs.existsSync(args.cli)
+      ? ['-o', `ProxyCommand=${args.cli} proxy --relay ws://127.0.0.1:${relay.port} %h %p`] : null;
+
+    const c = new ClientPage(await browser.context.newPage());
+    await c.open(relay.url);
+
+    // Channel only (no terminal): warm-up on the small file, then the big one.
+    await pageChannelDownload(c.page, target, sshd.userPrivateKey, `cat ${small}`);
+    const channel = await pageChannelDownload(c.page, target, sshd.userPrivateKey, `cat ${big}`);
+    if (channel.bytes !== bigBytes) throw new Error(`page received ${channel.bytes} bytes, the file has ${bigBytes}`);
+    results.channel = { bytes: channel.bytes, ms: channel.ms, mbps: mbps(channel.bytes, channel.ms) };
+    const nativeDirectMs = nativeDownload(sshd, keyFile, big);
+    results.nativeDirect = { ms: nativeDirectMs, mbps: mbps(bigBytes, nativeDirectMs) };
+    if (proxy) {
+      const ms = nativeDownload(sshd, keyFile, big, proxy);
+      results.nativeRelay = { ms, mbps: mbps(bigBytes, ms) };
+    }
+
+    // The page as a person uses it: key imported, host key trusted once, then timed logins.
+    await c.importKey(sshd.userPrivateKey);
+    await c.connect({ target: `${sshd.user}@127.0.0.1:${sshd.port}`, method: 'publickey', keyName: 'imported key' });
+    await c.trustHostKey(sshd.hostKeyFingerprint);
+    await c.waitConnected();
+
+    const term = await pageTerminalDownload(c.page, small);
+    results.terminal = {
+      fileBytes: smallBytes, received: term.received, rendered: term.rendered,
+      receivedMbps: mbps(term.received, term.receivedMs), renderedMbps: mbps(term.rendered, term.renderedMs), ms: term.renderedMs,
+    };
+    await disconnect(c);
+
+    const targetText = `${sshd.user}@127.0.0.1:${sshd.port}`;
+    const warm = [];
+    for (let i = 0; i < logins; i++) {
+      await c.page.getByRole('button', { name: 'New connection' }).click();
+      warm.push(await clickToPrompt(c, targetText));
+      await disconnect(c);
+    }
+    const cold = [];
+    for (let i = 0; i < logins; i++) {
+      await c.page.goto(`${relay.url}/?cold=${i}`);  // a fresh page: the wasm module is fetched and compiled on the click
+      await c.page.getByRole('status').filter({ hasText: 'Not connected' }).waitFor();
+      cold.push(await clickToPrompt(c, targetText));
+      await disconnect(c);
+    }
+    const native = [];
+    for (let i = 0; i < logins; i++) native.push(await nativePrompt(sshd, keyFile));
+    results.prompt = { warm: median(warm), cold: median(cold), nativeDirect: median(native), samples: { warm, cold, native } };
+    if (proxy) {
+      const viaRelay = [];
+      for (let i = 0; i < logins; i++) viaRelay.push(await nativePrompt(sshd, keyFile, proxy));
+      results.prompt.nativeRelay = median(viaRelay);
+    }
+  } finally {
+    await browser.close();
+    relay.stop();
+    sshd.stop();
+  }
+  print(results);
+  if (outDir) {
+    fs.mkdirSync(outDir, { recursive: true });
+    fs.writeFileSync(path.join(outDir, 'browser.json'), JSON.stringify({ channelMiB, termMiB, logins, ...results }, null, 2));
+  }
+}
+
+function print(r) {
+  const KB = (n) => `${(n / 1024).toFixed(0)} KB`;
+  const row = (what, value, baseline, ratio, target) => console.log(
+    `${what.padEnd(46)} ${String(value).padStart(12)} ${String(baseline).padStart(16)} ${String(ratio).padStart(7)}  ${target}`);
+  console.log('\nbrowser (headless Chromium, page served and relayed by sshrelayd, loopback)');
+  row('figure', 'page', 'native ssh', 'ratio', 'target');
+  const base = r.nativeRelay ?? r.nativeDirect;
+  const baseName = r.nativeRelay ? ' (via relay)' : ' (direct)';
+  row(`download ${channelMiB} MiB, SSH channel in JS (MB/s)`, r.channel.mbps.toFixed(1), `${base.mbps.toFixed(1)}${baseName}`,
+    (r.channel.mbps / base.mbps).toFixed(2), '>= 100 MB/s');
+  row(`download ${termMiB} MiB in the shell, received (MB/s)`, r.terminal.receivedMbps.toFixed(1), '', '', '');
+  row(`download ${termMiB} MiB in the shell, rendered by xterm`, r.terminal.renderedMbps.toFixed(1), '', '', '');
+  if (r.nativeRelay) row('native ssh download direct (MB/s)', '', r.nativeDirect.mbps.toFixed(1), '', '');
+  const p = r.prompt;
+  const pbase = p.nativeRelay ?? p.nativeDirect;
+  row('click → prompt, page loaded (median ms)', p.warm.toFixed(0), `${pbase.toFixed(0)}${p.nativeRelay ? ' (via relay)' : ' (direct)'}`, (p.warm / pbase).toFixed(2), '<= 300 ms');
+  row('click → prompt, fresh page load (median ms)', p.cold.toFixed(0), '', '', '');
+  if (p.nativeRelay) row('native ssh → prompt direct (median ms)', '', p.nativeDirect.toFixed(0), '', '');
+  const s = r.sizes;
+  const total = s.wasm.gzip + s.wasmGlue.gzip + s.xterm.gzip + s.page.gzip;
+  row('gzip: wasm', KB(s.wasm.gzip), `raw ${KB(s.wasm.raw)}`, '', '');
+  row('gzip: wasm JS glue', KB(s.wasmGlue.gzip), `raw ${KB(s.wasmGlue.raw)}`, '', '');
+  row('gzip: xterm.js + fit addon + css', KB(s.xterm.gzip), `raw ${KB(s.xterm.raw)}`, '', '');
+  row('gzip: page (html, css, js)', KB(s.page.gzip), `raw ${KB(s.page.raw)}`, '', '');
+  row('gzip: wasm + JS (all of it)', KB(total), '', '', '<= 250 KB');
+}
+
+main().catch((e) => { console.error(`browser bench: ${e.stack ?? e}`); process.exit(1); });

@@ -1,0 +1,125 @@
+// The page: wires the connect form, the key manager and one SessionFlow at a time. The same files run
+// served by sshrelayd (relay = the page's origin) and as the extension's page (relay typed once and
+// remembered, since the page's origin is the extension).
+import { loadSshClient } from './client/wasm_client.js';
+import { listKeys } from './client/key_store.js';
+import { rememberTarget, recentTargets } from './client/recent_targets.js';
+import { pageRelay } from './client/relay_url.js';
+import { targetFromHash } from './client/target.js';
+import { ConnectForm } from './ui/connect_form.js';
+import { byId, h } from './ui/dom.js';
+import { KeyManager } from './ui/key_manager.js';
+import { SessionFlow } from './ui/session_flow.js';
+import { StatusBar } from './ui/status_bar.js';
+import { StepPanel } from './ui/step_panel.js';
+
+const RELAY_STORAGE_KEY = 'sshrelay.relay';
+const isExtension = location.protocol === 'chrome-extension:';
+
+// Tests and the benchmark look at the running flow through this (window.sshrelayApp.flow).
+const app = { flow: null, loadSshClient };
+window.sshrelayApp = app;
+
+const status = new StatusBar(byId('status'), byId('session-label'));
+const connectScreen = byId('connect-screen');
+const terminalScreen = byId('terminal-screen');
+const endedBanner = byId('ended-banner');
+const disconnectButton = byId('disconnect');
+
+const screens = {
+  showForm() {
+    terminalScreen.hidden = true;
+    connectScreen.hidden = false;
+    disconnectButton.hidden = true;
+    steps.hide();
+    byId('connect-form').hidden = false;
+  },
+  showTerminal() {
+    connectScreen.hidden = true;
+    terminalScreen.hidden = false;
+    endedBanner.hidden = true;
+    disconnectButton.hidden = false;
+  },
+  reconnecting(on) { byId('reconnecting').hidden = !on; },
+};
+
+const steps = new StepPanel(byId('step'), { onCancel: () => { app.flow?.disconnect(); screens.showForm(); } });
+
+const form = new ConnectForm(byId('connect-form'), {
+  defaultRelay: isExtension ? (localStorage.getItem(RELAY_STORAGE_KEY) ?? '') : pageRelay(location),
+  onConnect: (request) => connect(request),
+});
+
+const keyManager = new KeyManager(byId('key-manager'), {
+  loadModule: loadSshClient,
+  onChange: async (newId) => form.setKeys(await listKeys(), newId),
+});
+
+async function connect(request) {
+  app.flow?.dispose();
+  app.flow = null;
+  let mod;
+  try {
+    mod = await loadSshClient();
+  } catch (e) {
+    form.showError('The SSH client did not load', e.message);
+    return;
+  }
+  if (isExtension) localStorage.setItem(RELAY_STORAGE_KEY, request.relayText);
+  history.replaceState(null, '', `#${request.targetText}`);
+  byId('connect-form').hidden = true;
+  disconnectButton.hidden = false;
+  const flow = new SessionFlow(mod, request, { steps, status, screens, terminalEl: byId('terminal') });
+  app.flow = flow;
+  flow.addEventListener('connected', () => rememberTarget({
+    target: request.targetText, method: flow.request.method, keyId: flow.usedKeyId,
+    relay: isExtension ? request.relayText : undefined,
+  }));
+  flow.addEventListener('finished', (e) => finished(flow, request, e.detail));
+  await flow.start();
+}
+
+function finished(flow, request, { message, kind }) {
+  if (app.flow !== flow) return;
+  disconnectButton.hidden = true;
+  if (kind === 'host-key-changed') return;
+  if (flow.terminal && message) {
+    // The terminal stays readable; the banner offers the way on.
+    endedBanner.replaceChildren(
+      h('span', { class: kind === 'error' ? 'ended-error' : '', 'data-testid': 'ended-message' },
+        message.headline, message.detail ? ` — ${message.detail}` : ''),
+      h('button', { type: 'button', class: 'btn btn-primary btn-small', onclick: () => connect({ ...request, method: flow.request.method, keyId: flow.usedKeyId }) }, 'Reconnect'),
+      h('button', { type: 'button', class: 'btn btn-small', onclick: () => { form.renderRecent(); screens.showForm(); } }, 'New connection'));
+    endedBanner.hidden = false;
+    return;
+  }
+  form.renderRecent();
+  screens.showForm();
+  if (message) {
+    if (kind === 'info') status.show('idle', 'Not connected');
+    form.showError(message.headline, message.detail);
+    form.error.classList.toggle('info', kind === 'info');
+  }
+}
+
+disconnectButton.addEventListener('click', () => app.flow?.disconnect());
+
+// Deep links: /#user@host:port fills the form (with what was used last time for it) and connects.
+function followHash() {
+  const target = targetFromHash(location.hash);
+  if (!target || app.flow?.conn && !app.flow.conn.finished) return;
+  form.fill(recentTargets().find((r) => r.target === target) ?? { target });
+  form.submit();
+}
+window.addEventListener('hashchange', followHash);
+
+byId('secure-shell').hidden = isExtension;
+byId('relay-row').classList.toggle('emphasis', isExtension);
+document.body.classList.toggle('in-extension', isExtension);
+byId('secure-shell-options').textContent =
+  `--proxy-host=${location.hostname} --proxy-port=${location.port || (location.protocol === 'https:' ? '443' : '80')} ` +
+  `--proxy-mode=corp-relay-v4@google.com --relay-protocol=v2 --resume-connection ${location.protocol === 'https:' ? '--use-ssl' : '--no-use-ssl'}`;
+
+status.show('idle', 'Not connected');
+form.setKeys(await keyManager.refresh());
+followHash();
