@@ -175,8 +175,11 @@ void HttpSession<Stream>::on_authenticated(V4Request request, Result<identity::P
       return deny(AuditEventType::policy_denied, close_code::session_cap, "you have too many sessions open on this relay",
                   "per-principal session cap");
   }
-  // The session's strand exists before its target socket, so the socket lives on it from birth.
-  session_strand_.emplace(net::make_strand(ctx_.ioc));
+  // The session's strand exists before its target socket, so the socket lives on it from birth, on
+  // the io_context (thread) of this connection.
+  auto& home = static_cast<net::io_context&>(
+      net::query(beast::get_lowest_layer(stream_).get_executor(), net::execution::context));
+  session_strand_.emplace(net::make_strand(home));
   DialRequest dial{connect.target, principal_, &ctx_.policy, ctx_.source_ports,
                    std::chrono::duration_cast<std::chrono::milliseconds>(ctx_.config.connect_timeout)};
   async_dial(*session_strand_, std::move(dial),

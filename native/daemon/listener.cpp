@@ -11,7 +11,20 @@ namespace sshrelay::daemon {
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
-Listener::Listener(RelayContext& ctx, const tcp::endpoint& endpoint) : ctx_(ctx), acceptor_(net::make_strand(ctx.ioc)) {
+namespace {
+
+constexpr auto kAcceptRetry = std::chrono::milliseconds(100);
+constexpr auto kWarningInterval = std::chrono::seconds(5);
+
+bool out_of_resources(const boost::system::error_code& ec) {
+  return ec == net::error::no_descriptors || ec == net::error::no_buffer_space || ec == net::error::no_memory ||
+         ec == boost::system::errc::too_many_files_open_in_system;
+}
+
+}  // namespace
+
+Listener::Listener(RelayContext& ctx, const tcp::endpoint& endpoint)
+    : ctx_(ctx), acceptor_(net::make_strand(ctx.ioc)), retry_timer_(acceptor_.get_executor()) {
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(net::socket_base::reuse_address(true));
   acceptor_.bind(endpoint);
@@ -28,13 +41,15 @@ void Listener::stop() {
 }
 
 void Listener::do_accept() {
-  acceptor_.async_accept(net::make_strand(ctx_.ioc), beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
+  acceptor_.async_accept(net::make_strand(ctx_.pool.next()),
+                         beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
 }
 
 void Listener::on_accept(boost::system::error_code ec, tcp::socket socket) {
   if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
+  if (ec && out_of_resources(ec)) return pause_accepting(ec);
   if (ec) {
-    log(LogLevel::warn, "accept: " + ec.message());  // e.g. out of file descriptors: keep serving
+    log(LogLevel::warn, "accept: " + ec.message());  // e.g. a connection reset before it was accepted
   } else {
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
@@ -45,6 +60,21 @@ void Listener::on_accept(boost::system::error_code ec, tcp::socket socket) {
     }
   }
   do_accept();
+}
+
+void Listener::pause_accepting(const boost::system::error_code& ec) {
+  ++failures_since_warning_;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_warning_ >= kWarningInterval) {
+    log(LogLevel::warn, "accept: " + ec.message() + " (" + std::to_string(failures_since_warning_) +
+                            " times since the last warning); pausing new connections, sessions continue");
+    last_warning_ = now;
+    failures_since_warning_ = 0;
+  }
+  retry_timer_.expires_after(kAcceptRetry);
+  retry_timer_.async_wait([self = shared_from_this()](boost::system::error_code e) {
+    if (!e && self->acceptor_.is_open()) self->do_accept();
+  });
 }
 
 }  // namespace sshrelay::daemon

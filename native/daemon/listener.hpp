@@ -1,6 +1,9 @@
 #pragma once
 // Accepts TCP connections on one address; each gets its own strand and an HttpSession.
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdint>
 #include <memory>
 
 #include "native/daemon/relay_context.hpp"
@@ -18,9 +21,15 @@ class Listener : public std::enable_shared_from_this<Listener> {
  private:
   void do_accept();
   void on_accept(boost::system::error_code ec, boost::asio::ip::tcp::socket socket);
+  // Out of descriptors or memory: accepting again at once would fail again at once (a busy loop that
+  // floods the log), so wait a little, and warn at most every few seconds.
+  void pause_accepting(const boost::system::error_code& ec);
 
   RelayContext& ctx_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::steady_timer retry_timer_;
+  std::chrono::steady_clock::time_point last_warning_{};
+  std::uint64_t failures_since_warning_ = 0;
 };
 
 }  // namespace sshrelay::daemon

@@ -15,6 +15,7 @@
 #include "core/target_policy.hpp"
 #include "core/token_bucket.hpp"
 #include "native/daemon/config.hpp"
+#include "native/daemon/io_context_pool.hpp"
 #include "native/daemon/replay_budget.hpp"
 #include "native/daemon/session_registry.hpp"
 #include "native/daemon/source_port_pool.hpp"
@@ -30,7 +31,7 @@ class AuditLog;
 
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
-// Every connection and session runs on a strand of the one io_context.
+// Every connection and session runs on a strand of one of the pool's io_contexts.
 using Strand = net::strand<net::io_context::executor_type>;
 
 // Connection attempts per source IP (a TokenBuckets behind a mutex: connects come from every thread).
@@ -51,9 +52,10 @@ class ConnectRateLimit {
 };
 
 struct RelayContext {
-  RelayContext(const DaemonConfig& cfg, boost::asio::io_context& io)
+  RelayContext(const DaemonConfig& cfg, IoContextPool& io_pool)
       : config(cfg),
-        ioc(io),
+        pool(io_pool),
+        ioc(io_pool.main()),
         registry(cfg.max_sessions_total, cfg.max_sessions_per_principal),
         budget(cfg.max_replay_memory),
         origins(cfg.allowed_origins),
@@ -63,7 +65,8 @@ struct RelayContext {
                                            : nullptr) {}
 
   const DaemonConfig& config;
-  boost::asio::io_context& ioc;
+  IoContextPool& pool;
+  boost::asio::io_context& ioc;  // the pool's main context
   SessionRegistry registry;
   ReplayBudget budget;
   OriginPolicy origins;

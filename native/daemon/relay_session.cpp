@@ -29,7 +29,8 @@ RelaySession::RelaySession(RelayContext& ctx, Strand strand, tcp::socket target,
       stream_(Role::server, ctx.config.max_replay_buffer),
       lifetime_(std::chrono::duration_cast<std::chrono::milliseconds>(ctx.config.grace)),
       grace_timer_(strand_),
-      budget_timer_(strand_) {
+      budget_timer_(strand_),
+      liveness_timer_(strand_) {
   (void)stream_.start_server(sid_);  // sid comes from make_session_id: always valid
   boost::system::error_code ignored;
   target_endpoint_ = target_.remote_endpoint(ignored);
@@ -92,18 +93,25 @@ void RelaySession::on_attach(std::shared_ptr<ClientSocket> ws, std::optional<std
   attached_ = true;
   lifetime_.attached();
   grace_timer_.cancel();
+  heard_from_client_ = true;
+  ping_unanswered_ = false;
+  ping_writing_ = false;
   ws_->visit([this](auto& s) {
     s.binary(true);
     s.auto_fragment(false);
     s.read_message_max(v4::kDataHeaderSize + v4::kMaxDataPayload);
-    // Pings keep proxies (nginx 60 s, Cloudflare ~100 s) from cutting idle sockets, and an unanswered
-    // one reveals a half-open connection.
     websocket::stream_base::timeout timeouts{};
-    timeouts.handshake_timeout = std::chrono::seconds(30);
-    timeouts.idle_timeout = 2 * ctx_.config.ping_interval;
-    timeouts.keep_alive_pings = true;
+    timeouts.handshake_timeout = std::chrono::seconds(30);  // bounds the close handshake
+    timeouts.idle_timeout = websocket::stream_base::none();
+    timeouts.keep_alive_pings = false;
     s.set_option(timeouts);
+    // Called on the strand, inside a read. The socket holds the callback and the session holds the
+    // socket: a weak reference breaks the cycle.
+    s.control_callback([weak = weak_from_this()](websocket::frame_type kind, boost::beast::string_view) {
+      if (auto self = weak.lock(); self && kind == websocket::frame_type::pong) self->heard_from_client_ = true;
+    });
   });
+  arm_liveness_timer();
   if (!target_writing_) do_ws_read();
   do_ws_write();
   do_target_read();
@@ -122,6 +130,7 @@ void RelaySession::do_ws_read() {
 void RelaySession::on_ws_read(std::shared_ptr<ClientSocket> ws, std::uint64_t generation, boost::system::error_code ec,
                               std::size_t) {
   if (generation != generation_ || finished_) return;  // a superseded socket, or the session is over
+  heard_from_client_ = true;
   if (ec == websocket::error::closed) {
     // A clean close by the client ends the session: the extension never resumes after one.
     std::string reason = "client closed";
@@ -164,7 +173,7 @@ void RelaySession::on_target_write(std::shared_ptr<ClientSocket> ws, boost::syst
 void RelaySession::do_ws_write() {
   if (ws_writing_ || !ws_) return;
   if (finished_) {
-    if (close_sent_) return;
+    if (close_sent_ || ping_writing_) return;  // the ping's completion comes back here
     close_sent_ = true;
     ws_writing_ = true;
     ws_->visit([this](auto& s) {
@@ -248,8 +257,39 @@ void RelaySession::on_target_readable(boost::system::error_code ec) {
   do_target_read();
 }
 
+void RelaySession::arm_liveness_timer() {
+  liveness_timer_.expires_after(ctx_.config.ping_interval);
+  liveness_timer_.async_wait([self = shared_from_this(), generation = generation_](boost::system::error_code ec) {
+    self->on_liveness_timer(generation, ec);
+  });
+}
+
+void RelaySession::on_liveness_timer(std::uint64_t generation, boost::system::error_code ec) {
+  if (ec || generation != generation_ || finished_ || !ws_) return;
+  if (heard_from_client_) {
+    heard_from_client_ = false;
+    ping_unanswered_ = false;
+  } else if (ping_unanswered_) {
+    return transport_lost("no answer to a ping within " + std::to_string(ctx_.config.ping_interval.count()) + " s");
+  } else if (!ping_writing_) {
+    // Also keeps proxies (nginx 60 s, Cloudflare ~100 s) from cutting a quiet socket.
+    ping_unanswered_ = true;
+    ping_writing_ = true;
+    ws_->visit([this](auto& s) {
+      s.async_ping({}, net::bind_executor(strand_, [self = shared_from_this(), ws = ws_](boost::system::error_code) {
+                     if (ws != self->ws_) return;  // an evicted socket's ping: the new socket starts afresh
+                     self->ping_writing_ = false;
+                     if (self->finished_) self->do_ws_write();  // a close may be waiting for the ping
+                   }));
+    });
+  }
+  arm_liveness_timer();
+}
+
 void RelaySession::transport_lost(const std::string& why) {
   if (finished_) return;
+  liveness_timer_.cancel();
+  ping_writing_ = false;
   if (ws_) ws_->abort();
   ws_.reset();
   attached_ = false;
@@ -276,6 +316,7 @@ void RelaySession::finish(std::uint16_t code, std::string reason) {
   line << "sid=" << sid_ << " closed " << final_code_ << " \"" << final_reason_ << "\" up=" << stream_.bytes_received()
        << " down=" << stream_.bytes_sent();
   log(LogLevel::info, line.str());
+  liveness_timer_.cancel();
   auto closed = audit_event(AuditEventType::session_close);
   closed.bytes_up = stream_.bytes_received();
   closed.bytes_down = stream_.bytes_sent();

@@ -67,6 +67,8 @@ class RelaySession : public std::enable_shared_from_this<RelaySession> {
   void on_budget_retry(boost::system::error_code ec);
   void transport_lost(const std::string& why);
   void on_grace_timer(boost::system::error_code ec);
+  void arm_liveness_timer();
+  void on_liveness_timer(std::uint64_t generation, boost::system::error_code ec);
   void finish(std::uint16_t code, std::string reason);
   void settle_budget();
   void close_target();
@@ -88,6 +90,13 @@ class RelaySession : public std::enable_shared_from_this<RelaySession> {
   SessionLifetime lifetime_;
   net::steady_timer grace_timer_;
   net::steady_timer budget_timer_;
+  // Liveness of the attached socket, checked once per --ping-seconds rather than by Beast's idle timer
+  // (which re-arms a timerfd on every message): a quiet interval earns a ping, a second quiet one
+  // with the ping unanswered ends the socket (the session then waits for a reconnect).
+  net::steady_timer liveness_timer_;
+  bool heard_from_client_ = false;  // any message or pong since the last tick
+  bool ping_unanswered_ = false;
+  bool ping_writing_ = false;       // Beast allows one control frame at a time: a close waits for it
 
   std::shared_ptr<ClientSocket> ws_;  // the attached socket; null while detached
   std::uint64_t generation_ = 0;      // bumped on every attach/detach: stale handlers recognise themselves

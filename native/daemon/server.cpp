@@ -1,5 +1,7 @@
 #include "native/daemon/server.hpp"
 
+#include <sys/resource.h>
+
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cstdio>
@@ -34,6 +36,26 @@ void write_ready_file(const std::string& path, const std::vector<std::shared_ptr
   std::filesystem::rename(tmp, path);
 }
 
+// Each session holds two descriptors (client and target socket). The soft limit is often 1,024 while
+// the hard one is far higher: take what the hard limit allows, and say so when it cannot cover
+// --max-sessions-total.
+void raise_descriptor_limit(std::size_t max_sessions) {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  const auto needed = static_cast<rlim_t>(2 * max_sessions + 64);
+  if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < needed) {
+    log(LogLevel::warn, "open-file limit " + std::to_string(limit.rlim_cur) + " covers about " +
+                            std::to_string((limit.rlim_cur - std::min<rlim_t>(limit.rlim_cur, 64)) / 2) +
+                            " sessions, fewer than --max-sessions-total " + std::to_string(max_sessions) +
+                            "; raise it (ulimit -n, LimitNOFILE=) to " + std::to_string(needed));
+  }
+}
+
 LogLevel level_named(const std::string& name) {
   if (name == "debug") return LogLevel::debug;
   if (name == "warn") return LogLevel::warn;
@@ -46,9 +68,11 @@ LogLevel level_named(const std::string& name) {
 int run_server(const DaemonConfig& config_in) {
   DaemonConfig config = config_in;
   set_log_level(level_named(config.log_level));
+  raise_descriptor_limit(config.max_sessions_total);
   const unsigned threads = config.threads ? config.threads : std::max(1u, std::thread::hardware_concurrency());
-  boost::asio::io_context ioc(static_cast<int>(threads));
-  RelayContext ctx(config, ioc);
+  IoContextPool pool(threads);
+  boost::asio::io_context& ioc = pool.main();
+  RelayContext ctx(config, pool);
 
   if (!config.tls_cert.empty()) {
     ctx.tls.emplace(boost::asio::ssl::context::tls_server);
@@ -120,7 +144,7 @@ int run_server(const DaemonConfig& config_in) {
       if (ctx.registry.size() == 0 || std::chrono::steady_clock::now() >= deadline) {
         // Give close frames queued by finishing sessions a moment to reach the wire.
         shutdown_timer.expires_after(std::chrono::milliseconds(200));
-        shutdown_timer.async_wait([&](boost::system::error_code) { ioc.stop(); });
+        shutdown_timer.async_wait([&](boost::system::error_code) { pool.stop(); });
         return;
       }
       shutdown_timer.expires_after(std::chrono::milliseconds(50));
@@ -131,10 +155,7 @@ int run_server(const DaemonConfig& config_in) {
     poll_drained();
   });
 
-  std::vector<std::thread> workers;
-  for (unsigned i = 1; i < threads; ++i) workers.emplace_back([&ioc] { ioc.run(); });
-  ioc.run();
-  for (auto& worker : workers) worker.join();
+  pool.run();
   // Sessions are gone (their session.close events queued): give the sinks a bounded time to deliver.
   if (audit_log) audit_log->stop(std::chrono::steady_clock::now() + std::chrono::seconds(3));
   log(LogLevel::info, "stopped");

@@ -30,6 +30,11 @@ class DialOperation : public std::enable_shared_from_this<DialOperation> {
       boost::system::error_code ignored;
       self->socket_.close(ignored);
     });
+    // An address literal needs no resolver (whose getaddrinfo runs on a private thread): the same
+    // policy check, one endpoint.
+    boost::system::error_code not_literal;
+    const auto literal = net::ip::make_address(request_.target.host, not_literal);
+    if (!not_literal) return check_and_connect({tcp::endpoint(literal, request_.target.port)});
     resolver_.async_resolve(request_.target.host, std::to_string(request_.target.port),
                             [self = shared_from_this()](boost::system::error_code ec, tcp::resolver::results_type r) {
                               self->on_resolve(ec, r);
@@ -46,11 +51,18 @@ class DialOperation : public std::enable_shared_from_this<DialOperation> {
     if (ec) {
       return fail(ec, 4502, "cannot resolve " + request_.target.host + ": " + (timed_out_ ? "timed out" : ec.message()));
     }
+    std::vector<tcp::endpoint> endpoints;
+    for (const auto& entry : results) endpoints.push_back(entry.endpoint());
+    check_and_connect(endpoints);
+  }
+
+  // Every address is checked; only allowed ones are dialed, in order.
+  void check_and_connect(const std::vector<tcp::endpoint>& endpoints) {
     std::string why;
-    for (const auto& entry : results) {
-      auto verdict = check_address(*request_.policy, entry.endpoint().address(), entry.endpoint().port(), request_.principal);
+    for (const auto& endpoint : endpoints) {
+      auto verdict = check_address(*request_.policy, endpoint.address(), endpoint.port(), request_.principal);
       if (verdict) {
-        allowed_.push_back(entry.endpoint());
+        allowed_.push_back(endpoint);
       } else if (why.empty()) {
         why = verdict.error().message;
       }

@@ -3,6 +3,9 @@
 // replay memory under a slow reader, and SIGTERM with a live session.
 #include <gtest/gtest.h>
 
+#include <boost/asio/write.hpp>
+#include <thread>
+
 #include <nlohmann/json.hpp>
 
 #include "native/client/relay_url.hpp"
@@ -222,6 +225,38 @@ TEST_F(V4ProtocolTest, SigtermClosesLiveSessionWith1012AndExitsZero) {
   ASSERT_TRUE(c.wait_done(10s)) << c.describe();
   EXPECT_FALSE(c.ec()) << c.describe();
   EXPECT_EQ(c.close().code, 1012) << c.describe() << log();
+}
+
+// Liveness (--ping-seconds 1): a client that reads answers the relay's pings and stays attached through
+// quiet seconds; one that stops reading leaves a ping unanswered and is detached, and its session resumes.
+TEST_F(V4ProtocolTest, QuietClientThatAnswersPingsStaysAttached) {
+  start_relay({"--ping-seconds", "1"});
+  // Three and a half quiet seconds, then a word from the target.
+  TcpTarget late([](tcp::socket& socket) {
+    std::this_thread::sleep_for(3500ms);
+    error_code ignored;
+    asio::write(socket, asio::buffer(std::string_view("late")), ignored);
+  });
+  RawV4Socket ws(relay_.port(), connect_to(late));
+  ASSERT_TRUE(std::holds_alternative<v4::ConnectSuccess>(frame_of(ws.read()))) << log();
+  EXPECT_EQ(read_payload(ws, 4), "late") << log();  // Beast answers the relay's pings while this reads
+  EXPECT_EQ(relay_.log_text().find("detached"), std::string::npos) << log();
+}
+
+TEST_F(V4ProtocolTest, ClientThatStopsAnsweringIsDetachedAndCanResume) {
+  start_relay({"--ping-seconds", "1"});
+  TcpTarget echo(TcpTarget::echo());
+  RawV4Socket ws(relay_.port(), connect_to(echo));
+  auto connected = frame_of(ws.read());
+  ASSERT_TRUE(std::holds_alternative<v4::ConnectSuccess>(connected)) << log();
+  const auto sid = std::get<v4::ConnectSuccess>(connected).session_id;
+  // Not reading: the relay's ping goes unanswered.
+  ASSERT_TRUE(wait_until([&] { return relay_.log_text().find("no answer to a ping") != std::string::npos; }, 10s))
+      << log();
+  RawV4Socket again(relay_.port(), "/v4/reconnect?sid=" + client::percent_encode_component(sid) + "&ack=0");
+  ASSERT_TRUE(std::holds_alternative<v4::ReconnectSuccess>(frame_of(again.read()))) << log();
+  ASSERT_TRUE(again.write_frame(v4::Data{bytes_of("resumed")}));
+  EXPECT_EQ(read_payload(again, 7), "resumed") << log();
 }
 
 }  // namespace

@@ -16,7 +16,7 @@ class RouterTest : public ::testing::Test {
     config_.public_host = "relay.example.com";
     config_.public_port = 443;
     config_.allowed_origins = {"chrome-extension://iodihamcpbpeioajjeobimgagajmlibd"};
-    ctx_ = std::make_unique<RelayContext>(config_, ioc_);  // after config_: the context copies the origin list
+    ctx_ = std::make_unique<RelayContext>(config_, pool_);  // after config_: the context copies the origin list
   }
 
   Request websocket_request(const std::string& target, const std::string& origin = "") {
@@ -37,7 +37,7 @@ class RouterTest : public ::testing::Test {
   }
 
   DaemonConfig config_;
-  boost::asio::io_context ioc_;
+  IoContextPool pool_{1};
   std::unique_ptr<RelayContext> ctx_;
 };
 
