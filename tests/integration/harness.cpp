@@ -389,6 +389,17 @@ std::string MemoryClient::describe() const {
          std::to_string(sink_->size());
 }
 
+std::string open_and_stop(asio::io_context& ioc, client::ConnectionOptions options) {
+  options.reconnect_budget = std::chrono::milliseconds(0);
+  MemoryClient c(ioc, std::move(options));
+  c.start();
+  EXPECT_TRUE(wait_until([&] { return !c.connection().session_id().empty() || c.done(); }, 20s)) << c.describe();
+  const bool connected = !c.connection().session_id().empty();
+  c.connection().stop();
+  EXPECT_TRUE(c.wait_done(10s)) << c.describe();
+  return connected ? std::string("connected") : c.describe();
+}
+
 v4::Frame frame_of(const RawV4Socket::Message& m) {
   EXPECT_EQ(m.kind, RawV4Socket::Message::Kind::message) << m.describe();
   EXPECT_TRUE(m.binary);

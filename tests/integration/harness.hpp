@@ -211,6 +211,10 @@ class MemoryClient {
   std::shared_ptr<client::RelayConnection> connection_;
 };
 
+// Opens one session with `options` (no reconnects), stops it at once; returns "connected", or how it
+// ended (MemoryClient::describe(), e.g. with "code=4403").
+std::string open_and_stop(asio::io_context& ioc, client::ConnectionOptions options);
+
 // Decodes a message that must be one v4 frame (a gtest failure otherwise).
 v4::Frame frame_of(const RawV4Socket::Message& m);
 // Reads DATA frames (skipping ACKs) until `want` payload bytes arrived; returns them.

@@ -97,14 +97,7 @@ TEST_F(TargetPolicyTest, PerPrincipalRulesFromThePolicyFile) {
   const auto as = [&](const std::string& user, std::uint16_t port) {
     auto options = client_options(relay_.port(), "127.0.0.1", port);
     options.transport.headers.emplace_back("X-User", user);
-    options.reconnect_budget = 0ms;
-    MemoryClient c(io_.ioc(), std::move(options));
-    c.start();
-    EXPECT_TRUE(wait_until([&] { return !c.connection().session_id().empty() || c.done(); }, 20s));
-    const bool connected = !c.connection().session_id().empty();
-    c.connection().stop();
-    EXPECT_TRUE(c.wait_done(10s));
-    return connected ? std::string("connected") : c.describe();
+    return open_and_stop(io_.ioc(), std::move(options));
   };
   EXPECT_EQ(as("alice@sre.example.com", echo_.port()), "connected") << diagnostics();
   EXPECT_NE(as("bob@sales.example.com", echo_.port()).find("code=4403"), std::string::npos) << diagnostics();
