@@ -259,5 +259,26 @@ TEST_F(V4ProtocolTest, ClientThatStopsAnsweringIsDetachedAndCanResume) {
   EXPECT_EQ(read_payload(again, 7), "resumed") << log();
 }
 
+// A target that speaks first and hangs up at once, without reading (an SSH-1 server refusing us): its
+// bytes still reach the client, followed by a close frame, never by a bare reset, even while the
+// client's own first bytes are on their way to the closed target.
+TEST_F(V4ProtocolTest, TargetThatHangsUpAtOnceStillDeliversItsBytesAndACloseFrame) {
+  start_relay();
+  TcpTarget hang_up([](tcp::socket& socket) {
+    error_code ignored;
+    asio::write(socket, asio::buffer(std::string_view("SSH-1.5-fake\r\n")), ignored);
+    socket.close(ignored);
+  });
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    SCOPED_TRACE("attempt " + std::to_string(attempt));
+    RawV4Socket ws(relay_.port(), connect_to(hang_up));
+    ASSERT_TRUE(std::holds_alternative<v4::ConnectSuccess>(frame_of(ws.read()))) << log();
+    ASSERT_TRUE(ws.write_frame(v4::Data{bytes_of("SSH-2.0-client\r\n")}));
+    EXPECT_EQ(read_payload(ws, 14), "SSH-1.5-fake\r\n") << log();
+    const auto end = ws.read_until_not_ack();
+    ASSERT_EQ(end.kind, Kind::closed) << end.describe() << log();
+  }
+}
+
 }  // namespace
 }  // namespace sshrelay::itest
