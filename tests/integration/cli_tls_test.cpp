@@ -6,24 +6,17 @@
 #include <vector>
 
 #include "tests/integration/harness.hpp"
+#include "tests/integration/tls_relay_test_base.hpp"
 #include "tests/support/files.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/relay_daemon.hpp"
 #include "tests/support/temp_dir.hpp"
-#include "tests/support/test_certificate.hpp"
 
 namespace sshrelay::itest {
 namespace {
 
-class CliTlsTest : public ::testing::Test {
+class CliTlsTest : public TlsRelayTestBase {
  protected:
-  void SetUp() override {
-    const auto made = testing::make_test_certificate(dir_);
-    cert_ = made.cert;
-    key_ = made.key;
-    relay_.start(relayd_path(), {"--unsafe-allow-loopback", "--tls-cert", cert_, "--tls-key", key_});
-  }
-
   // Runs the CLI to a target that sends `bytes_` and closes; returns the exit code.
   int run_cli(const std::string& host, const std::vector<std::string>& flags) {
     std::vector<std::string> argv = {SSHRELAY_CLI_PATH, "proxy", "--relay", "wss://" + host + ":" + std::to_string(relay_.port())};
@@ -37,10 +30,6 @@ class CliTlsTest : public ::testing::Test {
     return "\n--- sshrelay stderr:\n" + testing::file_tail(err()) + "\n--- relayd log:\n" + testing::file_tail(relay_.log_path());
   }
 
-  testing::TempDir dir_{"sshrelay-cli-tls"};
-  std::string cert_;
-  std::string key_;
-  testing::RelayDaemon relay_;
   std::shared_ptr<const std::vector<std::uint8_t>> bytes_ =
       std::make_shared<const std::vector<std::uint8_t>>(deterministic_bytes(300000, 5));
   TcpTarget push_{TcpTarget::push(bytes_)};

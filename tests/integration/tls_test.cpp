@@ -6,23 +6,17 @@
 #include "native/client/client_error.hpp"
 #include "native/client/tls_context.hpp"
 #include "tests/integration/harness.hpp"
+#include "tests/integration/tls_relay_test_base.hpp"
 #include "tests/support/files.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/relay_daemon.hpp"
 #include "tests/support/temp_dir.hpp"
-#include "tests/support/test_certificate.hpp"
 
 namespace sshrelay::itest {
 namespace {
 
-class TlsTest : public ::testing::Test {
+class TlsTest : public TlsRelayTestBase {
  protected:
-  void SetUp() override {
-    const auto made = testing::make_test_certificate(dir_);
-    cert_ = made.cert;
-    key_ = made.key;
-    relay_.start(relayd_path(), {"--unsafe-allow-loopback", "--tls-cert", cert_, "--tls-key", key_});
-  }
   std::string log() const { return "\n--- relayd log:\n" + testing::file_tail(relay_.log_path()); }
 
   // Options for wss://<host>:<port> with the given trust settings.
@@ -46,10 +40,6 @@ class TlsTest : public ::testing::Test {
     ASSERT_TRUE(c.wait_done(10s)) << c.describe();
   }
 
-  testing::TempDir dir_{"sshrelay-itest-tls"};
-  std::string cert_;
-  std::string key_;
-  testing::RelayDaemon relay_;
   TcpTarget echo_{TcpTarget::echo()};
   IoThread io_;
 };
