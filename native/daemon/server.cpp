@@ -119,10 +119,15 @@ int run_server(const DaemonConfig& config_in) {
                             endpoint_text(listener->local_endpoint()));
   }
   log(LogLevel::info, describe(config));
-  log(LogLevel::info, authenticator.describe());
-  if (config.identity.provider == "none") {
+  if (config.dev && config.identity.provider == "none") {
+    log(LogLevel::warn, "--dev: nobody is authenticated and loopback targets are allowed; for one developer on "
+                        "this machine, never for a relay others can reach");
+  } else if (config.identity.provider == "none") {
+    log(LogLevel::info, authenticator.describe());
     log(LogLevel::warn, "the relay does not authenticate anyone itself (--identity-provider none): it must be "
                         "reachable only through a proxy that does");
+  } else {
+    log(LogLevel::info, authenticator.describe());
   }
   if (config.unsafe_allow_loopback) log(LogLevel::warn, "loopback targets are allowed (--unsafe-allow-loopback or --dev)");
   if (!config.ready_file.empty()) write_ready_file(config.ready_file, listeners);
