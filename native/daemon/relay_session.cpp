@@ -14,6 +14,7 @@ namespace {
 
 constexpr std::size_t kTargetReadSize = 64 * 1024;
 constexpr auto kBudgetRetry = std::chrono::milliseconds(20);
+constexpr std::uint64_t kAckBatch = 64 * 1024;
 
 }  // namespace
 
@@ -157,6 +158,8 @@ void RelaySession::on_ws_read(std::shared_ptr<ClientSocket> ws, std::uint64_t ge
   buffer.consume(buffer.size());
   settle_budget();    // an ACK freed replay memory
   do_target_read();   // which may let a paused target be read again
+  ack_flushed_at_ = stream_.bytes_delivered();
+  do_ws_write();      // an ACK held back during an upload burst
   do_ws_read();
 }
 
@@ -166,7 +169,18 @@ void RelaySession::on_target_write(std::shared_ptr<ClientSocket> ws, boost::syst
   if (finished_) return;
   if (ec) return finish(close_code::internal_error, "target connection lost: " + ec.message());
   (void)stream_.delivered(n);  // n is the payload just received: cannot exceed it
-  do_ws_write();               // the ACK
+  // During an upload burst (the client's next message already waiting on the socket) one ACK per
+  // kAckBatch bytes instead of one per DATA; the last DATA of a burst, and interactive traffic, are
+  // ACKed at once. design.md allows coalescing ACKs.
+  bool more_waiting = false;
+  ws->visit([&](auto& s) {
+    boost::system::error_code ignored;
+    more_waiting = boost::beast::get_lowest_layer(s).socket().available(ignored) > 0;
+  });
+  if (!more_waiting || stream_.bytes_delivered() - ack_flushed_at_ >= kAckBatch) {
+    ack_flushed_at_ = stream_.bytes_delivered();
+    do_ws_write();  // the ACK
+  }
   do_ws_read();
 }
 

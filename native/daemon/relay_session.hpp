@@ -113,6 +113,7 @@ class RelaySession : public std::enable_shared_from_this<RelaySession> {
   bool target_eof_ = false;  // close 1000 once every byte read from the target is written
   std::string target_close_reason_;
   std::size_t budget_charged_ = 0;  // bytes of the global budget this session holds
+  std::uint64_t ack_flushed_at_ = 0;  // bytes delivered when an ACK was last let out
 };
 
 }  // namespace sshrelay::daemon

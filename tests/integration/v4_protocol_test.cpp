@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/write.hpp>
+#include <array>
+#include <iostream>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -278,6 +280,39 @@ TEST_F(V4ProtocolTest, TargetThatHangsUpAtOnceStillDeliversItsBytesAndACloseFram
     const auto end = ws.read_until_not_ack();
     ASSERT_EQ(end.kind, Kind::closed) << end.describe() << log();
   }
+}
+
+// An upload burst: the relay may hold ACKs back while more DATA is already waiting (one per 64 KiB
+// instead of one per message), but the last DATA of the burst is always ACKed, without the client
+// having to send anything more.
+TEST_F(V4ProtocolTest, UploadBurstIsAcknowledgedToTheLastByte) {
+  start_relay();
+  TcpTarget sink([](tcp::socket& socket) {
+    std::array<char, 65536> buffer{};
+    error_code ec;
+    while (!ec) socket.read_some(asio::buffer(buffer), ec);
+  });
+  RawV4Socket ws(relay_.port(), connect_to(sink));
+  ASSERT_TRUE(std::holds_alternative<v4::ConnectSuccess>(frame_of(ws.read()))) << log();
+  constexpr int kMessages = 64;
+  const std::vector<std::uint8_t> payload(v4::kMaxDataPayload, 0x42);
+  for (int i = 0; i < kMessages; ++i) ASSERT_TRUE(ws.write_frame(v4::Data{payload}));
+  const std::uint64_t total = std::uint64_t{kMessages} * payload.size();
+  std::uint64_t acked = 0;
+  int acks = 0;
+  while (acked < total) {
+    const auto m = ws.read(10s);
+    ASSERT_EQ(m.kind, Kind::message) << "waiting for ACK " << total << ", have " << acked << ": " << m.describe() << log();
+    auto frame = frame_of(m);
+    const auto* ack = std::get_if<v4::Ack>(&frame);
+    ASSERT_NE(ack, nullptr);
+    ASSERT_GT(ack->ack, acked) << "ACKs only move forward";
+    acked = ack->ack;
+    ++acks;
+  }
+  EXPECT_EQ(acked, total);
+  EXPECT_LE(acks, kMessages);
+  std::cout << "[          ] " << acks << " ACKs for " << kMessages << " DATA messages\n";
 }
 
 }  // namespace
