@@ -1,6 +1,6 @@
 // The JS face of the browser SSH client: the only file that includes <emscripten/bind.h>. It converts
 // between ClientSession and plain JS values (objects, strings, numbers, Uint8Array copies) and nothing
-// more. The API is described in docs/wasm.md.
+// more. The API is described in docs/wasm.md. Bulk bytes cross through js_bytes.js (one native copy).
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
@@ -12,6 +12,13 @@
 #include "wasm/client_session.hpp"
 #include "wasm/keys.hpp"
 
+extern "C" {
+// js_bytes.js
+int sshrelay_bytes_length(emscripten::EM_VAL bytes);
+void sshrelay_bytes_copy(emscripten::EM_VAL bytes, std::uint8_t* dest);
+emscripten::EM_VAL sshrelay_bytes_new(const std::uint8_t* data, std::size_t length);
+}
+
 namespace sshrelay::wasm {
 namespace {
 
@@ -21,9 +28,22 @@ std::span<const std::uint8_t> bytes_of(const std::string& s) {
   return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
 }
 
+// The bytes of a JS argument: Uint8Array (or any ArrayBufferView), ArrayBuffer, or a string (UTF-8).
+// `storage` is reused across calls, so a stream of messages allocates nothing.
+std::span<const std::uint8_t> bytes_of(const val& js, std::string& storage) {
+  const int n = sshrelay_bytes_length(js.as_handle());
+  if (n < 0) {
+    storage = js.as<std::string>();
+  } else {
+    storage.resize(static_cast<std::size_t>(n));
+    if (n > 0) sshrelay_bytes_copy(js.as_handle(), reinterpret_cast<std::uint8_t*>(storage.data()));
+  }
+  return bytes_of(storage);
+}
+
 // A Uint8Array that owns its bytes (a copy), so it stays valid whatever the wasm heap does next.
 val to_uint8array(const std::vector<std::uint8_t>& bytes) {
-  return val::global("Uint8Array").new_(emscripten::typed_memory_view(bytes.size(), bytes.data()));
+  return val::take_ownership(sshrelay_bytes_new(bytes.data(), bytes.size()));
 }
 
 std::string string_option(const val& options, const char* name, const std::string& fallback) {
@@ -45,6 +65,7 @@ ClientSession::Options session_options(const val& js) {
   o.ssh.log_level = static_cast<int>(number_option(js, "logLevel", 0));
   o.transport = string_option(js, "transport", "v4") == "raw" ? TransportMode::raw : TransportMode::v4;
   o.replay_cap = static_cast<std::size_t>(number_option(js, "replayCap", 1 << 20));
+  o.ack_batch = static_cast<std::size_t>(number_option(js, "ackBatch", 0));
   return o;
 }
 
@@ -134,7 +155,7 @@ class SshSession {
     return result(session_.ssh().open_shell(cols, rows, term));
   }
   bool exec(const std::string& command) { return result(session_.ssh().exec(command)); }
-  bool write(const std::string& bytes) { return result(session_.ssh().write(bytes_of(bytes))); }
+  bool write(val bytes) { return result(session_.ssh().write(bytes_of(bytes, scratch_))); }
   bool sendEof() { return result(session_.ssh().send_eof()); }
   bool resize(int cols, int rows) { return result(session_.ssh().resize(cols, rows)); }
   // Input bytes write() accepted that the channel has not taken yet (window, relay backpressure).
@@ -145,8 +166,8 @@ class SshSession {
   std::string lastError() const { return last_error_; }
 
   // --- transport ---
-  bool receiveMessage(const std::string& message) {
-    if (session_.receive_message(bytes_of(message))) return true;
+  bool receiveMessage(val message) {
+    if (session_.receive_message(bytes_of(message, scratch_))) return true;
     last_error_ = session_.transport().error();
     return false;
   }
@@ -155,6 +176,9 @@ class SshSession {
     for (const auto& m : session_.take_messages()) out.call<void>("push", to_uint8array(m));
     return out;
   }
+  bool ackPending() const { return session_.transport().ack_pending(); }
+  // Acknowledges everything received so far: the next takeOutgoingMessages() carries the ACK.
+  void flushAck() { session_.flush_ack(); }
   void transportLost() { session_.transport_lost(); }
   bool transportReconnected() {
     std::string why;
@@ -188,6 +212,7 @@ class SshSession {
 
   ClientSession session_;
   std::string last_error_;
+  std::string scratch_;  // the last write()/receiveMessage() argument's bytes
 };
 
 val generateEd25519(const std::string& comment, const std::string& passphrase) {
@@ -224,6 +249,8 @@ EMSCRIPTEN_BINDINGS(sshrelay_client) {
       .function("lastError", &SshSession::lastError)
       .function("receiveMessage", &SshSession::receiveMessage)
       .function("takeOutgoingMessages", &SshSession::takeOutgoingMessages)
+      .function("ackPending", &SshSession::ackPending)
+      .function("flushAck", &SshSession::flushAck)
       .function("transportLost", &SshSession::transportLost)
       .function("transportReconnected", &SshSession::transportReconnected)
       .function("transportClosed", &SshSession::transportClosed)

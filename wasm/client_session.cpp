@@ -7,6 +7,7 @@ ClientSession::ClientSession(const Options& options)
       pipe_([this](std::span<const std::uint8_t> bytes) { return transport_.send(bytes); }),
       ssh_(std::make_unique<SshDriver>(options.ssh, pipe_)) {
   ssh_->set_input_gate([this] { return transport_.can_send(); });
+  transport_.set_ack_batch(options.ack_batch);
 }
 
 std::string ClientSession::state() const {

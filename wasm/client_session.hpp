@@ -20,6 +20,7 @@ class ClientSession {
     SshDriver::Options ssh;
     TransportMode transport = TransportMode::v4;
     std::size_t replay_cap = 1 << 20;  // unacked client->relay bytes before terminal input waits
+    std::size_t ack_batch = 0;         // see ClientTransport::set_ack_batch
   };
 
   explicit ClientSession(const Options& options);
@@ -33,6 +34,7 @@ class ClientSession {
   // --- transport side (JS owns the WebSocket) ---
   bool receive_message(std::span<const std::uint8_t> message);
   std::vector<std::vector<std::uint8_t>> take_messages() { return transport_.take_messages(); }
+  void flush_ack() { (void)transport_.flush_ack(); }  // a failure shows in the transport's state
   void transport_lost();
   bool transport_reconnected(std::string& why);
   void transport_closed();

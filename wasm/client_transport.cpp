@@ -49,8 +49,9 @@ bool ClientTransport::receive(std::span<const std::uint8_t> message, BytePipe& p
         using E = std::decay_t<decltype(e)>;
         if constexpr (std::is_same_v<E, PayloadReceived>) {
           pipe.push(e.bytes);
-          // Delivered = in our queue; libssh takes it from there, so ACK at once.
-          if (auto ok = stream_.delivered(e.bytes.size()); !ok) return fail(ok.error().message);
+          // Delivered = in our queue; libssh takes it from there, so it may be acknowledged now.
+          undelivered_ += e.bytes.size();
+          if (undelivered_ >= ack_batch_ && !flush_ack()) return false;
         } else if constexpr (std::is_same_v<E, Connected>) {
           session_id_ = e.session_id;
           established_ = true;
@@ -62,6 +63,14 @@ bool ClientTransport::receive(std::span<const std::uint8_t> message, BytePipe& p
         return true;
       },
       *event);
+}
+
+bool ClientTransport::flush_ack() {
+  if (undelivered_ == 0) return state_ != State::failed;
+  const std::size_t n = undelivered_;
+  undelivered_ = 0;
+  if (auto ok = stream_.delivered(n); !ok) return fail(ok.error().message);  // n were received: cannot fail
+  return true;
 }
 
 std::vector<std::vector<std::uint8_t>> ClientTransport::take_messages() {

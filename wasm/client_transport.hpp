@@ -37,6 +37,14 @@ class ClientTransport {
   // RECONNECT_SUCCESS arrives through receive()).
   std::vector<std::vector<std::uint8_t>> take_messages();
 
+  // ACK batching (v4). With a batch of 0 every message is acknowledged in the next take_messages();
+  // otherwise only once `bytes` have arrived unacknowledged, and the owner calls flush_ack() when the
+  // stream goes quiet (ack_pending()). One ACK per ~12 KiB relay message cost the page a WebSocket
+  // send each — the browser, the network service and the relay all handle it (docs/wasm.md).
+  void set_ack_batch(std::size_t bytes) { ack_batch_ = bytes; }
+  bool ack_pending() const { return undelivered_ > 0; }
+  bool flush_ack();  // false only if the transport failed
+
   void lost();         // the socket dropped uncleanly: keep state, wait for a reconnect
   // A /v4/reconnect socket opened. False (with the reason in `why`) if there is nothing to resume or
   // the transport was not lost; the transport itself is unharmed by such a call.
@@ -63,6 +71,8 @@ class ClientTransport {
   TransportMode mode_;
   State state_ = State::connecting;
   ResumeStream stream_;
+  std::size_t ack_batch_ = 0;
+  std::size_t undelivered_ = 0;  // in the pipe, not yet reported as delivered (no ACK owed yet)
   std::vector<std::vector<std::uint8_t>> raw_out_;  // raw mode only
   std::uint64_t raw_sent_ = 0;
   std::uint64_t raw_received_ = 0;

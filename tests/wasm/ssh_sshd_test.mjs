@@ -264,6 +264,42 @@ test('v4 resume: server output survives drops mid-stream', { timeout: 120000 }, 
   assert.deepEqual(d.failures, []);
 });
 
+test('v4 with ackBatch: one ACK per batch, and a download still survives drops', { timeout: 120000 }, async () => {
+  const file = path.join(sshd.dir, 'download-batched.bin');
+  const data = crypto.randomBytes(2 * 1024 * 1024 + 5);
+  fs.writeFileSync(file, data);
+  const batch = 32768;
+  const d = emuDriver({ ackBatch: batch });
+  await d.connect();
+  await d.login(keyCredential());
+  const chunks = [];
+  let got = 0;
+  let drops = 0;
+  let nextDrop = 500 * 1024;
+  d.onStdout = (chunk) => {
+    chunks.push(chunk);
+    got += chunk.length;
+    if (got >= nextDrop) {
+      nextDrop += 700 * 1024;
+      const link = d.relay.currentLink(d.s.sessionId());
+      if (link) { link.drop(); drops++; }
+    }
+  };
+  d.act('exec', `cat ${file}`);
+  const st = await d.waitState('closed', 60000);
+  assert.equal(st.exitStatus, 0);
+  assert.ok(Buffer.concat(chunks).equals(data), 'downloaded bytes differ');
+  assert.ok(drops >= 2, `dropped ${drops} times`);
+  assert.deepEqual(d.relay.violations, []);
+  assert.deepEqual(d.failures, []);
+  // Every session the emulator saw: at most one ACK per batch of received bytes (plus a few around the
+  // drops and the login), where ackBatch 0 sends one per DATA message.
+  const session = [...d.relay.sessions.values()][0];
+  assert.ok(session.acksFromClient > 0, 'no ACK at all');
+  assert.ok(session.acksFromClient <= Math.ceil(session.sent / batch) + 4 * (drops + 1),
+            `${session.acksFromClient} ACKs for ${session.sent} bytes`);
+});
+
 async function measureBulk(d, label) {
   await d.connect();
   await d.login(keyCredential());

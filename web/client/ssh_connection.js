@@ -14,13 +14,19 @@ import { connectUrl, reconnectUrl } from './relay_url.js';
 const RECONNECT_DELAYS = [0, 250, 1000, 2000, 4000, 6000, 8000];
 // step() passes before yielding to the event loop when libssh still has work (`more`).
 const STEP_BATCH = 16;
+// Relay messages (~12 KiB each in a bulk download) are acknowledged once this many bytes arrived, not
+// one ACK each: every ACK is a WebSocket send for the page, the network service and the relay. Below
+// the relay's smallest replay cap (--max-replay-buffer ≥ 64 KiB), so the relay never waits for one.
+const ACK_BATCH = 32 * 1024;
+// A partial batch is acknowledged this long after the stream went quiet.
+const ACK_DELAY_MS = 5;
 
 export class SshConnection extends EventTarget {
   constructor(mod, { relay, host, port, user }) {
     super();
     this.relay = relay;
     this.target = { host, port, user };
-    this.session = new mod.SshSession({ host, port, user, transport: 'v4' });
+    this.session = new mod.SshSession({ host, port, user, transport: 'v4', ackBatch: ACK_BATCH });
     this.link = null;
     this.inbox = [];          // relay messages and close events not yet given to the session
     this.paused = false;
@@ -29,6 +35,7 @@ export class SshConnection extends EventTarget {
     this.closeInfo = null;    // the relay's close code and reason, the only error text it can send
     this.finished = false;
     this.pumpScheduled = false;
+    this.ackTimer = null;
     this.reconnectAttempt = 0;
     this.cancelReconnect = false;
     this.stats = { bytesOut: 0, resumes: 0 };
@@ -155,6 +162,14 @@ export class SshConnection extends EventTarget {
       this.pumpScheduled = true;
       setTimeout(() => { this.pumpScheduled = false; if (!this.finished) this.pump(); }, 0);
     }
+    if (!this.ackTimer && this.session.ackPending()) {
+      this.ackTimer = setTimeout(() => {
+        this.ackTimer = null;
+        if (this.finished) return;
+        this.session.flushAck();
+        this.pump();
+      }, ACK_DELAY_MS);
+    }
     if (st.state !== this.lastState || st.failure !== this.lastFailure) {
       this.lastState = st.state;
       this.lastFailure = st.failure;
@@ -183,6 +198,7 @@ export class SshConnection extends EventTarget {
   // Frees the wasm object; the connection is unusable afterwards.
   dispose() {
     this.cancelReconnect = true;
+    clearTimeout(this.ackTimer);
     this.link?.close();
     this.link = null;
     this.finished = true;

@@ -17,6 +17,7 @@ class EmuSession {
     this.acked = 0;         // ... of which the client acknowledged
     this.replay = [];       // [{offset, bytes}] unacknowledged, in order
     this.received = 0;      // payload bytes received from the client
+    this.acksFromClient = 0;  // ACK messages the client sent
     this.targetEnded = false;
     this.targetReady = false;
     this.pendingToTarget = [];
@@ -75,6 +76,7 @@ class EmuSession {
       if (this.targetReady) this.target.write(payload); else this.pendingToTarget.push(payload);
       link.serverSend(v4.encodeAck(this.received));
     } else if (f.tag === v4.Tag.ACK) {
+      this.acksFromClient++;
       if (f.ack < this.acked) this.violation(`ACK ${f.ack} goes back from ${this.acked}`);
       if (f.ack > this.sent) this.violation(`ACK ${f.ack} exceeds the ${this.sent} bytes sent`);
       this.trim(Math.min(f.ack, this.sent));
