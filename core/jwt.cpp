@@ -125,6 +125,20 @@ nlohmann::json parse_strict_json(std::string_view json_text, int max_depth) {
   return json;
 }
 
+std::optional<std::int64_t> unverified_expiry(std::string_view token) {
+  const auto first = token.find('.');
+  const auto second = first == std::string_view::npos ? first : token.find('.', first + 1);
+  if (token.size() > kMaxJwtBytes || second == std::string_view::npos ||
+      token.find('.', second + 1) != std::string_view::npos) {
+    return std::nullopt;
+  }
+  const auto claims = decode_object(token.substr(first + 1, second - first - 1), "payload");
+  if (!claims) return std::nullopt;
+  const auto exp = numeric_date(*claims, "exp");
+  if (!exp) return std::nullopt;
+  return *exp;
+}
+
 Result<ParsedJwt> parse_jwt(std::string_view token) {
   if (token.size() > kMaxJwtBytes) {
     return protocol_error("JWT is " + std::to_string(token.size()) + " bytes, over the " +

@@ -9,6 +9,7 @@
 // are protocol errors (the bytes came from a client); misuse by the caller is a local error.
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -75,6 +76,12 @@ Status check_claims(const ParsedJwt& jwt, const ClaimRules& rules, std::int64_t 
 // false, as some OIDC providers send for addresses they never checked), else "sub". At most 256 bytes,
 // no control characters (the name goes into logs and audit events). Error when neither is usable.
 Result<std::string> principal_of(const ParsedJwt& jwt);
+
+// The `exp` claim (seconds since the epoch, rounded down) of a compact JWS, read WITHOUT checking
+// anything else: for a client deciding whether a cached token of its own is still worth sending (the
+// relay, or the proxy in front of it, verifies it). nullopt when the token is not such a JWT or has no
+// numeric exp.
+std::optional<std::int64_t> unverified_expiry(std::string_view token);
 
 // A JSON document from a peer: parse without exceptions, refusing duplicate object member names and
 // nesting deeper than `max_depth`. Returns a discarded value (is_discarded()) on any failure.

@@ -5,7 +5,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "native/cli/jwt_expiry.hpp"
+#include "core/jwt.hpp"
 
 namespace sshrelay::cli {
 namespace {
@@ -111,7 +111,7 @@ void TokenSource::fetch() {
     running_ = false;
     if (error.empty()) {
       cached_ = token;
-      cached_expiry_ = jwt_expiry(token);
+      cached_expiry_ = unverified_expiry(token);
     } else {
       cached_.reset();
       cached_expiry_.reset();

@@ -327,5 +327,20 @@ TEST(StrictJson, ParsesOrDiscards) {
   EXPECT_FALSE(parse_strict_json("[[[1]]]", 3).is_discarded());
 }
 
+TEST(Jwt, UnverifiedExpiryReadsOnlyTheExpClaim) {
+  const auto with = [](std::string_view payload) { return token_of(R"({"alg":"HS256"})", payload); };
+  EXPECT_EQ(unverified_expiry(with(R"({"sub":"alice","exp":1700000000})")), 1700000000);
+  EXPECT_EQ(unverified_expiry(with(R"({"exp":1700000000.75})")), 1700000000);
+  EXPECT_EQ(unverified_expiry(with(R"({"sub":"alice"})")), std::nullopt);
+  EXPECT_EQ(unverified_expiry(with(R"({"exp":"soon"})")), std::nullopt);
+  EXPECT_EQ(unverified_expiry(with("[1,2]")), std::nullopt);
+  EXPECT_EQ(unverified_expiry(with("not json")), std::nullopt);
+  EXPECT_EQ(unverified_expiry("opaque-bearer-token"), std::nullopt);
+  EXPECT_EQ(unverified_expiry("a.b"), std::nullopt);
+  EXPECT_EQ(unverified_expiry("a.b.c.d"), std::nullopt);
+  EXPECT_EQ(unverified_expiry("a.eyJleHAiOjF9=.c"), std::nullopt) << "padding is not base64url";
+  EXPECT_EQ(unverified_expiry("a.eyJleHAiOjF9.c"), 1);
+}
+
 }  // namespace
 }  // namespace sshrelay

@@ -16,7 +16,6 @@
 
 #include "core/base64url.hpp"
 #include "native/cli/auth_headers.hpp"
-#include "native/cli/jwt_expiry.hpp"
 #include "native/cli/shell_command.hpp"
 #include "native/cli/token_source.hpp"
 
@@ -29,20 +28,6 @@ namespace fs = std::filesystem;
 std::string jwt(const std::string& payload_json) {
   return base64url_encode(std::string_view(R"({"alg":"RS256","typ":"JWT"})")) + "." +
          base64url_encode(std::string_view(payload_json)) + ".c2lnbmF0dXJl";
-}
-
-TEST(CliJwtExpiry, ReadsTheExpClaim) {
-  EXPECT_EQ(jwt_expiry(jwt(R"({"sub":"alice","exp":1700000000})")), 1700000000);
-  EXPECT_EQ(jwt_expiry(jwt(R"({"exp":1700000000.75})")), 1700000000);
-  EXPECT_EQ(jwt_expiry(jwt(R"({"sub":"alice"})")), std::nullopt);
-  EXPECT_EQ(jwt_expiry(jwt(R"({"exp":"soon"})")), std::nullopt);
-  EXPECT_EQ(jwt_expiry(jwt("[1,2]")), std::nullopt);
-  EXPECT_EQ(jwt_expiry(jwt("not json")), std::nullopt);
-  EXPECT_EQ(jwt_expiry("opaque-bearer-token"), std::nullopt);
-  EXPECT_EQ(jwt_expiry("a.b"), std::nullopt);
-  EXPECT_EQ(jwt_expiry("a.b.c.d"), std::nullopt);
-  EXPECT_EQ(jwt_expiry("a.eyJleHAiOjF9=.c"), std::nullopt) << "padding is not base64url";
-  EXPECT_EQ(jwt_expiry("a.eyJleHAiOjF9.c"), 1);
 }
 
 TEST(CliAuthHeaders, HeaderFlag) {
