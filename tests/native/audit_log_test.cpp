@@ -20,6 +20,7 @@ using testing::ReceivedRequest;
 using testing::Reply;
 using testing::ScratchDir;
 using testing::session_event;
+using testing::hec_events;
 using testing::split_lines;
 
 constexpr const char* kToken = "hec-token-0123456789";
@@ -40,12 +41,6 @@ AuditConfig valid_network_config() {
   config.pan_port_first = 40000;
   config.pan_port_last = 40999;
   return config;
-}
-
-std::size_t hec_events(const std::vector<ReceivedRequest>& requests) {
-  std::size_t n = 0;
-  for (const auto& r : requests) n += split_lines(r.body).size();
-  return n;
 }
 
 TEST(AuditConfig, DefaultsAndAFullConfigAreValid) {

@@ -19,6 +19,7 @@ using testing::HttpsReceiver;
 using testing::ReceivedRequest;
 using testing::Reply;
 using testing::session_event;
+using testing::hec_events;
 using testing::split_lines;
 
 constexpr const char* kToken = "11111111-2222-3333-4444-555555555555";
@@ -34,12 +35,6 @@ AuditConfig hec_config(const HttpsReceiver& receiver) {
   config.retry_max = 200ms;
   config.request_timeout = 5s;
   return config;
-}
-
-std::size_t events_in(const std::vector<ReceivedRequest>& requests) {
-  std::size_t n = 0;
-  for (const auto& r : requests) n += split_lines(r.body).size();
-  return n;
 }
 
 TEST(HecBody, ConcatenatesOneEnvelopePerEvent) {
@@ -61,7 +56,7 @@ TEST(SplunkHec, PostsBatchesWithTheTokenInTheAuthorizationHeader) {
   AuditLog audit(hec_config(receiver));
   ASSERT_TRUE(audit.start().ok());
   for (int i = 0; i < 12; ++i) audit.emit(session_event(AuditEventType::session_start, i));
-  ASSERT_TRUE(receiver.wait_for([](const auto& r) { return events_in(r) >= 12; }));
+  ASSERT_TRUE(receiver.wait_for([](const auto& r) { return hec_events(r) >= 12; }));
   audit.stop(Clock::now() + 5s);
 
   const auto requests = receiver.requests();
@@ -178,7 +173,7 @@ TEST(SplunkHec, StopSendsWhatIsQueuedWithoutWaitingForTheFlushInterval) {
   const auto begin = Clock::now();
   audit.stop(Clock::now() + 5s);
   EXPECT_LT(Clock::now() - begin, 3s);
-  EXPECT_EQ(events_in(receiver.requests()), 3u);
+  EXPECT_EQ(hec_events(receiver.requests()), 3u);
   EXPECT_EQ(audit.stats()[0].delivered, 3u);
 }
 

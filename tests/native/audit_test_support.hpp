@@ -81,6 +81,13 @@ struct ReceivedRequest {
   }
 };
 
+// Events delivered to a HEC receiver: one JSON envelope per line, over every request.
+inline std::size_t hec_events(const std::vector<ReceivedRequest>& requests) {
+  std::size_t n = 0;
+  for (const auto& r : requests) n += split_lines(r.body).size();
+  return n;
+}
+
 struct Reply {
   unsigned status = 200;
   std::string body = R"({"text":"Success","code":0})";

@@ -233,14 +233,10 @@ test('v4 resume: upload and download stay lossless across dropped links', { time
   assert.deepEqual(d.failures, []);
 });
 
-test('v4 resume: server output survives drops mid-stream', { timeout: 120000 }, async () => {
-  const file = path.join(sshd.dir, 'download.bin');
-  const data = crypto.randomBytes(4 * 1024 * 1024 + 77);
-  fs.writeFileSync(file, data);
-  const d = emuDriver();
-  await d.connect();
-  await d.login(keyCredential());
-  let nextDrop = 300 * 1024;
+// Runs `cat file` and drops the relay link once `firstDrop` bytes arrived, then every 700 KiB; returns
+// what arrived and how many drops there were. The command must exit 0.
+async function catWithDrops(d, file, firstDrop) {
+  let nextDrop = firstDrop;
   let drops = 0;
   const chunks = [];
   let got = 0;
@@ -256,7 +252,17 @@ test('v4 resume: server output survives drops mid-stream', { timeout: 120000 }, 
   d.act('exec', `cat ${file}`);
   const st = await d.waitState('closed', 60000);
   assert.equal(st.exitStatus, 0);
-  const received = Buffer.concat(chunks);
+  return { received: Buffer.concat(chunks), drops };
+}
+
+test('v4 resume: server output survives drops mid-stream', { timeout: 120000 }, async () => {
+  const file = path.join(sshd.dir, 'download.bin');
+  const data = crypto.randomBytes(4 * 1024 * 1024 + 77);
+  fs.writeFileSync(file, data);
+  const d = emuDriver();
+  await d.connect();
+  await d.login(keyCredential());
+  const { received, drops } = await catWithDrops(d, file, 300 * 1024);
   assert.equal(received.length, data.length);
   assert.ok(received.equals(data), 'downloaded bytes differ');
   assert.ok(drops >= 3, `dropped ${drops} times`);
@@ -272,23 +278,8 @@ test('v4 with ackBatch: one ACK per batch, and a download still survives drops',
   const d = emuDriver({ ackBatch: batch });
   await d.connect();
   await d.login(keyCredential());
-  const chunks = [];
-  let got = 0;
-  let drops = 0;
-  let nextDrop = 500 * 1024;
-  d.onStdout = (chunk) => {
-    chunks.push(chunk);
-    got += chunk.length;
-    if (got >= nextDrop) {
-      nextDrop += 700 * 1024;
-      const link = d.relay.currentLink(d.s.sessionId());
-      if (link) { link.drop(); drops++; }
-    }
-  };
-  d.act('exec', `cat ${file}`);
-  const st = await d.waitState('closed', 60000);
-  assert.equal(st.exitStatus, 0);
-  assert.ok(Buffer.concat(chunks).equals(data), 'downloaded bytes differ');
+  const { received, drops } = await catWithDrops(d, file, 500 * 1024);
+  assert.ok(received.equals(data), 'downloaded bytes differ');
   assert.ok(drops >= 2, `dropped ${drops} times`);
   assert.deepEqual(d.relay.violations, []);
   assert.deepEqual(d.failures, []);
