@@ -1,7 +1,12 @@
 # The two commands a newcomer needs: `make dev` and `make test`. Everything else is a building block.
-.PHONY: setup dev test bench native-asan native-release wasm-release site test-native test-wasm test-e2e clean
+.PHONY: setup dev test bench fuzz native-asan native-release wasm-release site test-native test-wasm test-e2e test-fuzz clean
 
 JOBS ?= $(shell nproc)
+# scripts/setup installs a project-local Node.js 20 here when the system's is older (Debian bookworm: 18).
+export PATH := $(CURDIR)/build/tools/bin:$(PATH)
+# libFuzzer: seconds per target for `make fuzz`, and for the short smoke run `make test` does.
+FUZZ_SECONDS ?= 600
+FUZZ_SMOKE_SECONDS ?= 20
 DEV_LISTEN ?= 127.0.0.1:8080
 # WebSocket origins make dev allows besides its own: the Secure Shell extension (stable, dev) and ours
 # (its id is fixed by the key in extension/manifest.json).
@@ -45,10 +50,20 @@ test-e2e: site $(E2E_DEPS)
 	SSHRELAYD_PATH=$(CURDIR)/build/native-asan/native/sshrelayd \
 	  node --test --test-concurrency=1 $(sort $(wildcard e2e/tests/*_test.mjs))
 
+# Every libFuzzer target (tests/fuzz, clang) for FUZZ_SECONDS each; crashes land in build/fuzz/artifacts.
+fuzz: setup
+	bash scripts/fuzz --seconds $(FUZZ_SECONDS) --jobs $(JOBS)
+
+# The same targets briefly, so a regression in a parser or in the resume rules is caught by make test.
+test-fuzz: setup
+	bash scripts/fuzz --seconds $(FUZZ_SMOKE_SECONDS) --jobs $(JOBS)
+
 # Every test: core unit tests natively (under ASan/UBSan) and as wasm under node, native unit and
-# integration tests against a real sshd, then the browser client end to end.
+# integration tests against a real sshd, a short run of every fuzz target, then the browser client end
+# to end.
 test: setup
 	$(MAKE) test-native
+	$(MAKE) test-fuzz
 	$(MAKE) test-wasm
 	$(MAKE) test-e2e
 

@@ -73,33 +73,73 @@ AddressClass classify_address(const Ipv4Bytes& a) {
   return AddressClass::public_network;
 }
 
-AddressClass classify_address(const Ipv6Bytes& a) {
-  bool first_80_zero = true;
-  for (std::size_t i = 0; i < 10; ++i) first_80_zero = first_80_zero && a[i] == 0;
-  const Ipv4Bytes tail{a[12], a[13], a[14], a[15]};
+namespace {
 
-  if (first_80_zero) {
-    if (a[10] == 0xff && a[11] == 0xff) return classify_address(tail);
+bool all_zero(const Ipv6Bytes& a, std::size_t from, std::size_t to) {
+  for (std::size_t i = from; i < to; ++i) {
+    if (a[i] != 0) return false;
+  }
+  return true;
+}
+
+bool is_teredo(const Ipv6Bytes& a) { return a[0] == 0x20 && a[1] == 0x01 && a[2] == 0 && a[3] == 0; }
+
+// The rank used by stricter(): lower is allowed less often by the target policy.
+int strictness_rank(AddressClass c) {
+  switch (c) {
+    case AddressClass::unspecified: return 0;
+    case AddressClass::multicast: return 1;
+    case AddressClass::link_local: return 2;
+    case AddressClass::reserved: return 3;
+    case AddressClass::loopback: return 4;
+    case AddressClass::private_network: return 5;
+    case AddressClass::public_network: return 6;
+  }
+  return 0;
+}
+
+}  // namespace
+
+AddressClass stricter(AddressClass a, AddressClass b) { return strictness_rank(a) <= strictness_rank(b) ? a : b; }
+
+std::vector<Ipv4Bytes> carried_ipv4(const Ipv6Bytes& a) {
+  const Ipv4Bytes tail{a[12], a[13], a[14], a[15]};
+  if (all_zero(a, 0, 10) && a[10] == 0xff && a[11] == 0xff) return {tail};                     // ::ffff:a.b.c.d
+  if (all_zero(a, 0, 8) && a[8] == 0xff && a[9] == 0xff && a[10] == 0 && a[11] == 0) return {tail};  // ::ffff:0:a.b.c.d
+  if (a[0] == 0x00 && a[1] == 0x64 && a[2] == 0xff && a[3] == 0x9b && all_zero(a, 4, 12)) return {tail};  // 64:ff9b::
+  if (a[0] == 0x20 && a[1] == 0x02) return {Ipv4Bytes{a[2], a[3], a[4], a[5]}};                // 2002:AABB:CCDD::
+  if (is_teredo(a)) {
+    const Ipv4Bytes client{static_cast<std::uint8_t>(~a[12]), static_cast<std::uint8_t>(~a[13]),
+                           static_cast<std::uint8_t>(~a[14]), static_cast<std::uint8_t>(~a[15])};
+    return {client, Ipv4Bytes{a[4], a[5], a[6], a[7]}};
+  }
+  return {};
+}
+
+AddressClass classify_address(const Ipv6Bytes& a) {
+  if (const auto carried = carried_ipv4(a); !carried.empty()) {
+    AddressClass result = AddressClass::public_network;
+    for (const auto& v4 : carried) result = stricter(result, classify_address(v4));
+    return result;
+  }
+  if (all_zero(a, 0, 10)) {
     if (a[10] == 0 && a[11] == 0 && a[12] == 0 && a[13] == 0 && a[14] == 0) {
       if (a[15] == 0) return AddressClass::unspecified;
       if (a[15] == 1) return AddressClass::loopback;
     }
-    // Deprecated IPv4-compatible and SIIT forms: nothing legitimate dials them.
+    // Deprecated IPv4-compatible forms: nothing legitimate dials them.
     return AddressClass::reserved;
   }
-  // 64:ff9b::/96: a NAT64 gateway forwards to the embedded IPv4 address.
-  if (a[0] == 0x00 && a[1] == 0x64 && a[2] == 0xff && a[3] == 0x9b && a[4] == 0 && a[5] == 0 && a[6] == 0 &&
-      a[7] == 0 && a[8] == 0 && a[9] == 0 && a[10] == 0 && a[11] == 0) {
-    return classify_address(tail);
+  // 64:ff9b:1::/48, local-use NAT64: where the IPv4 address sits depends on the operator's prefix length.
+  if (a[0] == 0x00 && a[1] == 0x64 && a[2] == 0xff && a[3] == 0x9b && a[4] == 0 && a[5] == 1) {
+    return AddressClass::reserved;
   }
   if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) return AddressClass::link_local;
   if (a[0] == 0xff) return AddressClass::multicast;
   if ((a[0] & 0xfe) == 0xfc) return AddressClass::private_network;
   if (a[0] == 0xfe && (a[1] & 0xc0) == 0xc0) return AddressClass::private_network;  // deprecated site-local
   if (a[0] == 0x20 && a[1] == 0x01 && a[2] == 0x0d && a[3] == 0xb8) return AddressClass::reserved;  // documentation
-  if (a[0] == 0x01 && a[1] == 0x00 && a[2] == 0 && a[3] == 0 && a[4] == 0 && a[5] == 0 && a[6] == 0 && a[7] == 0) {
-    return AddressClass::reserved;  // discard-only 100::/64
-  }
+  if (a[0] == 0x01 && a[1] == 0x00 && all_zero(a, 2, 8)) return AddressClass::reserved;  // discard-only 100::/64
   return AddressClass::public_network;
 }
 

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 namespace sshrelay {
 
@@ -23,9 +24,24 @@ enum class AddressClass {
 };
 
 AddressClass classify_address(const Ipv4Bytes& address);
-// IPv4-mapped (::ffff:a.b.c.d) and NAT64 (64:ff9b::a.b.c.d) addresses are classified as the IPv4 address
-// they carry: otherwise ::ffff:127.0.0.1 would be a way around a loopback ban.
+// An IPv6 address that carries an IPv4 address is classified as that IPv4 address: otherwise
+// ::ffff:127.0.0.1 would be a way around a loopback ban. See carried_ipv4 for the forms; Teredo carries
+// two (client and server) and gets the stricter class of the two (see stricter()); a policy must judge
+// each carried address itself, as no single class can stand for two under every setting. The local-use
+// NAT64 prefix 64:ff9b:1::/48 (RFC 8215) may embed the IPv4 address at several prefix lengths, so it is
+// `reserved`: denied unless an allow block names it.
 AddressClass classify_address(const Ipv6Bytes& address);
+
+// The IPv4 addresses a packet to `address` is delivered through or to, for the forms that carry one:
+// IPv4-mapped (::ffff:0:0/96), SIIT IPv4-translated (::ffff:0:0:0/96, RFC 2765), NAT64 well-known prefix
+// (64:ff9b::/96, RFC 6052) and 6to4 (2002::/16, RFC 3056) carry one; Teredo (2001::/32, RFC 4380) carries
+// the client's address (stored inverted) and then its server's. Empty for other addresses.
+std::vector<Ipv4Bytes> carried_ipv4(const Ipv6Bytes& address);
+
+// Of two classes, the one a default policy is least likely to allow: never allowed by class
+// (unspecified, multicast, link-local, reserved) before allowed by a switch (loopback, private) before
+// public. Only an order for reporting: a policy with switches judges each class itself.
+AddressClass stricter(AddressClass a, AddressClass b);
 
 // Stable lower-case names ("private_network"), for config files, logs and error messages.
 std::string_view to_string(AddressClass address_class);

@@ -28,16 +28,17 @@ std::string_view trim(std::string_view s) {
 std::string effective_client_address(std::string_view peer, std::string_view forwarded_for,
                                      const std::vector<Cidr>& trusted_proxies) {
   if (forwarded_for.empty() || !trusted(peer, trusted_proxies)) return std::string(peer);
+  // Right to left: the first hop a trusted proxy did not add is the client. Every element counts, an
+  // empty one (",10.0.0.1") included: garbage from the last trusted proxy means the header is ignored.
   std::string_view rest = forwarded_for;
-  std::string_view hop;
-  while (!rest.empty()) {
+  while (true) {
     const auto comma = rest.rfind(',');
-    hop = trim(comma == std::string_view::npos ? rest : rest.substr(comma + 1));
-    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(0, comma);
-    if (!address_bytes(hop)) return std::string(peer);  // garbage from the last trusted proxy: ignore it
+    const std::string_view hop = trim(comma == std::string_view::npos ? rest : rest.substr(comma + 1));
+    if (!address_bytes(hop)) return std::string(peer);
     if (!trusted(hop, trusted_proxies)) return std::string(hop);
+    if (comma == std::string_view::npos) return std::string(hop);  // all trusted: the leftmost is the client
+    rest = rest.substr(0, comma);
   }
-  return hop.empty() ? std::string(peer) : std::string(hop);
 }
 
 }  // namespace sshrelay

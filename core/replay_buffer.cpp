@@ -31,15 +31,20 @@ Status ReplayBuffer::acknowledge(std::uint64_t offset) {
   return Ok{};
 }
 
-std::pair<FrameBytes, std::uint64_t> ReplayBuffer::frame_at(std::uint64_t offset) const {
+Result<std::pair<FrameBytes, std::uint64_t>> ReplayBuffer::frame_at(std::uint64_t offset) const {
+  if (offset < start_ || offset >= end_ || entries_.empty() || offset < entries_.front().offset) {
+    return local_error("frame_at(" + std::to_string(offset) + ") outside the buffer [" + std::to_string(start_) +
+                       ", " + std::to_string(end_) + ")");
+  }
   // Entries are sorted by offset; the last one starting at or before `offset` holds it.
   auto it = std::upper_bound(entries_.begin(), entries_.end(), offset,
                              [](std::uint64_t value, const Entry& e) { return value < e.offset; });
   const Entry& entry = *std::prev(it);
-  if (entry.offset == offset) return {entry.frame, entry.end()};
+  if (entry.offset == offset) return std::pair{entry.frame, entry.end()};
   const auto skip = static_cast<std::size_t>(offset - entry.offset);
   const auto payload = std::span(*entry.frame).subspan(v4::kDataHeaderSize + skip);
-  return {std::make_shared<const std::vector<std::uint8_t>>(v4::encode(v4::Data{payload})), entry.end()};
+  return std::pair{FrameBytes(std::make_shared<const std::vector<std::uint8_t>>(v4::encode(v4::Data{payload}))),
+                   entry.end()};
 }
 
 }  // namespace sshrelay

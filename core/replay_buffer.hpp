@@ -30,9 +30,10 @@ class ReplayBuffer {
   // peer-supplied values and reports them, so a violation here is a LocalError.
   Status acknowledge(std::uint64_t offset);
 
-  // The DATA frame carrying the bytes from `offset` (start() <= offset < end()) and the offset
-  // following it. An offset inside a stored frame (a peer acked mid-frame) gets a fresh frame.
-  std::pair<FrameBytes, std::uint64_t> frame_at(std::uint64_t offset) const;
+  // The DATA frame carrying the bytes from `offset` and the offset following it. An offset inside a
+  // stored frame (a peer acked mid-frame) gets a fresh frame. An offset outside [start(), end()) is a
+  // LocalError: the bytes are gone (or never were), and reading around them would read freed memory.
+  Result<std::pair<FrameBytes, std::uint64_t>> frame_at(std::uint64_t offset) const;
 
  private:
   struct Entry {

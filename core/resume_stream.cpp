@@ -38,15 +38,19 @@ std::optional<FrameBytes> ResumeStream::next_message() {
     control_.pop_front();
     return message;
   }
-  if (delivered_ > ack_reported_) {
+  if (delivered_ > ack_reported_ && !acks_held_) {
     ack_reported_ = delivered_;
     return encode_shared(v4::Ack{delivered_});
   }
   if (write_cursor_ < replay_.end()) {
-    auto [frame, next] = replay_.frame_at(write_cursor_);
-    write_cursor_ = next;
+    auto frame = replay_.frame_at(write_cursor_);
+    if (!frame) {  // unreachable while the ack rules hold; refuse rather than read outside the buffer
+      failed_ = frame.error();
+      return std::nullopt;
+    }
+    write_cursor_ = frame->second;
     if (write_cursor_ > sent_high_water_) sent_high_water_ = write_cursor_;
-    return frame;
+    return std::move(frame->first);
   }
   return std::nullopt;
 }
@@ -65,9 +69,9 @@ Status ResumeStream::check_peer_ack(std::uint64_t ack, const char* what) const {
     return protocol_error(std::string(what) + " " + std::to_string(ack) + " goes backwards (already acknowledged " +
                           std::to_string(replay_.start()) + ")");
   }
-  if (ack > sent_high_water_) {
+  if (ack > write_cursor_) {
     return protocol_error(std::string(what) + " " + std::to_string(ack) + " exceeds the " +
-                          std::to_string(sent_high_water_) + " bytes sent");
+                          std::to_string(write_cursor_) + " bytes sent");
   }
   return Ok{};
 }
@@ -123,11 +127,15 @@ void ResumeStream::detach() {
   control_.clear();  // control frames are per transport; a resume queues its own
 }
 
-Status ResumeStream::resume_server(std::uint64_t client_received) {
+Status ResumeStream::check_resume(std::uint64_t client_received) const {
   if (failed_) return *failed_;
-  if (role_ != Role::server) return local_error("resume_server() on a client stream");
-  if (state_ != State::detached) return local_error("resume_server() while a transport is attached");
-  if (auto ok = check_peer_ack(client_received, "reconnect ack"); !ok) return ok;
+  if (role_ != Role::server) return local_error("resume on a client stream");
+  return check_peer_ack(client_received, "reconnect ack");
+}
+
+Status ResumeStream::resume_server(std::uint64_t client_received) {
+  if (state_ != State::detached && !failed_) return local_error("resume_server() while a transport is attached");
+  if (auto ok = check_resume(client_received); !ok) return ok;
   (void)replay_.acknowledge(client_received);
   write_cursor_ = client_received;
   // The client retransmits from what we report, so report everything received, even bytes not yet

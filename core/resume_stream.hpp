@@ -46,6 +46,9 @@ class ResumeStream {
   bool can_send() const { return replay_.size() < replay_cap_; }
   std::size_t unacked() const { return replay_.size(); }
   Status delivered(std::size_t n);
+  // While held, next_message() owes the peer an ACK but does not send it (a session batching ACKs
+  // during a burst); releasing lets the next next_message() send one ACK for everything delivered.
+  void hold_acks(bool held) { acks_held_ = held; }
 
   // --- transport side ---
   // The next binary message for the current transport: control frames, then an ACK if one is owed,
@@ -57,6 +60,9 @@ class ResumeStream {
   Status start_server(const std::string& session_id);
   // The transport is gone; whatever was in flight is resent after a resume.
   void detach();
+  // Server: whether a reconnect with ack=`client_received` could resume, without touching anything:
+  // checked before a live socket is evicted for it, so a refused reconnect cannot harm the session.
+  Status check_resume(std::uint64_t client_received) const;
   // Server: a client reconnected with ack=`client_received`. Validates it (a bad value is refused
   // without harming the session), queues RECONNECT_SUCCESS(bytes received) and replays from there.
   Status resume_server(std::uint64_t client_received);
@@ -68,12 +74,14 @@ class ResumeStream {
   // Nothing left to write: no control frame, no ACK owed, every queued byte written.
   bool flushed() const;
   bool failed() const { return failed_.has_value(); }
+  // Why the stream failed (null while it has not): a peer's protocol error or a broken local invariant.
+  const Error* error() const { return failed_ ? &*failed_ : nullptr; }
 
   std::uint64_t bytes_received() const { return received_; }  // the ack a reconnect reports
   std::uint64_t bytes_delivered() const { return delivered_; }
   std::uint64_t bytes_acked() const { return replay_.start(); }
   std::uint64_t bytes_queued() const { return replay_.end(); }
-  std::uint64_t bytes_sent() const { return sent_high_water_; }
+  std::uint64_t bytes_sent() const { return sent_high_water_; }  // most ever written: a statistic only
 
  private:
   enum class State { awaiting_connect, live, detached, awaiting_resume };
@@ -85,11 +93,16 @@ class ResumeStream {
   State state_;
   std::size_t replay_cap_;
   ReplayBuffer replay_;
-  std::uint64_t write_cursor_ = 0;      // next offset to write on the current transport
-  std::uint64_t sent_high_water_ = 0;   // most bytes ever written: the peer cannot have received more
+  // Next offset to write on the current transport. It is also the bound on anything the peer may
+  // acknowledge: after a resume from a lower ack the cursor rewinds, and bytes above it were carried
+  // only by a dead transport — the peer said so. (Bounding by the high-water mark instead let an
+  // ACK free replay entries the cursor had not re-sent: a use-after-free, issue #10 F1.)
+  std::uint64_t write_cursor_ = 0;
+  std::uint64_t sent_high_water_ = 0;   // most bytes ever written, for statistics
   std::uint64_t received_ = 0;
   std::uint64_t delivered_ = 0;
   std::uint64_t ack_reported_ = 0;      // what the peer last heard from us (ACK or reconnect)
+  bool acks_held_ = false;
   std::deque<FrameBytes> control_;
   std::optional<Error> failed_;
 };

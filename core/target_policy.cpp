@@ -94,29 +94,43 @@ Result<std::vector<PrincipalRule>> parse_principal_rules(std::string_view json_t
   return rules;
 }
 
+bool TargetPolicy::allowed_by_class(AddressClass kind) const {
+  switch (kind) {
+    case AddressClass::public_network: return true;
+    case AddressClass::private_network: return config_.allow_private;
+    case AddressClass::loopback: return config_.allow_loopback;
+    default: return false;
+  }
+}
+
 Status TargetPolicy::check(const Ipv4Bytes& address, std::uint16_t port, const PrincipalView& principal) const {
   return check(map_ipv4(address), port, principal);
 }
 
 Status TargetPolicy::check(const Ipv6Bytes& address, std::uint16_t port, const PrincipalView& principal) const {
   const std::string where = address_text(address) + " port " + std::to_string(port);
-  const AddressClass kind = classify_address(address);
-  if (kind == AddressClass::unspecified || kind == AddressClass::multicast) {
-    return local_error(where + " is " + std::string(to_string(kind)) + ", never allowed");
+  // An address that carries IPv4 addresses (6to4, Teredo, SIIT, NAT64, mapped) is judged by each of them:
+  // no single class could stand for a Teredo server and client under every setting.
+  const auto carried = carried_ipv4(address);
+  std::vector<AddressClass> classes;
+  for (const auto& v4 : carried) classes.push_back(classify_address(v4));
+  if (carried.empty()) classes.push_back(classify_address(address));
+  for (const AddressClass kind : classes) {
+    if (kind == AddressClass::unspecified || kind == AddressClass::multicast) {
+      return local_error(where + " is " + std::string(to_string(kind)) + ", never allowed");
+    }
   }
   if (!port_allowed(config_.ports, port)) return local_error(where + ": port not allowed");
-  if (any_contains(config_.deny, address)) return local_error(where + " is in a denied block");
+  const bool denied = any_contains(config_.deny, address) ||
+                      std::any_of(carried.begin(), carried.end(),
+                                  [&](const Ipv4Bytes& v4) { return any_contains(config_.deny, map_ipv4(v4)); });
+  if (denied) return local_error(where + " is in a denied block");
   if (!config_.allow.empty()) {
     if (!any_contains(config_.allow, address)) return local_error(where + " is not in an allowed block");
   } else {
-    bool allowed = false;
-    switch (kind) {
-      case AddressClass::public_network: allowed = true; break;
-      case AddressClass::private_network: allowed = config_.allow_private; break;
-      case AddressClass::loopback: allowed = config_.allow_loopback; break;
-      default: break;
+    for (const AddressClass kind : classes) {
+      if (!allowed_by_class(kind)) return local_error(where + " is " + std::string(to_string(kind)) + ", denied by policy");
     }
-    if (!allowed) return local_error(where + " is " + std::string(to_string(kind)) + ", denied by policy");
   }
   if (!config_.rules.empty()) {
     const bool permitted = std::any_of(config_.rules.begin(), config_.rules.end(), [&](const PrincipalRule& rule) {

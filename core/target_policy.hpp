@@ -7,8 +7,10 @@
 //
 // Order of the checks, first match decides:
 //  1. unspecified and multicast: always denied;
+//  (an IPv6 address that carries IPv4 addresses — 6to4, Teredo, SIIT, NAT64, mapped — is judged in
+//  steps 1, 3 and 4 by each carried address, every one of which must pass);
 //  2. the global port list, when set: the port must be on it;
-//  3. deny blocks: denied;
+//  3. deny blocks: denied (also when an IPv4 address an IPv6 form carries is in one);
 //  4. allow blocks, when set: only addresses in them are allowed (an explicit block also admits a
 //     loopback or private address); when none are set, the address class decides (loopback per
 //     allow_loopback, private per allow_private, public allowed, the rest denied);
@@ -68,6 +70,9 @@ class TargetPolicy {
   const TargetPolicyConfig& config() const { return config_; }
 
  private:
+  // Without allow blocks: public yes, private and loopback per their switches, the rest never.
+  bool allowed_by_class(AddressClass kind) const;
+
   TargetPolicyConfig config_;
 };
 

@@ -10,10 +10,14 @@ import { chromiumPath } from './paths.mjs';
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
   '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'];
 const VIEWPORT = { width: 1100, height: 720 };
+// Playwright's default (30 s) for waits and actions given no timeout of their own; generous, since it only
+// costs time when something never happens, and a loaded CI machine is slow.
+export const DEFAULT_TIMEOUT_MS = 60000;
 
 export async function launchBrowser() {
   const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ARGS });
   const context = await browser.newContext({ viewport: VIEWPORT });
+  context.setDefaultTimeout(DEFAULT_TIMEOUT_MS);
   return { context, close: () => browser.close() };
 }
 
@@ -23,7 +27,8 @@ export async function launchWithExtension(extensionDir) {
     executablePath: chromiumPath, headless: true, viewport: VIEWPORT,
     args: [...ARGS, `--disable-extensions-except=${extensionDir}`, `--load-extension=${extensionDir}`],
   });
-  const worker = context.serviceWorkers()[0] ?? await context.waitForEvent('serviceworker', { timeout: 15000 });
+  context.setDefaultTimeout(DEFAULT_TIMEOUT_MS);
+  const worker = context.serviceWorkers()[0] ?? await context.waitForEvent('serviceworker', { timeout: DEFAULT_TIMEOUT_MS });
   const extensionId = new URL(worker.url()).host;
   return {
     context,

@@ -5,11 +5,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { artifactsDir } from './paths.mjs';
 
-export const WAIT_MS = 20000;
+// Generous: a wait only lasts this long when what it waits for never comes, and on a loaded CI machine
+// (Chromium, an ASan relay and sshd sharing two cores) one step of a login can take many seconds.
+export const WAIT_MS = 60000;
 
 export class ClientPage {
   constructor(page) {
     this.page = page;
+    page.setDefaultTimeout(WAIT_MS);  // also for waits and actions given no timeout of their own
     this.consoleErrors = [];
     page.on('pageerror', (e) => this.consoleErrors.push(e.message));
     page.on('console', (m) => { if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) this.consoleErrors.push(m.text()); });

@@ -2,7 +2,7 @@
 // current user by key, and as root a password user), a throwaway sshrelayd serving the built site, and
 // headless Chromium. close() stops all three.
 import { ensurePasswordUser, isRoot, lockPasswordUser, PASSWORD_USER, startSshd } from '../../tests/wasm/lib/sshd.mjs';
-import { launchBrowser } from './browser.mjs';
+import { DEFAULT_TIMEOUT_MS, launchBrowser } from './browser.mjs';
 import { ClientPage } from './client_page.mjs';
 import { startRelay } from './relay.mjs';
 
@@ -22,6 +22,7 @@ export async function startFixture({ sshdConfig = '' } = {}) {
     // A fresh page (its own IndexedDB: a new browser context each time) on the relay's site.
     async newClient({ context } = {}) {
       const ctx = context ?? await browser.context.browser().newContext({ viewport: { width: 1100, height: 720 } });
+      ctx.setDefaultTimeout(DEFAULT_TIMEOUT_MS);
       const client = new ClientPage(await ctx.newPage());
       pages.push(ctx);
       await client.open(relay.url);

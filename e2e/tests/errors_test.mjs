@@ -14,7 +14,7 @@ after(async () => { await f?.close(); });
 
 const formError = (c) => c.page.locator('#connect-form .form-error');
 
-test('a wrong password says so and lists the methods the server accepts', { timeout: 60000, skip: !isRoot && 'needs root for the password user' }, async () => {
+test('a wrong password says so and lists the methods the server accepts', { timeout: 180000, skip: !isRoot && 'needs root for the password user' }, async () => {
   const c = await f.newClient();
   await c.connect({ target: targetOf(f.sshd, PASSWORD_USER) });
   await c.trustHostKey(f.sshd.hostKeyFingerprint);
@@ -30,7 +30,7 @@ test('a wrong password says so and lists the methods the server accepts', { time
   await c.waitConnected();
 });
 
-test('an unreachable target is reported with the relay\'s reason', { timeout: 60000 }, async () => {
+test('an unreachable target is reported with the relay\'s reason', { timeout: 180000 }, async () => {
   const port = await freePort();  // nothing listens there
   const c = await f.newClient();
   await c.connect({ target: `someone@127.0.0.1:${port}` });
@@ -42,7 +42,7 @@ test('an unreachable target is reported with the relay\'s reason', { timeout: 60
   await c.screenshot('target-unreachable');
 });
 
-test('a relay that refuses the target shows its close reason', { timeout: 60000 }, async () => {
+test('a relay that refuses the target shows its close reason', { timeout: 180000 }, async () => {
   const strict = await startRelay({ allowLoopback: false });  // loopback targets denied, as in production
   try {
     const c = await f.newClient();
@@ -58,7 +58,7 @@ test('a relay that refuses the target shows its close reason', { timeout: 60000 
   }
 });
 
-test('a target that does not speak SSH is a protocol error', { timeout: 60000 }, async () => {
+test('a target that does not speak SSH is a protocol error', { timeout: 180000 }, async () => {
   // It announces SSH protocol 1 and keeps the connection open: the error must come from the SSH client
   // reading the banner, not from the connection ending.
   const sockets = [];
@@ -76,7 +76,7 @@ test('a target that does not speak SSH is a protocol error', { timeout: 60000 },
   }
 });
 
-test('an unreachable relay is named in the error', { timeout: 60000 }, async () => {
+test('an unreachable relay is named in the error', { timeout: 180000 }, async () => {
   const port = await freePort();  // no relay there
   const c = await f.newClient();
   await c.connect({ target: targetOf(f.sshd), relay: `http://127.0.0.1:${port}` });

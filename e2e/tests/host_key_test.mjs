@@ -2,14 +2,31 @@
 // key, the page refuses to connect and says why, and only an explicit "forget" lets the new key in.
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { freePort, PASSWORD_USER, startSshd } from '../../tests/wasm/lib/sshd.mjs';
 import { isRoot, startFixture } from '../lib/fixture.mjs';
+import { WAIT_MS } from '../lib/client_page.mjs';
+
+// Resolves with whether a TCP connection to 127.0.0.1:port is accepted.
+const accepts = (port) => new Promise((resolve) => {
+  const s = net.connect({ port, host: '127.0.0.1' });
+  s.once('connect', () => { s.destroy(); resolve(true); });
+  s.once('error', () => { s.destroy(); resolve(false); });
+});
+
+async function waitUntil(what, predicate, timeoutMs = WAIT_MS) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 let f;
 before(async () => { f = await startFixture(); });
 after(async () => { await f?.close(); });
 
-test('a changed host key is refused with a warning; forgetting the old key lets the new one be trusted', { timeout: 90000, skip: !isRoot && 'needs root for the password user' }, async () => {
+test('a changed host key is refused with a warning; forgetting the old key lets the new one be trusted', { timeout: 240000, skip: !isRoot && 'needs root for the password user' }, async () => {
   // Both sshds listen on the same extra port (`Port` adds one; the fixture's own port stays too).
   const port = await freePort();
   const target = `${PASSWORD_USER}@127.0.0.1:${port}`;
@@ -24,8 +41,13 @@ test('a changed host key is refused with a warning; forgetting the old key lets 
     await c.page.getByTestId('ended-message').waitFor();
     const oldFingerprint = sshd.hostKeyFingerprint;
 
-    sshd.stop();
+    // The new sshd must be the one answering on the shared port: the old one (and any child of it still
+    // holding the listening socket) gone first, then the new one listening there too, not only on its
+    // own port (which is all startSshd waits for).
+    await sshd.stop();
+    await waitUntil(`the old sshd to release port ${port}`, async () => !(await accepts(port)));
     sshd = await startSshd({ extraConfig: `Port ${port}` });
+    await waitUntil(`the new sshd to listen on port ${port}`, () => accepts(port));
     assert.notEqual(sshd.hostKeyFingerprint, oldFingerprint);
     await c.page.getByRole('button', { name: 'New connection' }).click();
     await c.connect({ target });

@@ -13,7 +13,7 @@ let f;
 before(async () => { f = await startFixture(); });
 after(async () => { await f?.close(); });
 
-test('password login: the fingerprint is shown, echo and UTF-8 round trip in the terminal', { timeout: 60000, skip: !isRoot && 'needs root for the password user' }, async () => {
+test('password login: the fingerprint is shown, echo and UTF-8 round trip in the terminal', { timeout: 180000, skip: !isRoot && 'needs root for the password user' }, async () => {
   const c = await f.newClient();
   await c.connect({ target: targetOf(f.sshd, PASSWORD_USER) });
   const shown = await c.trustHostKey(f.sshd.hostKeyFingerprint);
@@ -28,7 +28,7 @@ test('password login: the fingerprint is shown, echo and UTF-8 round trip in the
   assert.deepEqual(c.consoleErrors, []);
 });
 
-test('a key generated in the page logs in once its public line is in authorized_keys', { timeout: 60000, skip: !isRoot && 'needs root for the password user' }, async () => {
+test('a key generated in the page logs in once its public line is in authorized_keys', { timeout: 180000, skip: !isRoot && 'needs root for the password user' }, async () => {
   const c = await f.newClient();
   const { page } = c;
   await page.locator('#keys-panel summary').click();
@@ -57,7 +57,7 @@ test('a key generated in the page logs in once its public line is in authorized_
   assert.doesNotMatch(fs.readFileSync(authorizedKeys, 'utf8'), /PRIVATE KEY/);
 });
 
-test('keyboard-interactive: the server\'s prompt is shown as a form', { timeout: 60000, skip: !isRoot && 'needs root for the password user' }, async () => {
+test('keyboard-interactive: the server\'s prompt is shown as a form', { timeout: 180000, skip: !isRoot && 'needs root for the password user' }, async () => {
   const pamSshd = await startSshd({ extraConfig: 'UsePAM yes\nKbdInteractiveAuthentication yes\nPasswordAuthentication no' });
   try {
     const c = await f.newClient();
@@ -80,7 +80,7 @@ test('keyboard-interactive: the server\'s prompt is shown as a form', { timeout:
   }
 });
 
-test('a deep link connects and the target is remembered with its login method', { timeout: 60000 }, async () => {
+test('a deep link connects and the target is remembered with its login method', { timeout: 180000 }, async () => {
   const c = await f.newClient();
   const { page } = c;
   // A key for the current user, imported from the fixture's key file (ssh-keygen's OpenSSH format).

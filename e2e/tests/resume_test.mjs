@@ -27,7 +27,7 @@ async function waitUntil(what, predicate, timeoutMs = WAIT_MS) {
   }
 }
 
-test('a cut WebSocket mid-output resumes with no gap or duplicate, and typing still works', { timeout: 120000 }, async () => {
+test('a cut WebSocket mid-output resumes with no gap or duplicate, and typing still works', { timeout: 300000 }, async () => {
   // The page comes through the proxy too, so its origin is the one the relay sees as its own.
   const context = await f.browser.context.browser().newContext({ viewport: { width: 1100, height: 720 } });
   const c = new ClientPage(await context.newPage());
@@ -52,7 +52,7 @@ test('a cut WebSocket mid-output resumes with no gap or duplicate, and typing st
     await waitUntil('the first cut', () => proxy.cuts >= 1);
     await waitUntil('the resume', () => c.page.evaluate(() => window.sshrelayApp.flow.conn.stats.resumes >= 1));
     proxy.cutAfter(500 * 1024);  // and once more, on the resumed socket, if output is still flowing
-    await c.waitForTerminal(new RegExp(`^${COUNT}\\n.*[#$]$`, 'm'), 60000);
+    await c.waitForTerminal(new RegExp(`^${COUNT}\\n.*[#$]$`, 'm'), 180000);
 
     const tap = await c.page.evaluate(() => window.e2eTap);
     // Lines of digits only, once the shell's escape sequences (bracketed paste on/off) are gone.

@@ -22,7 +22,7 @@ const termSize = (c) => c.page.evaluate(() => {
   return { cols: t.cols, rows: t.rows };
 });
 
-test('a window resize changes the PTY size the server sees', { timeout: 60000 }, async () => {
+test('a window resize changes the PTY size the server sees', { timeout: 180000 }, async () => {
   const c = await f.newClient();
   await keyLogin(c);
   const before = await termSize(c);
@@ -38,7 +38,7 @@ test('a window resize changes the PTY size the server sees', { timeout: 60000 },
   await c.waitForTerminal(new RegExp(`^size2=${after.rows} ${after.cols}$`, 'm'));
 });
 
-test('the exit status is shown when the shell ends', { timeout: 60000 }, async () => {
+test('the exit status is shown when the shell ends', { timeout: 180000 }, async () => {
   const c = await f.newClient();
   await keyLogin(c);
   await c.type('exit 3');
@@ -51,7 +51,7 @@ test('the exit status is shown when the shell ends', { timeout: 60000 }, async (
   await c.waitConnected();
 });
 
-test('Disconnect ends the session and says so', { timeout: 60000 }, async () => {
+test('Disconnect ends the session and says so', { timeout: 180000 }, async () => {
   const c = await f.newClient();
   await keyLogin(c);
   await c.page.getByRole('button', { name: 'Disconnect' }).click();

@@ -3,6 +3,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/system/system_error.hpp>
 
+#include "core/origin_policy.hpp"
 #include "native/cli/auth_headers.hpp"
 #include "native/client/tls_context.hpp"
 
@@ -47,7 +48,10 @@ ClientSetup make_client_setup(const ProxyOptions& options, Console& console) {
   }
   t.insecure = options.insecure;
   t.tls_server_name = options.tls_server_name;
-  t.origin = options.origin;
+  // The relay's own origin unless told otherwise: a relay that requires an Origin (--require-origin)
+  // accepts it, and it names what the request is for.
+  t.origin = !options.origin.empty() ? options.origin
+                                     : origin_of(options.relay.tls ? "https" : "http", options.relay.host, options.relay.port);
   t.headers = options.headers;
   t.user_agent = kUserAgent;
   t.connect_timeout = options.connect_timeout;

@@ -38,7 +38,7 @@ po::options_description visible_options() {
        "the relay: ws://HOST[:PORT][/PREFIX] or wss://HOST[:PORT][/PREFIX] (env SSHRELAY_RELAY)")
       ("user,l", po::value<std::string>()->value_name("NAME"),
        "remote user name, passed to the relay for its audit log (ssh's %r)")
-      ("origin", po::value<std::string>()->value_name("ORIGIN"), "Origin header to send (none by default)")
+      ("origin", po::value<std::string>()->value_name("ORIGIN"), "Origin header to send; default: the relay's own origin (https://RELAYHOST[:PORT])")
       ("connect-timeout", po::value<unsigned>()->value_name("SECONDS")->default_value(10),
        "limit for each connection attempt: DNS, TCP, TLS and the WebSocket upgrade (1-600)")
       ("reconnect-timeout", po::value<unsigned>()->value_name("SECONDS")->default_value(120),

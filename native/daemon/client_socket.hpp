@@ -7,6 +7,8 @@
 #include <boost/beast/websocket.hpp>
 #include <variant>
 
+#include "core/close_code.hpp"
+
 namespace sshrelay::daemon {
 
 namespace beast = boost::beast;
@@ -46,9 +48,10 @@ class ClientSocket {
 
 namespace sshrelay::daemon {
 
-// A close frame's reason is at most 123 bytes; longer text is cut rather than refused.
+// A close frame's reason is valid UTF-8 of at most 123 bytes (core's close_reason_text): longer text is
+// cut on a character boundary rather than refused, bytes that are not UTF-8 (an echoed Origin) replaced.
 inline websocket::close_reason make_close_reason(std::uint16_t code, std::string_view reason) {
-  return websocket::close_reason(static_cast<websocket::close_code>(code), reason.substr(0, 123));
+  return websocket::close_reason(static_cast<websocket::close_code>(code), close_reason_text(reason));
 }
 
 }  // namespace sshrelay::daemon

@@ -223,11 +223,18 @@ Options::Options() {
   add(sessions, "shutdown-seconds", number("N", static_cast<std::uint64_t>(d.shutdown_timeout.count())),
       "on SIGTERM, wait this long for sessions to close before stopping hard (0..600)");
   add(sessions, "threads", number("N", d.threads), "I/O threads; 0 = one per CPU (0..256)");
+  add(sessions, "request-timeout-seconds", number("N", static_cast<std::uint64_t>(d.request_timeout.count())),
+      "a client must send its whole HTTP request (and finish TLS) within this long (1..300)");
 
   po::options_description access = group("Access");
   add(access, "allowed-origins", list("ORIGINS", kDefaultOrigins),
       "WebSocket Origins allowed besides the relay's own: scheme://host[:port] or '*' for any; repeat or "
       "comma-separate; default: the Secure Shell extension (stable and dev)");
+  add(access, "allowed-hosts", list("NAMES", {}),
+      "DNS names the relay answers to besides --public-host and the --listen hosts (DNS rebinding defence: "
+      "a request whose Host names anything else gets 421); IP addresses and localhost are always answered");
+  add(access, "require-origin", boolean(),
+      "refuse WebSocket requests without an Origin header (browsers always send one; the sshrelay CLI does too)");
   add(access, "unsafe-allow-loopback", boolean(), "allow targets on loopback addresses (127.0.0.0/8, ::1)");
 
   po::options_description policy = group("Target policy");
@@ -666,6 +673,13 @@ DaemonConfig to_config(const Reader& r) {
     if (std::find(c.allowed_origins.begin(), c.allowed_origins.end(), o) == c.allowed_origins.end())
       c.allowed_origins.push_back(std::move(o));
   }
+
+  for (const auto& item : r.items("allowed-hosts")) {
+    if (!is_dns_name(item)) r.fail("allowed-hosts", in_quotes(item) + " is not a DNS name");
+    c.allowed_hosts.push_back(lower(item));
+  }
+  c.require_origin = r.flag("require-origin");
+  c.request_timeout = r.seconds("request-timeout-seconds", 1, 300);
 
   c.dev = r.flag("dev");
   c.unsafe_allow_loopback = r.given("unsafe-allow-loopback") ? r.flag("unsafe-allow-loopback") : c.dev;

@@ -37,6 +37,9 @@ struct DaemonConfig {
   std::size_t max_replay_memory = 256 << 20;  // --max-replay-memory: budget across all sessions
   std::vector<std::string> allowed_origins;   // --allowed-origins: lowercase scheme://host[:port] or "*";
                                               // the relay's own origin is always allowed (not listed)
+  std::vector<std::string> allowed_hosts;     // --allowed-hosts: names answered besides public and listen hosts
+  bool require_origin = false;                // --require-origin: refuse WebSocket requests without Origin
+  std::chrono::seconds request_timeout{30};   // --request-timeout-seconds: whole request (and TLS handshake)
   bool unsafe_allow_loopback = false;         // --unsafe-allow-loopback: loopback targets allowed
   std::size_t max_sessions_total = 10000;     // --max-sessions-total
   unsigned threads = 0;                       // --threads; 0 = std::thread::hardware_concurrency()

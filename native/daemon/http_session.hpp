@@ -32,6 +32,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   void on_read(beast::error_code ec, std::size_t n);
   void on_write(bool keep_alive, beast::error_code ec, std::size_t n);
   void do_close();
+  // Answers a request that cannot be served (too big, malformed) and closes the connection gently.
+  void reject(http::status status, std::string body);
+  void linger(std::size_t drained);
 
   void start_v4(V4Request request);
   void on_authenticated(V4Request request, Result<identity::Principal> who);

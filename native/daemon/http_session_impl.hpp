@@ -9,7 +9,7 @@
 
 #include "core/client_address.hpp"
 #include "core/session_id.hpp"
-#include "native/daemon/close_codes.hpp"
+#include "core/close_code.hpp"
 #include "native/daemon/identity/authenticator.hpp"
 #include "native/daemon/log.hpp"
 #include "native/daemon/relay_session.hpp"
@@ -17,8 +17,12 @@
 namespace sshrelay::daemon {
 namespace http_session_detail {
 
-constexpr auto kRequestTimeout = std::chrono::seconds(30);
 constexpr std::size_t kBodyLimit = 8 * 1024;
+constexpr std::size_t kHeaderLimit = 8 * 1024;  // request line and headers together
+// After refusing a malformed request, read (and drop) what the client still sends for this long, so that
+// closing with unread bytes does not reset the connection before the client has read the answer.
+constexpr auto kLingerTime = std::chrono::seconds(2);
+constexpr std::size_t kLingerBytes = 256 * 1024;
 
 inline bool offers_ssh_subprotocol(const Request& req) {
   const auto offered = req[http::field::sec_websocket_protocol];
@@ -65,7 +69,7 @@ template <class Stream>
 void HttpSession<Stream>::run() {
   net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
     if constexpr (kTls) {
-      beast::get_lowest_layer(self->stream_).expires_after(kRequestTimeout);
+      beast::get_lowest_layer(self->stream_).expires_after(self->ctx_.config.request_timeout);
       self->stream_.async_handshake(net::ssl::stream_base::server,
                                     beast::bind_front_handler(&HttpSession::on_handshake, self));
     } else {
@@ -84,13 +88,25 @@ template <class Stream>
 void HttpSession<Stream>::do_read() {
   parser_.emplace();
   parser_->body_limit(kBodyLimit);
-  beast::get_lowest_layer(stream_).expires_after(kRequestTimeout);
+  parser_->header_limit(kHeaderLimit);
+  beast::get_lowest_layer(stream_).expires_after(ctx_.config.request_timeout);
   http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::on_read, this->shared_from_this()));
 }
 
 template <class Stream>
 void HttpSession<Stream>::on_read(beast::error_code ec, std::size_t) {
   if (ec == http::error::end_of_stream) return do_close();
+  if (ec == http::error::header_limit) {
+    return reject(http::status::request_header_fields_too_large,
+                  "the request line and headers exceed " + std::to_string(kHeaderLimit / 1024) + " KiB\n");
+  }
+  if (ec == http::error::body_limit) {
+    return reject(http::status::payload_too_large, "the request body exceeds " + std::to_string(kBodyLimit / 1024) + " KiB\n");
+  }
+  // Any other parse error (method, target, version, header syntax): the client is told, not reset.
+  if (ec.category() == http::make_error_code(http::error::bad_method).category() && ec != http::error::partial_message) {
+    return reject(http::status::bad_request, "malformed HTTP request: " + ec.message() + "\n");
+  }
   if (ec) return;  // timeouts and resets on idle keep-alive connections are normal
   request_ = parser_->release();
   auto routed = route(ctx_, request_);
@@ -106,6 +122,36 @@ void HttpSession<Stream>::on_write(bool keep_alive, beast::error_code ec, std::s
   if (ec) return;
   if (!keep_alive) return do_close();
   do_read();
+}
+
+template <class Stream>
+void HttpSession<Stream>::reject(http::status status, std::string body) {
+  http::response<http::string_body> res{status, 11};
+  res.set(http::field::server, "sshrelayd");
+  res.set(http::field::content_type, "text/plain");
+  res.keep_alive(false);
+  res.body() = std::move(body);
+  res.prepare_payload();
+  log(LogLevel::debug, "request from " + peer_ + " refused: " + std::to_string(res.result_int()));
+  beast::get_lowest_layer(stream_).expires_after(kLingerTime);
+  beast::async_write(stream_, http::message_generator(std::move(res)),
+                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                       if (ec) return;
+                       beast::error_code ignored;
+                       beast::get_lowest_layer(self->stream_).socket().shutdown(tcp::socket::shutdown_send, ignored);
+                       self->linger(0);
+                     });
+}
+
+template <class Stream>
+void HttpSession<Stream>::linger(std::size_t drained) {
+  auto& socket = beast::get_lowest_layer(stream_);
+  if (drained >= kLingerBytes) return;  // the destructor closes the socket
+  buffer_.clear();
+  socket.async_read_some(buffer_.prepare(16 * 1024), [self = this->shared_from_this(), drained](beast::error_code ec,
+                                                                                                   std::size_t n) {
+    if (!ec) self->linger(drained + n);
+  });
 }
 
 template <class Stream>

@@ -21,6 +21,9 @@ class IoContextPool {
 
   // Context 0: signals, timers, the identity provider's JWKS fetches. It also takes connections.
   boost::asio::io_context& main() { return *contexts_.front(); }
+  // A context with a thread of its own that only accepts connections (and answers health checks that
+  // arrive with them): a burst of session setups queued on the I/O threads never delays either.
+  boost::asio::io_context& front_door() { return *front_door_; }
   // The context for the next accepted connection. Any thread.
   boost::asio::io_context& next();
   std::size_t size() const { return contexts_.size(); }
@@ -34,7 +37,8 @@ class IoContextPool {
  private:
   using WorkGuard = boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;
   std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;
-  std::vector<WorkGuard> guards_;  // contexts without work yet keep running until stop()
+  std::unique_ptr<boost::asio::io_context> front_door_;
+  std::vector<WorkGuard> guards_;  // contexts without work yet keep running until stop(); destroyed first
   std::atomic<std::size_t> next_{0};
 };
 

@@ -3,6 +3,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 
+#include "native/daemon/health_check.hpp"
 #include "native/daemon/http_session.hpp"
 #include "native/daemon/log.hpp"
 
@@ -24,7 +25,7 @@ bool out_of_resources(const boost::system::error_code& ec) {
 }  // namespace
 
 Listener::Listener(RelayContext& ctx, const tcp::endpoint& endpoint)
-    : ctx_(ctx), acceptor_(net::make_strand(ctx.ioc)), retry_timer_(acceptor_.get_executor()) {
+    : ctx_(ctx), acceptor_(ctx.pool.front_door()), retry_timer_(acceptor_.get_executor()) {
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(net::socket_base::reuse_address(true));
   acceptor_.bind(endpoint);
@@ -53,6 +54,7 @@ void Listener::on_accept(boost::system::error_code ec, tcp::socket socket) {
   } else {
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
+    if (!ctx_.tls && answer_health_check(socket)) return do_accept();
     if (ctx_.tls) {
       std::make_shared<TlsHttpSession>(ctx_, std::move(socket))->run();
     } else {

@@ -51,6 +51,11 @@ class ConnectRateLimit {
   TokenBuckets buckets_;
 };
 
+// The names the relay answers to: --public-host, the --listen hosts and --allowed-hosts.
+HostPolicy host_policy_for(const DaemonConfig& config);
+// --allowed-origins, the relay's own origin (--public-host/--public-port) and --require-origin.
+OriginPolicy origin_policy_for(const DaemonConfig& config);
+
 struct RelayContext {
   RelayContext(const DaemonConfig& cfg, IoContextPool& io_pool)
       : config(cfg),
@@ -58,7 +63,8 @@ struct RelayContext {
         ioc(io_pool.main()),
         registry(cfg.max_sessions_total, cfg.max_sessions_per_principal),
         budget(cfg.max_replay_memory),
-        origins(cfg.allowed_origins),
+        hosts(host_policy_for(cfg)),
+        origins(origin_policy_for(cfg)),
         policy(cfg.target_policy),
         connect_rate(cfg.connect_rate_per_minute),
         source_ports(cfg.source_port_first ? std::make_shared<SourcePortPool>(cfg.source_port_first, cfg.source_port_last)
@@ -69,7 +75,8 @@ struct RelayContext {
   boost::asio::io_context& ioc;  // the pool's main context
   SessionRegistry registry;
   ReplayBudget budget;
-  OriginPolicy origins;
+  HostPolicy hosts;      // the names requests may carry in Host (DNS rebinding)
+  OriginPolicy origins;  // rebuilt by run_server once an ephemeral public port is known
   TargetPolicy policy;
   ConnectRateLimit connect_rate;
   std::shared_ptr<SourcePortPool> source_ports;   // null unless --source-port-range

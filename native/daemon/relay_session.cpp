@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "core/v4_frame.hpp"
-#include "native/daemon/close_codes.hpp"
+#include "core/close_code.hpp"
 #include "native/daemon/log.hpp"
 
 namespace sshrelay::daemon {
@@ -60,6 +60,19 @@ void RelaySession::on_attach(std::shared_ptr<ClientSocket> ws, std::optional<std
   if (finished_) return refuse(close_code::unknown_session, "session has ended");
 
   if (resume_ack) {
+    // Checked before anything changes: a reconnect that cannot resume (an ack beyond what was sent, or
+    // below what was acknowledged) is refused and leaves the attached socket and the session as they were.
+    if (auto ok = stream_.check_resume(*resume_ack); !ok) {
+      log(LogLevel::warn, "sid=" + sid_ + " reconnect from " + peer.text + " refused: " + ok.error().message);
+      auto denied = audit_event(AuditEventType::policy_denied);
+      denied.source_ip = peer.address;
+      denied.source_port = peer.port;
+      denied.path = peer.path;
+      denied.close_code = close_code::unknown_session;
+      denied.reason = "reconnect refused: " + ok.error().message;
+      ctx_.audit(std::move(denied));
+      return refuse(close_code::unknown_session, "cannot resume: " + ok.error().message);
+    }
     if (ws_) {  // evict the old (often half-open) socket before taking over
       log(LogLevel::info, "sid=" + sid_ + " reconnect from " + peer.text + " evicts the socket from " + peer_.text);
       ws_->abort();
@@ -67,11 +80,7 @@ void RelaySession::on_attach(std::shared_ptr<ClientSocket> ws, std::optional<std
       ++generation_;
       stream_.detach();
     }
-    if (auto resumed = stream_.resume_server(*resume_ack); !resumed) {
-      log(LogLevel::warn, "sid=" + sid_ + " reconnect refused: " + resumed.error().message);
-      if (!lifetime_.next_deadline()) transport_lost("reconnect refused");
-      return refuse(close_code::unknown_session, "cannot resume: " + resumed.error().message);
-    }
+    (void)stream_.resume_server(*resume_ack);  // checked above, nothing ran on the strand since
     settle_budget();
     log(LogLevel::info, "sid=" + sid_ + " resumed from " + peer.text + " at ack " + std::to_string(*resume_ack) +
                             " (replaying " + std::to_string(stream_.bytes_queued() - *resume_ack) + " bytes)");
@@ -201,6 +210,7 @@ void RelaySession::do_ws_write() {
   }
   auto message = stream_.next_message();
   if (!message) {
+    if (const Error* error = stream_.error()) return finish(close_code::internal_error, error->message);
     if (target_eof_ && stream_.flushed()) finish(close_code::normal, target_close_reason_);
     return;
   }

@@ -4,23 +4,24 @@
 
 #include <boost/beast/version.hpp>
 #include <boost/url/parse.hpp>
-#include <charconv>
-#include <map>
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "core/nassh_cookie.hpp"
 #include "core/session_id.hpp"
-#include "native/daemon/close_codes.hpp"
+#include "core/v4_url.hpp"
+#include "core/close_code.hpp"
+#include "native/daemon/health_check.hpp"
 #include "native/daemon/relay_session.hpp"
 #include "native/daemon/static_files.hpp"
 
 namespace sshrelay::daemon {
 namespace {
 
-using Params = std::map<std::string, std::string>;
+using Params = v4::QueryParams;
 
-http::message_generator text_response(const Request& req, http::status status, std::string_view content_type,
-                                      std::string body) {
+http::response<http::string_body> response(const Request& req, http::status status, std::string_view content_type,
+                                           std::string body) {
   http::response<http::string_body> res{status, req.version()};
   res.set(http::field::server, "sshrelayd");
   res.set(http::field::content_type, content_type);
@@ -32,8 +33,23 @@ http::message_generator text_response(const Request& req, http::status status, s
   return res;
 }
 
+http::message_generator text_response(const Request& req, http::status status, std::string_view content_type,
+                                      std::string body) {
+  return response(req, status, content_type, std::move(body));
+}
+
 http::message_generator bad_request(const Request& req, std::string_view message) {
   return text_response(req, http::status::bad_request, "text/html; charset=utf-8", render_error_page(message));
+}
+
+// RFC 6455 §4.1: the key is 16 random bytes in base64: 22 characters of the alphabet and "==".
+bool is_websocket_key(std::string_view key) {
+  if (key.size() != 24 || key.substr(22) != "==") return false;
+  const auto base64 = [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
+  };
+  // The last character before the padding carries 2 bits of the 16th byte and 4 zero bits.
+  return std::all_of(key.begin(), key.begin() + 22, base64) && std::string_view("AQgw").find(key[21]) != std::string_view::npos;
 }
 
 std::optional<std::string> param(const Params& params, const std::string& name) {
@@ -80,29 +96,25 @@ http::message_generator cookie(const Request& req, RelayContext& ctx, const Para
   return text_response(req, http::status::ok, "text/html; charset=utf-8", render_close_page());
 }
 
-V4Request v4_request(const Request& req, RelayContext& ctx, const std::string& path, const Params& params) {
+V4Request v4_request(const Request& req, RelayContext& ctx, const std::string& path, const Params& params,
+                     const std::string& repeated) {
   const auto origin = req[http::field::origin];
   if (!ctx.origins.allows(origin, req[http::field::host])) {
     return WsRefusal{close_code::denied, "origin " + std::string(origin) + " is not allowed"};
   }
   if (ctx.stopping) return WsRefusal{close_code::service_restart, "relay is restarting"};
-  if (path == "/v4/connect") {
-    auto host = param(params, "host");
-    auto port = param(params, "port");
-    if (!host || !port) return WsRefusal{close_code::protocol_error, "/v4/connect needs host= and port="};
-    auto target = make_target(*host, *port);
-    if (!target) return WsRefusal{close_code::protocol_error, target.error().message};
-    return V4Connect{*target, param(params, "dstUsername").value_or("")};
+  if (!repeated.empty()) return WsRefusal{close_code::protocol_error, repeated + "= is given more than once"};
+  if (path == v4::kConnectPath) {
+    auto connect = v4::parse_connect_request(params);
+    if (!connect) return WsRefusal{close_code::protocol_error, connect.error().message};
+    return V4Connect{std::move(connect->target), std::move(connect->user)};
   }
-  auto sid = param(params, "sid");
-  auto ack_text = param(params, "ack");
-  if (!sid || !is_valid_session_id(*sid)) return WsRefusal{close_code::unknown_session, "missing or malformed sid="};
-  std::uint64_t ack = 0;
-  if (!ack_text || ack_text->empty() ||
-      std::from_chars(ack_text->data(), ack_text->data() + ack_text->size(), ack).ptr != ack_text->data() + ack_text->size()) {
-    return WsRefusal{close_code::protocol_error, "ack= must be a decimal byte count"};
+  auto reconnect = v4::parse_reconnect_request(params);
+  if (!reconnect) {
+    const bool bad_sid = reconnect.error().message.find("sid=") != std::string::npos;
+    return WsRefusal{bad_sid ? close_code::unknown_session : close_code::protocol_error, reconnect.error().message};
   }
-  return V4Reconnect{*sid, ack};
+  return V4Reconnect{std::move(reconnect->sid), reconnect->ack};
 }
 
 }  // namespace
@@ -111,19 +123,40 @@ Route route(RelayContext& ctx, const Request& req) {
   auto url = boost::urls::parse_origin_form(req.target());
   if (!url) return bad_request(req, "malformed request target");
   const std::string path = url->path();
+  // Health checks come from load balancers that name the relay by whatever address they dial.
+  if (path != kHealthPath) {
+    if (req.count(http::field::host) != 1) return bad_request(req, "a request needs exactly one Host header");
+    if (!ctx.hosts.answers_to(req[http::field::host])) {
+      return text_response(req, http::status::misdirected_request, "text/plain",
+                           "this relay does not answer to the name in the Host header; its operator can add the name "
+                           "with --allowed-hosts\n");
+    }
+  }
   Params params;
-  for (const auto& p : url->params()) params[std::string(p.key)] = std::string(p.value);
+  std::string repeated;  // a name given twice: refused where parameters matter
+  for (const auto& p : url->params()) {
+    if (!params.emplace(std::string(p.key), std::string(p.value)).second && repeated.empty()) repeated = p.key;
+  }
 
   const bool upgrade = boost::beast::websocket::is_upgrade(req);
-  if (path == "/v4/connect" || path == "/v4/reconnect") {
+  if (path == v4::kConnectPath || path == v4::kReconnectPath) {
     if (!upgrade) return text_response(req, http::status::upgrade_required, "text/plain", "WebSocket upgrade required\n");
-    return v4_request(req, ctx, path, params);
+    if (req.count(http::field::sec_websocket_key) != 1 || !is_websocket_key(req[http::field::sec_websocket_key])) {
+      return bad_request(req, "Sec-WebSocket-Key must be given once, as the base64 form of 16 bytes");
+    }
+    // Checked here as well as by the upgrade itself, so no target is dialed for a handshake that will fail.
+    if (req[http::field::sec_websocket_version] != "13") {
+      auto res = response(req, http::status::upgrade_required, "text/plain", "WebSocket version 13 required\n");
+      res.set(http::field::sec_websocket_version, "13");
+      return res;
+    }
+    return v4_request(req, ctx, path, params, repeated);
   }
   if (upgrade) return text_response(req, http::status::not_found, "text/plain", "no WebSocket endpoint at " + path + "\n");
   if (req.method() != http::verb::get && req.method() != http::verb::head) {
     return text_response(req, http::status::method_not_allowed, "text/plain", "method not allowed\n");
   }
-  if (path == "/healthz") return text_response(req, http::status::ok, "application/json", "{\"ok\":true}");
+  if (path == kHealthPath) return text_response(req, http::status::ok, "application/json", std::string(kHealthBody));
   if (path == "/statz") return statz(req, ctx);
   if (path == "/cookie") return cookie(req, ctx, params);
   if (path == "/endpoint") {

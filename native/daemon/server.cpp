@@ -11,7 +11,7 @@
 #include <thread>
 
 #include "native/daemon/audit/audit_log.hpp"
-#include "native/daemon/close_codes.hpp"
+#include "core/close_code.hpp"
 #include "native/daemon/identity/authenticator.hpp"
 #include "native/daemon/listener.hpp"
 #include "native/daemon/log.hpp"
@@ -113,6 +113,7 @@ int run_server(const DaemonConfig& config_in) {
   }
   // An ephemeral first port (tests) becomes the public port once known.
   if (config.public_port == 0) config.public_port = listeners.front()->local_endpoint().port();
+  ctx.origins = origin_policy_for(config);
   for (auto& listener : listeners) {
     listener->run();
     log(LogLevel::info, std::string("listening on ") + (ctx.tls ? "https://" : "http://") +

@@ -239,7 +239,12 @@ json to_json(const SessionsResult& s, bool pss) {
           {"kib_per_session_rss", s.kib_per_session(false)},
           {"kib_per_session_pss", s.kib_per_session(true)},
           {"kib_per_session", s.kib_per_session(pss)},
-          {"memory_metric", pss ? "Pss over the process tree" : "VmRSS"}};
+          {"memory_metric", pss ? "Pss over the process tree" : "VmRSS"},
+          {"health_checks", s.health_checks},
+          {"health_failures", s.health_failures},
+          {"health_p50_ms", s.health_p50_ms},
+          {"health_p99_ms", s.health_p99_ms},
+          {"health_max_ms", s.health_max_ms}};
 }
 json to_json(const SlowResult& s, bool pss) {
   json j = {{"error", s.error},
@@ -565,6 +570,11 @@ int run_suite(const Paths& paths, const Settings& s) {
       rows.push_back({label + ": relay KiB per session", value(with_ours, x.kib_per_session(false)),
                       value(with_socat, y.kib_per_session(true)), 1, Goal::value_at_most, 12,
                       "sshrelayd: VmRSS delta / sessions; socat: Pss delta over parent + children / connections"});
+      rows.push_back({label + ": /healthz p99 ms during setup", value(with_ours && x.health_checks > 0, x.health_p99_ms),
+                      std::nullopt, 1, Goal::value_at_most, 100,
+                      "a fresh connection every 20 ms; " + std::to_string(x.health_checks) + " checks, " +
+                          std::to_string(x.health_failures) + " failed, max " +
+                          std::to_string(static_cast<int>(x.health_max_ms)) + " ms"});
       Row failures{label + ": failed (setup or after idle)", value(with_ours, failed(x)), value(with_socat, failed(y)), 0,
                    Goal::value_at_most, 0};
       if (requested != k) failures.met_override = false;  // the requested count was not run: not shown here

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
+#include <thread>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/detached.hpp>
@@ -88,6 +90,41 @@ const std::vector<std::uint8_t>& upload_chunk() {
 }
 
 constexpr auto kSetupStall = std::chrono::seconds(10);
+constexpr auto kHealthInterval = std::chrono::milliseconds(20);
+constexpr auto kHealthLimit = std::chrono::seconds(5);
+
+// One health check as a load balancer makes it: a new connection, GET /healthz, the whole answer read.
+// Returns the time it took, or nullopt if it failed or took longer than kHealthLimit.
+awaitable<std::optional<double>> check_health(std::uint16_t port) {
+  auto executor = co_await net::this_coro::executor;
+  const auto start = Clock::now();
+  net::ip::tcp::socket socket(executor);
+  net::steady_timer limit(executor, start + kHealthLimit);
+  bool timed_out = false;
+  limit.async_wait([&](boost::system::error_code ec) {
+    if (ec) return;
+    timed_out = true;
+    boost::system::error_code ignored;
+    socket.close(ignored);
+  });
+  try {
+    co_await socket.async_connect({net::ip::make_address("127.0.0.1"), port}, use_awaitable);
+    namespace http = boost::beast::http;
+    http::request<http::empty_body> req{http::verb::get, "/healthz", 11};
+    req.set(http::field::host, "127.0.0.1");
+    req.keep_alive(false);
+    co_await http::async_write(socket, req, use_awaitable);
+    boost::beast::flat_buffer buffer;
+    http::response<http::string_body> res;
+    co_await http::async_read(socket, buffer, res, use_awaitable);
+    limit.cancel();
+    if (res.result() != http::status::ok || timed_out) co_return std::nullopt;
+  } catch (const std::exception&) {
+    limit.cancel();
+    co_return std::nullopt;
+  }
+  co_return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
 
 double seconds_between(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
 
@@ -259,7 +296,52 @@ SessionsResult run_sessions(const Relay& relay, std::size_t count, std::size_t w
           co_await run_workers(std::min(window, count), opener);
           setup_done = true;
         };
+        // The health checks run on a thread of their own: on the load client's busy event loop they
+        // would measure the client's own queueing rather than the relay's.
+        std::vector<double> health_ms;
+        std::atomic<bool> health_stop{false};
+        std::thread health_thread([&] {
+          if (relay.statz_port == 0) return;  // socat has no health endpoint
+          net::io_context health_io(1);
+          net::co_spawn(
+              health_io,
+              [&]() -> awaitable<void> {
+                while (!health_stop) {
+                  const auto next = Clock::now() + kHealthInterval;
+                  auto took = co_await check_health(relay.statz_port);
+                  ++r.health_checks;
+                  if (took) {
+                    health_ms.push_back(*took);
+                  } else {
+                    ++r.health_failures;
+                  }
+                  co_await sleep_until(next);
+                }
+              },
+              net::detached);
+          health_io.run_for(limit);
+        });
+        struct JoinHealth {
+          std::atomic<bool>& stop;
+          std::thread& thread;
+          ~JoinHealth() {
+            stop = true;
+            if (thread.joinable()) thread.join();
+          }
+        } join_health{health_stop, health_thread};
         co_await (setup() && stall_watch());
+        health_stop = true;
+        health_thread.join();
+        if (!health_ms.empty()) {
+          std::sort(health_ms.begin(), health_ms.end());
+          const auto at = [&](double q) {
+            const auto i = static_cast<std::size_t>(std::ceil(q * static_cast<double>(health_ms.size()))) - 1;
+            return health_ms[std::min(i, health_ms.size() - 1)];
+          };
+          r.health_p50_ms = at(0.50);
+          r.health_p99_ms = at(0.99);
+          r.health_max_ms = health_ms.back();
+        }
         r.setup_seconds = seconds_between(t0, last_ok);
         if (r.stalled) {
           const std::size_t abandoned = count - r.established;

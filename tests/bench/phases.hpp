@@ -54,6 +54,10 @@ struct SessionsResult {
   CpuDelta setup_cpu;
   CpuDelta client_cpu;       // this load client's own CPU during setup (it shares the machine)
   MemSample before, after;   // the relay tree, before the first session and after the idle hold
+  // GET /healthz on a fresh connection every 20 ms while sessions are being set up (sshrelayd only): what
+  // a load balancer's health check sees during a burst. Milliseconds; failures are errors or > 5 s.
+  std::size_t health_checks = 0, health_failures = 0;
+  double health_p50_ms = 0, health_p99_ms = 0, health_max_ms = 0;
   double rate() const { return setup_seconds > 0 ? static_cast<double>(established) / setup_seconds : 0; }
   double cpu_us_per_setup() const {
     return established ? setup_cpu.seconds * 1e6 / static_cast<double>(established) : 0;

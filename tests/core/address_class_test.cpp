@@ -94,6 +94,46 @@ TEST(AddressClass, ClassifiesMappedIpv6AsItsIpv4) {
   EXPECT_EQ(v6("64:ff9b::8.8.8.8"), AddressClass::public_network);
 }
 
+// Issue #10 F3: the other IPv6 forms that carry an IPv4 address were dialed as public.
+TEST(AddressClass, ClassifiesEveryIpv6FormThatCarriesIpv4AsThatAddress) {
+  // SIIT IPv4-translated, ::ffff:0:0:0/96
+  EXPECT_EQ(v6("::ffff:0:127.0.0.1"), AddressClass::loopback);
+  EXPECT_EQ(v6("::ffff:0:a9fe:a9fe"), AddressClass::link_local);
+  EXPECT_EQ(v6("::ffff:0:8.8.8.8"), AddressClass::public_network);
+  // 6to4, 2002:AABB:CCDD::/48
+  EXPECT_EQ(v6("2002:7f00:1::"), AddressClass::loopback);
+  EXPECT_EQ(v6("2002:a9fe:a9fe::1"), AddressClass::link_local);
+  EXPECT_EQ(v6("2002:0a00:0001:1:2:3:4:5"), AddressClass::private_network);
+  EXPECT_EQ(v6("2002:0000:0000::"), AddressClass::unspecified);
+  EXPECT_EQ(v6("2002:0808:0808::1"), AddressClass::public_network);
+  // Teredo, 2001:0:SERVER:flags:port:~CLIENT
+  EXPECT_EQ(v6("2001:0:0808:0808:0:0:80ff:fffe"), AddressClass::loopback);    // client ~80ff:fffe = 127.0.0.1
+  EXPECT_EQ(v6("2001:0:0808:0808:0:0:5601:5601"), AddressClass::link_local);  // client 169.254.169.254, inverted
+  EXPECT_EQ(v6("2001:0:7f00:1:0:0:f7f7:f7f7"), AddressClass::loopback);       // server 127.0.0.1, client 8.8.8.8
+  EXPECT_EQ(v6("2001:0:0808:0808:0:0:f7f7:f7f7"), AddressClass::public_network);
+  // Local-use NAT64 (RFC 8215): the IPv4 address may sit at several places; never dialed by class.
+  EXPECT_EQ(v6("64:ff9b:1::7f00:1"), AddressClass::reserved);
+  EXPECT_EQ(v6("64:ff9b:1:7f00:0:100::"), AddressClass::reserved);
+  // Neighbours of those prefixes stay what they were.
+  EXPECT_EQ(v6("2001:4860::8888"), AddressClass::public_network);
+  EXPECT_EQ(v6("2003::1"), AddressClass::public_network);
+  EXPECT_EQ(v6("64:ff9b:2::1"), AddressClass::public_network);
+}
+
+TEST(AddressClass, CarriedIpv4AndStricter) {
+  EXPECT_EQ(carried_ipv4(*parse_ipv6("2002:c000:0204::1")), (std::vector<Ipv4Bytes>{{192, 0, 2, 4}}));
+  EXPECT_EQ(carried_ipv4(*parse_ipv6("::ffff:10.0.0.1")), (std::vector<Ipv4Bytes>{{10, 0, 0, 1}}));
+  // Teredo: the client (inverted in the last 32 bits), then the server.
+  EXPECT_EQ(carried_ipv4(*parse_ipv6("2001:0:7f00:1::5601:5601")),
+            (std::vector<Ipv4Bytes>{{169, 254, 169, 254}, {127, 0, 0, 1}}));
+  EXPECT_TRUE(carried_ipv4(*parse_ipv6("2606:4700::1")).empty());
+  // Never-allowed classes before those a switch allows.
+  EXPECT_EQ(stricter(AddressClass::public_network, AddressClass::loopback), AddressClass::loopback);
+  EXPECT_EQ(stricter(AddressClass::loopback, AddressClass::link_local), AddressClass::link_local);
+  EXPECT_EQ(stricter(AddressClass::private_network, AddressClass::reserved), AddressClass::reserved);
+  EXPECT_EQ(v6("2001:0:7f00:1::5601:5601"), AddressClass::link_local);
+}
+
 TEST(AddressClass, ClassifiesRawBytes) {
   EXPECT_EQ(classify_address(Ipv4Bytes{169, 254, 169, 254}), AddressClass::link_local);
   Ipv6Bytes mapped{};

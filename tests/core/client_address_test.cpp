@@ -15,5 +15,14 @@ TEST(ClientAddress, ForwardedForIsBelievedOnlyFromTrustedProxies) {
   EXPECT_EQ(effective_client_address("10.0.0.2", "not-an-ip", proxies), "10.0.0.2");
 }
 
+// Found by client_address_fuzz: an empty leftmost element was skipped while a blank one was garbage.
+TEST(ClientAddress, EveryEmptyOrBlankHopIsGarbage) {
+  const std::vector<Cidr> proxies = {*parse_cidr("10.0.0.0/8")};
+  EXPECT_EQ(effective_client_address("10.0.0.2", ",10.0.0.3", proxies), "10.0.0.2");
+  EXPECT_EQ(effective_client_address("10.0.0.2", " ,10.0.0.3", proxies), "10.0.0.2");
+  EXPECT_EQ(effective_client_address("10.0.0.2", "10.0.0.3,", proxies), "10.0.0.2");
+  EXPECT_EQ(effective_client_address("10.0.0.2", "10.0.0.4, 10.0.0.3", proxies), "10.0.0.4");  // all trusted
+}
+
 }  // namespace
 }  // namespace sshrelay

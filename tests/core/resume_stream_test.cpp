@@ -153,5 +153,104 @@ TEST(ResumeStream, MisuseIsALocalError) {
   EXPECT_EQ(server.resume_server(0).error().kind, ErrorKind::local);  // still attached
 }
 
+// Issue #10 F1: after a resume from a lower ack the write cursor sits below the high-water mark. An ACK
+// above the cursor once freed replay entries the cursor had not re-sent, and the next write read before
+// the buffer. What a peer may acknowledge is bounded by what the current transport carried.
+TEST(ResumeStream, ServerRefusesAnAckAboveWhatWasResentAfterAResume) {
+  ResumeStream s(Role::server, 1 << 20);
+  ASSERT_TRUE(s.start_server("sid-0123456789abcdefghij"));
+  s.next_message();
+  ASSERT_TRUE(s.send(Bytes(100, 'x')));
+  s.next_message();
+  s.detach();
+  ASSERT_TRUE(s.resume_server(0));
+  s.next_message();  // RECONNECT_SUCCESS; the cursor is at 0, nothing re-sent yet
+  auto over = s.receive(v4::encode(v4::Ack{100}));
+  ASSERT_FALSE(over);
+  EXPECT_EQ(over.error().kind, ErrorKind::remote_protocol);
+  EXPECT_NE(over.error().message.find("exceeds the 0 bytes sent"), std::string::npos) << over.error().message;
+  EXPECT_FALSE(s.next_message());  // failed, and nothing read from the buffer
+  EXPECT_EQ(s.bytes_acked(), 0u);
+}
+
+TEST(ResumeStream, ServerAcceptsAcksUpToWhatWasResent) {
+  ResumeStream s(Role::server, 1 << 20);
+  ASSERT_TRUE(s.start_server("sid-1"));
+  s.next_message();
+  ASSERT_TRUE(s.send(Bytes(40000, 'x')));
+  while (s.next_message()) {
+  }
+  s.detach();
+  ASSERT_TRUE(s.resume_server(1000));
+  s.next_message();                          // RECONNECT_SUCCESS
+  const auto resent = *s.next_message();     // 1000..16384
+  EXPECT_EQ(std::get<v4::Data>(decode(resent)).payload.size(), 16384u - 1000u);
+  EXPECT_FALSE(s.receive(v4::encode(v4::Ack{16385})).ok());
+  auto fresh = live_server();  // the same rule, just below the bound, on a stream that has not failed
+  ASSERT_TRUE(fresh.send(Bytes(40000, 'x')));
+  while (fresh.next_message()) {
+  }
+  fresh.detach();
+  ASSERT_TRUE(fresh.resume_server(1000));
+  fresh.next_message();
+  fresh.next_message();
+  ASSERT_TRUE(fresh.receive(v4::encode(v4::Ack{16384})));
+  EXPECT_EQ(std::get<v4::Data>(decode(*fresh.next_message())).payload.size(), 16384u);  // 16384..32768
+}
+
+TEST(ResumeStream, ClientRefusesAnAckAboveWhatWasRetransmitted) {
+  ResumeStream c(Role::client, 1 << 20);
+  ASSERT_TRUE(c.send(Bytes(100, 'x')));
+  c.next_message();
+  ASSERT_TRUE(c.receive(v4::encode(v4::ConnectSuccess{"sid"})));
+  c.detach();
+  ASSERT_TRUE(c.resume_client());
+  ASSERT_TRUE(c.receive(v4::encode(v4::ReconnectSuccess{0})));
+  auto over = c.receive(v4::encode(v4::Ack{100}));
+  ASSERT_FALSE(over);
+  EXPECT_EQ(over.error().kind, ErrorKind::remote_protocol);
+  EXPECT_FALSE(c.next_message());
+}
+
+TEST(ResumeStream, ClientRefusesAReconnectSuccessAboveWhatItWrote) {
+  ResumeStream c(Role::client, 1 << 20);
+  ASSERT_TRUE(c.send(Bytes(100, 'x')));
+  ASSERT_TRUE(c.receive(v4::encode(v4::ConnectSuccess{"sid"})));
+  c.next_message();  // 100 bytes written
+  ASSERT_TRUE(c.send(Bytes(50, 'y')));  // queued, never written
+  c.detach();
+  ASSERT_TRUE(c.resume_client());
+  EXPECT_FALSE(c.receive(v4::encode(v4::ReconnectSuccess{101})).ok());
+}
+
+// Issue #10 F2: a reconnect is checked before the live socket is evicted for it.
+TEST(ResumeStream, CheckResumeValidatesWithoutSideEffects) {
+  auto s = live_server();
+  ASSERT_TRUE(s.send(Bytes(500, 'x')));
+  s.next_message();
+  ASSERT_TRUE(s.receive(v4::encode(v4::Ack{200})));
+  EXPECT_FALSE(s.check_resume(501).ok());  // beyond what was sent
+  EXPECT_FALSE(s.check_resume(199).ok());  // below what was acknowledged
+  EXPECT_TRUE(s.check_resume(200).ok());
+  EXPECT_TRUE(s.check_resume(500).ok());
+  EXPECT_TRUE(s.attached());
+  EXPECT_EQ(s.bytes_acked(), 200u);
+  ResumeStream client(Role::client, 1024);
+  EXPECT_EQ(client.check_resume(0).error().kind, ErrorKind::local);
+}
+
+TEST(ReplayBuffer, FrameAtRefusesOffsetsOutsideTheBuffer) {
+  ReplayBuffer buffer;
+  EXPECT_FALSE(buffer.frame_at(0).ok());  // empty
+  buffer.append(Bytes(100, 'x'));
+  ASSERT_TRUE(buffer.acknowledge(40));
+  EXPECT_FALSE(buffer.frame_at(39).ok());
+  EXPECT_FALSE(buffer.frame_at(100).ok());
+  auto mid = buffer.frame_at(40);
+  ASSERT_TRUE(mid);
+  EXPECT_EQ(std::get<v4::Data>(*v4::decode_message(*mid->first)).payload.size(), 60u);
+  EXPECT_EQ(mid->second, 100u);
+}
+
 }  // namespace
 }  // namespace sshrelay

@@ -26,6 +26,37 @@ TEST(TargetPolicy, DefaultDeniesInternalClassesIncludingMappedForms) {
   EXPECT_NE(denied.error().message.find("127.0.0.1 port 22 is loopback"), std::string::npos) << denied.error().message;
 }
 
+// Issue #10 F3: IPv6 forms that carry an IPv4 address are judged by it, by class and by deny blocks.
+TEST(TargetPolicy, DeniesIpv4CarriedBySiit6to4TeredoAndLocalNat64) {
+  TargetPolicy policy({});
+  for (const char* address : {"::ffff:0:127.0.0.1", "::ffff:0:169.254.169.254", "2002:7f00:1::", "2002:a9fe:a9fe::",
+                              "2001:0:0808:0808:0:0:80ff:fffe", "2001:0:7f00:1:0:0:f7f7:f7f7", "64:ff9b:1::7f00:1"}) {
+    EXPECT_FALSE(policy.check(v6(address), 22, kAlice)) << address;
+  }
+  EXPECT_TRUE(policy.check(v6("2002:0808:0808::1"), 22, kAlice));
+  TargetPolicyConfig config;
+  config.deny = {*parse_cidr("93.184.216.0/24")};
+  TargetPolicy with_deny(config);
+  EXPECT_FALSE(with_deny.check(v6("2002:5db8:d822::1"), 22, kAlice));    // 6to4 of 93.184.216.34
+  EXPECT_FALSE(with_deny.check(v6("::ffff:0:93.184.216.34"), 22, kAlice));
+  EXPECT_TRUE(with_deny.check(v6("2002:0808:0808::1"), 22, kAlice));
+}
+
+// Found by address_fuzz: one class for a Teredo address (its server's loopback) let a policy that allows
+// loopback reach the client's link-local (metadata) address. Each carried address is judged itself.
+TEST(TargetPolicy, JudgesATeredoServerAndClientEachByItself) {
+  TargetPolicyConfig loopback_ok;
+  loopback_ok.allow_loopback = true;
+  EXPECT_FALSE(TargetPolicy(loopback_ok).check(v6("2001:0:7f00:1::5601:5601"), 22, kAlice));  // metadata client
+  TargetPolicyConfig loopback_not_private = loopback_ok;
+  loopback_not_private.allow_private = false;
+  // Server 127.0.0.1, client 10.0.0.1 (~f5ff:fffe): loopback allowed, private not.
+  auto verdict = TargetPolicy(loopback_not_private).check(v6("2001:0:7f00:1::f5ff:fffe"), 22, kAlice);
+  ASSERT_FALSE(verdict);
+  EXPECT_NE(verdict.error().message.find("private_network"), std::string::npos) << verdict.error().message;
+  EXPECT_TRUE(TargetPolicy(loopback_ok).check(v6("2001:0:7f00:1::f5ff:fffe"), 22, kAlice));
+}
+
 TEST(TargetPolicy, SwitchesForLoopbackAndPrivate) {
   TargetPolicyConfig loopback_ok;
   loopback_ok.allow_loopback = true;

@@ -47,9 +47,12 @@ enum class Answer {
 };
 
 // A relay stand-in on a TcpTarget: the i-th connection gets answers[i] (the last one repeats).
+// `client_log` is the CLI's stderr (it runs with -v): connect_then_reset resets only once the CLI has
+// logged that it read CONNECT_SUCCESS, so the reset always hits an established session.
 class FakeRelay {
  public:
-  explicit FakeRelay(std::vector<Answer> answers) : answers_(std::move(answers)) {}
+  FakeRelay(std::vector<Answer> answers, std::string client_log)
+      : answers_(std::move(answers)), client_log_(std::move(client_log)) {}
 
   std::uint16_t port() const { return target_.port(); }
   std::vector<SeenRequest> requests() const {
@@ -105,7 +108,11 @@ class FakeRelay {
         return;
       case Answer::connect_then_reset:
         send(v4::ConnectSuccess{kSid});
-        std::this_thread::sleep_for(300ms);  // let the client read it before the reset
+        // Let the client read it before the reset (a reset could otherwise overtake it).
+        if (!wait_until([&] { return testing::read_file(client_log_).find("] CONNECT_SUCCESS") != std::string::npos; },
+                        60s)) {
+          ADD_FAILURE() << "the CLI never logged CONNECT_SUCCESS:\n" << testing::file_tail(client_log_);
+        }
         socket.set_option(asio::socket_base::linger(true, 0), ec);
         socket.close(ec);
         return;
@@ -119,6 +126,7 @@ class FakeRelay {
   }
 
   std::vector<Answer> answers_;
+  std::string client_log_;
   mutable std::mutex mutex_;
   std::vector<SeenRequest> seen_;
   TcpTarget target_{[this](tcp::socket& socket) { serve(socket); }};  // last: serve() uses the members above
@@ -154,7 +162,7 @@ class CliAuthTest : public ::testing::Test {
     std::vector<std::string> argv = {SSHRELAY_CLI_PATH, "proxy", "--relay", "ws://127.0.0.1:" + std::to_string(relay.port()), "-v"};
     argv.insert(argv.end(), flags.begin(), flags.end());
     argv.insert(argv.end(), {"db1.example", "22"});
-    return testing::run(argv, "", out(), err(), 30s);
+    return testing::run(argv, "", out(), err(), 120s);
   }
   std::string out() const { return dir_.file("cli.out"); }
   std::string err() const { return dir_.file("cli.err"); }
@@ -164,7 +172,7 @@ class CliAuthTest : public ::testing::Test {
 };
 
 TEST_F(CliAuthTest, SendsHeadersCookiesAndTheTokenFile) {
-  FakeRelay relay({Answer::connect_then_close});
+  FakeRelay relay({Answer::connect_then_close}, err());
   const auto token_file = dir_.file("token");
   testing::write_file(token_file, "  file-token-123\n", 0600);
   ASSERT_EQ(run_cli(relay, {"-l", "alice", "--header", "X-Team: blue", "-H", "X-Other:  two words ", "--cookie", "a=1",
@@ -186,7 +194,7 @@ TEST_F(CliAuthTest, SendsHeadersCookiesAndTheTokenFile) {
 }
 
 TEST_F(CliAuthTest, TokenHeaderNameCarriesTheBareToken) {
-  FakeRelay relay({Answer::connect_then_close});
+  FakeRelay relay({Answer::connect_then_close}, err());
   const auto token_file = dir_.file("token");
   testing::write_file(token_file, "cf-jwt\n", 0600);
   ASSERT_EQ(run_cli(relay, {"--token-file", token_file, "--token-header", "cf-access-token"}), 0) << describe();
@@ -197,7 +205,7 @@ TEST_F(CliAuthTest, TokenHeaderNameCarriesTheBareToken) {
 }
 
 TEST_F(CliAuthTest, ExpiredTokenIsRefetchedForTheReconnect) {
-  FakeRelay relay({Answer::connect_then_reset, Answer::resume_then_close});
+  FakeRelay relay({Answer::connect_then_reset, Answer::resume_then_close}, err());
   ASSERT_EQ(run_cli(relay, {"--token-cmd", token_script(kExpiredPayload)}), 0) << describe();
   const auto requests = relay.requests();
   ASSERT_EQ(requests.size(), 2u) << describe();
@@ -208,7 +216,7 @@ TEST_F(CliAuthTest, ExpiredTokenIsRefetchedForTheReconnect) {
 }
 
 TEST_F(CliAuthTest, ValidTokenIsReusedForTheReconnect) {
-  FakeRelay relay({Answer::connect_then_reset, Answer::resume_then_close});
+  FakeRelay relay({Answer::connect_then_reset, Answer::resume_then_close}, err());
   ASSERT_EQ(run_cli(relay, {"--token-cmd", token_script(kValidPayload)}), 0) << describe();
   const auto requests = relay.requests();
   ASSERT_EQ(requests.size(), 2u) << describe();
@@ -218,7 +226,7 @@ TEST_F(CliAuthTest, ValidTokenIsReusedForTheReconnect) {
 }
 
 TEST_F(CliAuthTest, Http401RerunsTheTokenCmdAndRetries) {
-  FakeRelay relay({Answer::refuse_401, Answer::connect_then_close});
+  FakeRelay relay({Answer::refuse_401, Answer::connect_then_close}, err());
   ASSERT_EQ(run_cli(relay, {"--token-cmd", token_script(kValidPayload)}), 0) << describe();
   const auto requests = relay.requests();
   ASSERT_EQ(requests.size(), 2u) << describe();
@@ -228,7 +236,7 @@ TEST_F(CliAuthTest, Http401RerunsTheTokenCmdAndRetries) {
 }
 
 TEST_F(CliAuthTest, Close4401RerunsTheTokenCmdAndRetries) {
-  FakeRelay relay({Answer::close_4401, Answer::connect_then_close});
+  FakeRelay relay({Answer::close_4401, Answer::connect_then_close}, err());
   ASSERT_EQ(run_cli(relay, {"--token-cmd", token_script(kValidPayload)}), 0) << describe();
   const auto requests = relay.requests();
   ASSERT_EQ(requests.size(), 2u) << describe();
@@ -238,14 +246,14 @@ TEST_F(CliAuthTest, Close4401RerunsTheTokenCmdAndRetries) {
 }
 
 TEST_F(CliAuthTest, RepeatedRefusalExitsSix) {
-  FakeRelay relay({Answer::refuse_401});
+  FakeRelay relay({Answer::refuse_401}, err());
   ASSERT_EQ(run_cli(relay, {"--token-cmd", token_script(kValidPayload)}), 6) << describe();
   EXPECT_EQ(relay.requests().size(), 2u) << "one retry with a fresh token, no more";
   EXPECT_NE(testing::read_file(err()).find("HTTP 401"), std::string::npos) << describe();
 }
 
 TEST_F(CliAuthTest, FailingTokenCmdExitsSixWithItsOutput) {
-  FakeRelay relay({Answer::connect_then_close});
+  FakeRelay relay({Answer::connect_then_close}, err());
   ASSERT_EQ(run_cli(relay, {"--token-cmd", "echo please log in first >&2; exit 3"}), 6) << describe();
   const auto err_text = testing::read_file(err());
   EXPECT_NE(err_text.find("please log in first"), std::string::npos) << describe();

@@ -69,14 +69,14 @@ class CliEndingsTest : public ::testing::Test {
     extra.insert(extra.begin(), "--unsafe-allow-loopback");
     relay_.start(relayd_path(), extra);
   }
-  bool relay_logged(const std::string& needle, std::chrono::milliseconds timeout = 10s) {
+  bool relay_logged(const std::string& needle, std::chrono::milliseconds timeout = 60s) {
     return wait_until([&] { return relay_.log_text().find(needle) != std::string::npos; }, timeout);
   }
   std::string log() const { return "\n--- relayd log:\n" + testing::file_tail(relay_.log_path(), 6000); }
   // The session is established from the CLI's point of view (run it with -v).
   static bool connected(const Cli& cli) {
     // "...] CONNECT_SUCCESS", not "waiting for CONNECT_SUCCESS".
-    return wait_until([&] { return cli.err().find("] CONNECT_SUCCESS") != std::string::npos; }, 10s);
+    return wait_until([&] { return cli.err().find("] CONNECT_SUCCESS") != std::string::npos; }, 60s);
   }
 
   TempDir dir_{"sshrelay-cli-endings"};
@@ -89,7 +89,7 @@ TEST_F(CliEndingsTest, CleanCloseExitsZeroWithTheReasonOnStderr) {
   const auto bytes = std::make_shared<const std::vector<std::uint8_t>>(deterministic_bytes(1 << 20, 7));
   TcpTarget push(TcpTarget::push(bytes));
   Cli cli(dir_, proxy_args(relay_.port(), push.port()));
-  const auto code = cli.wait_for(60s);
+  const auto code = cli.wait_for(120s);
   ASSERT_TRUE(code) << cli.describe() << log();
   EXPECT_EQ(*code, 0) << cli.describe() << log();
   const auto out = cli.out();
@@ -104,7 +104,7 @@ TEST_F(CliEndingsTest, QuietPrintsNothingOnSuccess) {
   const auto bytes = std::make_shared<const std::vector<std::uint8_t>>(deterministic_bytes(1000, 8));
   TcpTarget push(TcpTarget::push(bytes));
   Cli cli(dir_, proxy_args(relay_.port(), push.port(), {"-q"}));
-  const auto code = cli.wait_for(60s);
+  const auto code = cli.wait_for(120s);
   ASSERT_TRUE(code) << cli.describe();
   EXPECT_EQ(*code, 0) << cli.describe();
   EXPECT_EQ(cli.err(), "");
@@ -116,7 +116,8 @@ TEST_F(CliEndingsTest, RelayRestartExitsFourPromptly) {
   Cli cli(dir_, proxy_args(relay_.port(), echo_.port(), {"-v"}));
   ASSERT_TRUE(connected(cli)) << cli.describe() << log();
   relay_.stop();  // SIGTERM: every session is closed with 1012
-  const auto code = cli.wait_for(10s);
+  // Promptly: well within the reconnect budget (120 s by default) it would otherwise spend.
+  const auto code = cli.wait_for(60s);
   ASSERT_TRUE(code) << "sshrelay did not exit after the relay restarted" << cli.describe() << log();
   EXPECT_EQ(*code, 4) << cli.describe();
   EXPECT_NE(cli.err().find("the relay restarted (close 1012"), std::string::npos) << cli.describe();
@@ -133,17 +134,19 @@ TEST_F(CliEndingsTest, RelayRestartEndsSshPromptlyWithAMessage) {
   testing::ProcessIo io;
   io.stdout_path = dir_.file("ssh.out");
   io.stderr_path = dir_.file("ssh.err");
+  // A remote command that never ends by itself (and dies of SIGPIPE once its connection is gone): only
+  // the relay's restart can end this ssh, however long the wait below.
   testing::Process ssh(sshd.ssh_argv(sshd.port(), {"-o", "ProxyCommand=" + testing::format_command_line(cli), "-o", "LogLevel=ERROR"},
-                                     "echo started; sleep 60"),
+                                     "echo started; while :; do sleep 1; echo tick; done"),
                        io);
-  ASSERT_TRUE(wait_until([&] { return testing::read_file(io.stdout_path).find("started") != std::string::npos; }, 30s))
+  ASSERT_TRUE(wait_until([&] { return testing::read_file(io.stdout_path).find("started") != std::string::npos; }, 60s))
       << testing::file_tail(io.stderr_path) << log();
   relay_.stop();
-  const auto code = ssh.wait_for(15s);
-  ASSERT_TRUE(code) << "ssh still running 15 s after the relay restarted\n" << testing::file_tail(io.stderr_path);
+  const auto code = ssh.wait_for(60s);
+  ASSERT_TRUE(code) << "ssh still running 60 s after the relay restarted\n" << testing::file_tail(io.stderr_path);
   EXPECT_NE(*code, 0);
   EXPECT_TRUE(wait_until(
-      [&] { return testing::read_file(io.stderr_path).find("sshrelay: the relay restarted") != std::string::npos; }, 5s))
+      [&] { return testing::read_file(io.stderr_path).find("sshrelay: the relay restarted") != std::string::npos; }, 30s))
       << testing::file_tail(io.stderr_path);
 }
 
@@ -159,7 +162,7 @@ TEST_F(CliEndingsTest, ExpiredSessionExitsFour) {
   ASSERT_TRUE(relay_logged("grace period expired")) << cli.describe() << log();
   EXPECT_TRUE(cli.process().running()) << "exited before the reconnect was allowed" << cli.describe();
   proxy.set_cut_plan({});
-  const auto code = cli.wait_for(15s);
+  const auto code = cli.wait_for(60s);
   ASSERT_TRUE(code) << "sshrelay did not exit after its session expired" << cli.describe() << log();
   EXPECT_EQ(*code, 4) << cli.describe() << log();
   const auto err = cli.err();
@@ -176,19 +179,19 @@ TEST_F(CliEndingsTest, ReconnectBudgetSpentExitsThree) {
   proxy.set_cut_plan(block_everything());
   const auto began = std::chrono::steady_clock::now();
   proxy.cut_all();
-  const auto code = cli.wait_for(15s);
+  const auto code = cli.wait_for(60s);
   const auto took = std::chrono::steady_clock::now() - began;
   ASSERT_TRUE(code) << "sshrelay kept trying past --reconnect-timeout" << cli.describe();
   EXPECT_EQ(*code, 3) << cli.describe();
   EXPECT_GE(took, 1900ms) << "gave up before the budget was spent";
-  EXPECT_LT(took, 8s);
+  EXPECT_LT(took, 15s) << "kept trying long past its 2 s budget";
   EXPECT_NE(cli.err().find("could not resume the session within --reconnect-timeout"), std::string::npos) << cli.describe();
 }
 
 TEST_F(CliEndingsTest, UnreachableRelayExitsFive) {
   const auto closed_port = testing::pick_free_loopback_port();
   Cli cli(dir_, proxy_args(closed_port, 22));
-  const auto code = cli.wait_for(15s);
+  const auto code = cli.wait_for(60s);
   ASSERT_TRUE(code) << cli.describe();
   EXPECT_EQ(*code, 5) << cli.describe();
   EXPECT_NE(cli.err().find("could not connect to the relay"), std::string::npos) << cli.describe();
@@ -198,7 +201,7 @@ TEST_F(CliEndingsTest, TargetTheRelayCannotReachExitsOne) {
   start_relay();
   const auto closed_port = testing::pick_free_loopback_port();
   Cli cli(dir_, proxy_args(relay_.port(), closed_port));
-  const auto code = cli.wait_for(15s);
+  const auto code = cli.wait_for(60s);
   ASSERT_TRUE(code) << cli.describe() << log();
   EXPECT_EQ(*code, 1) << cli.describe() << log();
   EXPECT_NE(cli.err().find("4502"), std::string::npos) << cli.describe() << log();
@@ -211,7 +214,7 @@ TEST_F(CliEndingsTest, SighupClosesTheSessionCleanly) {
   Cli cli(dir_, proxy_args(relay_.port(), echo_.port(), {"-v"}));
   ASSERT_TRUE(connected(cli)) << cli.describe() << log();
   cli.process().send_signal(SIGHUP);
-  const auto code = cli.wait_for(10s);
+  const auto code = cli.wait_for(60s);
   ASSERT_TRUE(code) << cli.describe();
   EXPECT_EQ(*code, 0) << cli.describe();
   EXPECT_TRUE(relay_logged("\"client closed (1000)\"")) << log();
@@ -240,7 +243,7 @@ TEST(CliCommandLine, UsageErrorsExitTwoAndNameTheFlag) {
       std::vector<std::string> argv = {SSHRELAY_CLI_PATH};
       argv.insert(argv.end(), c.args.begin(), c.args.end());
       return argv;
-    }(), "", dir.file("out"), dir.file("err"), 15s);
+    }(), "", dir.file("out"), dir.file("err"), 60s);
     EXPECT_EQ(code, 2) << testing::format_command_line(c.args) << "\n" << testing::file_tail(dir.file("err"));
     EXPECT_NE(testing::read_file(dir.file("err")).find(c.expected), std::string::npos)
         << testing::format_command_line(c.args) << "\n" << testing::file_tail(dir.file("err"));
@@ -250,9 +253,9 @@ TEST(CliCommandLine, UsageErrorsExitTwoAndNameTheFlag) {
 
 TEST(CliCommandLine, HelpDocumentsUsageAndExitCodes) {
   TempDir dir("sshrelay-cli-help");
-  ASSERT_EQ(testing::run({SSHRELAY_CLI_PATH, "--help"}, "", dir.file("out"), dir.file("err"), 15s), 0);
+  ASSERT_EQ(testing::run({SSHRELAY_CLI_PATH, "--help"}, "", dir.file("out"), dir.file("err"), 60s), 0);
   EXPECT_NE(testing::read_file(dir.file("out")).find("sshrelay proxy"), std::string::npos);
-  ASSERT_EQ(testing::run({SSHRELAY_CLI_PATH, "proxy", "--help"}, "", dir.file("out"), dir.file("err"), 15s), 0);
+  ASSERT_EQ(testing::run({SSHRELAY_CLI_PATH, "proxy", "--help"}, "", dir.file("out"), dir.file("err"), 60s), 0);
   const auto help = testing::read_file(dir.file("out"));
   for (const char* needle : {"Exit codes:", "--relay", "--header", "--cookie", "--token-file", "--token-cmd", "--token-header",
                              "--ca-file", "--insecure", "--listen", "--reconnect-timeout", "--verbose", "ProxyCommand"}) {

@@ -81,11 +81,11 @@ class CliSshTest : public ::testing::Test {
 };
 
 TEST_F(CliSshTest, RunsACommand) {
-  ASSERT_EQ(testing::run(ssh(relay_.port(), {"-l", sshd_.user()}, "echo hello-through-sshrelay"), "", out(), err(), 60s), 0)
+  ASSERT_EQ(testing::run(ssh(relay_.port(), {"-l", sshd_.user()}, "echo hello-through-sshrelay"), "", out(), err(), 120s), 0)
       << diagnostics();
   EXPECT_EQ(testing::read_file(out()), "hello-through-sshrelay\n");
   // The relay saw one session, to sshd, and it ended.
-  ASSERT_TRUE(wait_until([&] { return relay_.log_text().find(" closed ") != std::string::npos; }, 10s)) << diagnostics();
+  ASSERT_TRUE(wait_until([&] { return relay_.log_text().find(" closed ") != std::string::npos; }, 60s)) << diagnostics();
   const auto log = relay_.log_text();
   EXPECT_EQ(count_occurrences(log, " connected "), 1u) << diagnostics();
   EXPECT_NE(log.find("-> 127.0.0.1:" + std::to_string(sshd_.port())), std::string::npos) << diagnostics();
@@ -163,7 +163,7 @@ TEST_F(CliSshTest, ListenModeServesTwoConcurrentSessions) {
         port = static_cast<std::uint16_t>(std::stoul(m[1].str()));
         return true;
       },
-      15s))
+      60s))
       << testing::file_tail(cli_err);
 
   // Each session announces itself on stderr, waits for the other (the GO file), then sends 8 MiB.
@@ -183,7 +183,7 @@ TEST_F(CliSshTest, ListenModeServesTwoConcurrentSessions) {
   }
   for (int i = 0; i < 2; ++i) {
     const auto ssh_err = scratch_.file("ssh" + std::to_string(i) + ".err");
-    ASSERT_TRUE(wait_until([&] { return testing::read_file(ssh_err).find("ready") != std::string::npos; }, 30s))
+    ASSERT_TRUE(wait_until([&] { return testing::read_file(ssh_err).find("ready") != std::string::npos; }, 90s))
         << "session " << i << " did not start: " << testing::file_tail(ssh_err) << "\n--- sshrelay:\n"
         << testing::file_tail(cli_err) << diagnostics();
   }
@@ -200,7 +200,7 @@ TEST_F(CliSshTest, ListenModeServesTwoConcurrentSessions) {
   EXPECT_EQ(count_occurrences(testing::read_file(cli_err), "accepted a local connection"), 2u) << testing::file_tail(cli_err);
 
   // SIGTERM: stop accepting, close what is left, exit 0 promptly.
-  EXPECT_EQ(cli.terminate(SIGTERM, 15s), 0) << testing::file_tail(cli_err);
+  EXPECT_EQ(cli.terminate(SIGTERM, 60s), 0) << testing::file_tail(cli_err);
   EXPECT_TRUE(testing::read_file(scratch_.file("cli.out")).empty()) << "listen mode printed on stdout";
 }
 

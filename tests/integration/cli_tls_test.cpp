@@ -22,7 +22,7 @@ class CliTlsTest : public TlsRelayTestBase {
     std::vector<std::string> argv = {SSHRELAY_CLI_PATH, "proxy", "--relay", "wss://" + host + ":" + std::to_string(relay_.port())};
     argv.insert(argv.end(), flags.begin(), flags.end());
     argv.insert(argv.end(), {"127.0.0.1", std::to_string(push_.port())});
-    return testing::run(argv, "", out(), err(), 30s);
+    return testing::run(argv, "", out(), err(), 120s);
   }
   std::string out() const { return dir_.file("cli.out"); }
   std::string err() const { return dir_.file("cli.err"); }

@@ -393,10 +393,10 @@ std::string open_and_stop(asio::io_context& ioc, client::ConnectionOptions optio
   options.reconnect_budget = std::chrono::milliseconds(0);
   MemoryClient c(ioc, std::move(options));
   c.start();
-  EXPECT_TRUE(wait_until([&] { return !c.connection().session_id().empty() || c.done(); }, 20s)) << c.describe();
+  EXPECT_TRUE(wait_until([&] { return !c.connection().session_id().empty() || c.done(); }, 60s)) << c.describe();
   const bool connected = !c.connection().session_id().empty();
   c.connection().stop();
-  EXPECT_TRUE(c.wait_done(10s)) << c.describe();
+  EXPECT_TRUE(c.wait_done(60s)) << c.describe();
   return connected ? std::string("connected") : c.describe();
 }
 
@@ -433,6 +433,7 @@ std::vector<nlohmann::json> read_audit_events(const std::string& path, const std
   std::vector<nlohmann::json> events;
   std::ifstream in(path);
   for (std::string line; std::getline(in, line);) {
+    if (in.eof()) break;  // no newline after it: still being written
     auto event = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
     if (!event.is_object()) {
       ADD_FAILURE() << "audit line is not a JSON object: " << line;

@@ -12,6 +12,7 @@
 #include <boost/beast/websocket/stream.hpp>
 
 #include <atomic>
+#include <cstdlib>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -39,8 +40,12 @@ namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 using boost::system::error_code;
 
-// The daemon under test, built by this CMake project.
-inline const char* relayd_path() { return SSHRELAYD_PATH; }
+// The daemon under test, built by this CMake project; SSHRELAY_TEST_RELAYD names another binary (to
+// show that a test fails against an older build).
+inline const char* relayd_path() {
+  const char* other = std::getenv("SSHRELAY_TEST_RELAYD");
+  return other && *other ? other : SSHRELAYD_PATH;
+}
 
 // An io_context run by one background thread until destruction.
 class IoThread {
@@ -75,8 +80,11 @@ struct HttpResponse {
   std::string body;
   std::map<std::string, std::string> headers;  // lowercase names
 };
+// Default bounds below are generous on purpose: they only cost time when something is broken, and an ASan
+// daemon on a loaded CI machine can take seconds to answer.
+
 // GET http://127.0.0.1:<port><target>; throws std::runtime_error on failure or after `timeout`.
-HttpResponse http_get(std::uint16_t port, const std::string& target, std::chrono::milliseconds timeout = 10s);
+HttpResponse http_get(std::uint16_t port, const std::string& target, std::chrono::milliseconds timeout = 30s);
 
 // A raw client for protocol checks. Synchronous, single-threaded; each call has a deadline.
 class RawV4Socket {
@@ -94,17 +102,17 @@ class RawV4Socket {
   // Upgrades to `target` offering subprotocol ssh; throws std::runtime_error (with the HTTP status) if
   // the upgrade fails.
   RawV4Socket(std::uint16_t port, const std::string& target, const std::string& origin = "",
-              std::chrono::milliseconds timeout = 10s);
+              std::chrono::milliseconds timeout = 30s);
   ~RawV4Socket();
 
   std::string subprotocol() const { return subprotocol_; }
-  Message read(std::chrono::milliseconds timeout = 10s);
+  Message read(std::chrono::milliseconds timeout = 30s);
   // Reads until a frame of the wanted kind (skipping ACKs unless asked for), a close or an error.
-  Message read_until_not_ack(std::chrono::milliseconds timeout = 10s);
-  bool write(std::span<const std::uint8_t> message, std::chrono::milliseconds timeout = 10s);
+  Message read_until_not_ack(std::chrono::milliseconds timeout = 30s);
+  bool write(std::span<const std::uint8_t> message, std::chrono::milliseconds timeout = 30s);
   bool write_frame(const v4::Frame& frame) { return write(v4::encode(frame)); }
   // Bytes straight onto the TCP socket, bypassing WebSocket framing (to send a partial frame).
-  bool write_raw(std::span<const std::uint8_t> bytes, std::chrono::milliseconds timeout = 10s);
+  bool write_raw(std::span<const std::uint8_t> bytes, std::chrono::milliseconds timeout = 30s);
   // Resets the TCP connection (SO_LINGER 0): no close frame, as when the network fails.
   void reset();
 
@@ -222,7 +230,8 @@ std::string read_payload(RawV4Socket& ws, std::size_t want);
 std::vector<std::uint8_t> bytes_of(std::string_view s);
 
 // The events in a JSONL audit file (sshrelayd --audit-jsonl) whose event.action is `action` (all when
-// empty), in file order. Lines that are not JSON fail the test: the file must stay machine-readable.
+// empty), in file order. Lines that are not JSON fail the test: the file must stay machine-readable. A
+// last line without its newline is one the daemon is still writing: it is left for the next read.
 std::vector<nlohmann::json> read_audit_events(const std::string& path, const std::string& action = "");
 
 }  // namespace sshrelay::itest

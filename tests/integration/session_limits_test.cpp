@@ -43,7 +43,7 @@ class SessionLimitsTest : public ::testing::Test {
 
   std::vector<nlohmann::json> denials(std::size_t at_least) const {
     std::vector<nlohmann::json> events;
-    wait_until([&] { return (events = read_audit_events(audit_path(), "policy.denied")).size() >= at_least; }, 15s);
+    wait_until([&] { return (events = read_audit_events(audit_path(), "policy.denied")).size() >= at_least; }, 60s);
     return events;
   }
 
@@ -94,7 +94,7 @@ TEST_F(SessionLimitsTest, ForwardedForCountsOnlyFromATrustedProxy) {
   options.transport.headers.emplace_back("X-Forwarded-For", "198.51.100.1, 203.0.113.7");
   ASSERT_EQ(open_and_stop(io_.ioc(), options), "connected") << diagnostics();
   std::vector<nlohmann::json> starts;
-  wait_until([&] { return !(starts = read_audit_events(audit_path(), "session.start")).empty(); }, 15s);
+  wait_until([&] { return !(starts = read_audit_events(audit_path(), "session.start")).empty(); }, 60s);
   ASSERT_EQ(starts.size(), 1u) << diagnostics();
   // The right-most address not a trusted proxy: what the proxy saw.
   EXPECT_EQ(starts.front().value("source.ip", ""), "203.0.113.7");
@@ -107,7 +107,7 @@ TEST_F(SessionLimitsTest, ForwardedForFromAnyoneElseIsIgnored) {
   options.transport.headers.emplace_back("X-Forwarded-For", "203.0.113.7");
   ASSERT_EQ(open_and_stop(io_.ioc(), options), "connected") << diagnostics();
   std::vector<nlohmann::json> starts;
-  wait_until([&] { return !(starts = read_audit_events(audit_path(), "session.start")).empty(); }, 15s);
+  wait_until([&] { return !(starts = read_audit_events(audit_path(), "session.start")).empty(); }, 60s);
   ASSERT_EQ(starts.size(), 1u) << diagnostics();
   EXPECT_EQ(starts.front().value("source.ip", ""), "127.0.0.1");
 }

@@ -3,6 +3,7 @@
 // ssh never noticing.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -46,7 +47,7 @@ class SshThroughRelayTest : public ::testing::Test {
   void TearDown() override {
     if (listener_) {
       listener_->stop();
-      EXPECT_TRUE(wait_until([this] { return listener_->live_connections().empty(); }, 15s))
+      EXPECT_TRUE(wait_until([this] { return listener_->live_connections().empty(); }, 60s))
           << "client connections did not wind down\n" << diagnostics();
     }
   }
@@ -84,7 +85,7 @@ class SshThroughRelayTest : public ::testing::Test {
           std::lock_guard lock(mutex_);
           return outcomes_.size() >= count;
         },
-        15s))
+        60s))
         << diagnostics();
     std::lock_guard lock(mutex_);
     for (const auto& [ec, info] : outcomes_) {
@@ -113,7 +114,7 @@ class SshThroughRelayTest : public ::testing::Test {
 
 TEST_F(SshThroughRelayTest, RunsACommand) {
   start_listener(relay_.port());
-  ASSERT_EQ(testing::run(ssh("echo hello-through-relay"), "", out(), err(), 60s), 0) << diagnostics();
+  ASSERT_EQ(testing::run(ssh("echo hello-through-relay"), "", out(), err(), 120s), 0) << diagnostics();
   EXPECT_EQ(testing::read_file(out()), "hello-through-relay\n");
   expect_clean_endings(1);
   auto c = first_connection();
@@ -147,14 +148,21 @@ TEST_F(SshThroughRelayTest, Downloads64MiB) {
 
 // The client's test hook resets its WebSocket (no close frame) five times during a download; each time
 // it resumes with /v4/reconnect and the transfer continues exactly where it was.
+//
+// The drops are made by this thread as it watches the transfer: the drops come early (4, 8, ... 20 MiB
+// of 64), and the remote command, once `cat` is done, waits for the DONE file this thread writes after
+// the last resume, so the session cannot end before every drop happened however the scheduler treats
+// this thread.
 TEST_F(SshThroughRelayTest, DownloadSurvivesDroppedWebSockets) {
   start_listener(relay_.port());
   const auto source = scratch_.file("down-source.bin");
+  const auto done = scratch_.file("DONE");
   testing::write_random_file(source, kBulkSize, 3);
   testing::ProcessIo io;
   io.stdout_path = out();
   io.stderr_path = err();
-  testing::Process ssh_process(ssh("cat '" + source + "'"), io);
+  testing::Process ssh_process(
+      ssh("cat '" + source + "' && while [ ! -e '" + done + "' ]; do sleep 0.1; done"), io);
 
   constexpr int kDrops = 5;
   int drops = 0;
@@ -162,15 +170,19 @@ TEST_F(SshThroughRelayTest, DownloadSurvivesDroppedWebSockets) {
   const auto deadline = std::chrono::steady_clock::now() + 240s;
   while (ssh_process.running() && std::chrono::steady_clock::now() < deadline) {
     if (!c) c = first_connection();
-    // Drop at 8, 16, ... MiB delivered, each time only once the previous drop has been resumed.
-    if (c && drops < kDrops && c->reconnects() == static_cast<std::uint64_t>(drops) &&
-        c->bytes_to_local() >= static_cast<std::uint64_t>(drops + 1) * 8 * kMiB) {
+    // Drop at 4, 8, ... MiB delivered, each time only once the previous drop has been resumed.
+    if (c && drops < kDrops && c->reconnects() >= static_cast<std::uint64_t>(drops) &&
+        c->bytes_to_local() >= static_cast<std::uint64_t>(drops + 1) * 4 * kMiB) {
       c->drop_transport();
       ++drops;
     }
+    if (c && drops == kDrops && c->reconnects() >= static_cast<std::uint64_t>(kDrops) &&
+        !std::filesystem::exists(done)) {
+      testing::write_file(done, "");
+    }
     std::this_thread::sleep_for(5ms);
   }
-  const auto code = ssh_process.wait_for(10s);
+  const auto code = ssh_process.wait_for(60s);
   ASSERT_EQ(code, 0) << diagnostics();
   ASSERT_TRUE(c);
   EXPECT_EQ(drops, kDrops) << "the transfer ended before every drop happened";

@@ -34,10 +34,10 @@ class TlsTest : public TlsRelayTestBase {
   void expect_session(client::ConnectionOptions options) {
     MemoryClient c(io_.ioc(), std::move(options));
     c.start();
-    ASSERT_TRUE(wait_until([&] { return !c.connection().session_id().empty() || c.done(); }, 10s)) << c.describe();
+    ASSERT_TRUE(wait_until([&] { return !c.connection().session_id().empty() || c.done(); }, 60s)) << c.describe();
     ASSERT_FALSE(c.connection().session_id().empty()) << c.describe() << log();
     c.connection().stop();
-    ASSERT_TRUE(c.wait_done(10s)) << c.describe();
+    ASSERT_TRUE(c.wait_done(60s)) << c.describe();
   }
 
   TcpTarget echo_{TcpTarget::echo()};
@@ -53,7 +53,7 @@ TEST_F(TlsTest, InsecureSkipsVerification) { expect_session(wss_options("127.0.0
 TEST_F(TlsTest, UntrustedCertificateFailsTheHandshake) {
   MemoryClient c(io_.ioc(), wss_options("127.0.0.1", {false, {}}));
   c.start();
-  ASSERT_TRUE(c.wait_done(15s)) << c.describe();
+  ASSERT_TRUE(c.wait_done(60s)) << c.describe();
   EXPECT_TRUE(c.ec()) << c.describe();
   EXPECT_NE(c.close().detail.find("TLS handshake"), std::string::npos) << c.describe();
   EXPECT_TRUE(c.connection().session_id().empty());
@@ -65,7 +65,7 @@ TEST_F(TlsTest, CertificateForAnotherNameFails) {
   options.transport.tls_server_name = "other.example";
   MemoryClient c(io_.ioc(), options);
   c.start();
-  ASSERT_TRUE(c.wait_done(15s)) << c.describe();
+  ASSERT_TRUE(c.wait_done(60s)) << c.describe();
   EXPECT_TRUE(c.ec()) << c.describe();
   EXPECT_NE(c.close().detail.find("TLS handshake"), std::string::npos) << c.describe();
   EXPECT_TRUE(c.connection().session_id().empty());

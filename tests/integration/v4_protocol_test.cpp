@@ -69,7 +69,7 @@ TEST_F(V4ProtocolTest, SecondReconnectEvictsTheFirst) {
   EXPECT_EQ(std::get<v4::ReconnectSuccess>(resumed).ack, 5u);
 
   // The original socket was superseded by the first reconnect: it is gone, not resumable.
-  auto evicted = first.read_until_not_ack(10s);
+  auto evicted = first.read_until_not_ack(30s);
   EXPECT_TRUE(evicted.kind == Kind::error || evicted.kind == Kind::closed) << evicted.describe();
 
   RawV4Socket third(relay_.port(), reconnect);
@@ -78,7 +78,7 @@ TEST_F(V4ProtocolTest, SecondReconnectEvictsTheFirst) {
   EXPECT_EQ(std::get<v4::ReconnectSuccess>(resumed_again).ack, 5u);
 
   // The first reconnect socket is now the evicted one: closed or reset, with no more data.
-  auto second_evicted = second.read_until_not_ack(10s);
+  auto second_evicted = second.read_until_not_ack(30s);
   EXPECT_TRUE(second_evicted.kind == Kind::error || second_evicted.kind == Kind::closed) << second_evicted.describe();
 
   // The survivor carries the session on: bytes after offset 5 go through the echo target and back.
@@ -107,10 +107,14 @@ TEST_F(V4ProtocolTest, PartialMessageOnADeadSocketIsDiscarded) {
     wire.insert(wire.end(), mask, mask + 4);
     for (std::size_t i = 0; i < message.size(); ++i) wire.push_back(message[i] ^ mask[i % 4]);
     ASSERT_TRUE(first.write_raw(std::span(wire).first(wire.size() / 2)));
-    std::this_thread::sleep_for(300ms);  // let the relay read (and buffer) the partial message
+    // Give the relay a moment to read (and buffer) the partial message. Nothing observable says it has;
+    // if it has not, the reset discards the bytes in the kernel instead, and the check below still holds.
+    std::this_thread::sleep_for(300ms);
     first.reset();
   }
-  std::this_thread::sleep_for(300ms);  // let the relay notice the reset
+  // The relay noticed the reset (rather than the reconnect evicting a socket it still thought alive).
+  ASSERT_TRUE(wait_until([&] { return relay_.log_text().find("sid=" + sid + " detached") != std::string::npos; }, 60s))
+      << log();
 
   RawV4Socket second(relay_.port(), "/v4/reconnect?sid=" + client::percent_encode_component(sid) + "&ack=0");
   auto resumed = frame_of(second.read());
@@ -126,7 +130,7 @@ TEST_F(V4ProtocolTest, TargetEofDeliversEverythingThenCloses1000) {
   TcpTarget pusher(TcpTarget::push(payload));
   MemoryClient c(io_.ioc(), client_options(relay_.port(), "127.0.0.1", pusher.port()));
   c.start();
-  ASSERT_TRUE(c.wait_done(30s)) << c.describe() << log();
+  ASSERT_TRUE(c.wait_done(120s)) << c.describe() << log();
   EXPECT_FALSE(c.ec()) << c.describe();
   EXPECT_EQ(c.close().code, 1000) << c.describe();
   ASSERT_EQ(c.sink().size(), payload->size());
@@ -142,7 +146,7 @@ TEST_F(V4ProtocolTest, TargetEofThroughRawSocketEndsWithDataThenClose1000) {
   ASSERT_TRUE(std::holds_alternative<v4::ConnectSuccess>(frame_of(ws.read()))) << log();
   std::vector<std::uint8_t> got;
   for (;;) {
-    auto m = ws.read(20s);
+    auto m = ws.read(60s);
     if (m.kind == Kind::closed) {
       EXPECT_EQ(m.close_code, 1000) << m.close_reason;
       break;
@@ -167,12 +171,17 @@ TEST_F(V4ProtocolTest, SlowReaderSurvivesWithinTheReplayBudget) {
   TcpTarget pusher(TcpTarget::push(payload));
   MemoryClient c(io_.ioc(), client_options(relay_.port(), "127.0.0.1", pusher.port()));
   c.sink().write_rate = 2 * kMiB;  // bytes per second
+  const auto began = std::chrono::steady_clock::now();
   c.start();
   std::this_thread::sleep_for(3s);
   const auto slow_bytes = c.sink().size();
-  EXPECT_LT(slow_bytes, 12 * kMiB) << "the rate limit did not hold";
+  // What the rate allows in the time that really passed (a loaded machine oversleeps), plus the original
+  // 6 MiB of slack for buffers and the write in progress.
+  const double slow_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+  EXPECT_LT(slow_bytes, static_cast<std::uint64_t>(slow_seconds * 2 * kMiB) + 6 * kMiB)
+      << "the rate limit did not hold (" << slow_seconds << " s)";
   c.sink().write_rate = 0;
-  ASSERT_TRUE(c.wait_done(120s)) << c.describe() << log();
+  ASSERT_TRUE(c.wait_done(240s)) << c.describe() << log();
   EXPECT_FALSE(c.ec()) << c.describe();
   EXPECT_EQ(c.close().code, 1000) << c.describe();
   EXPECT_EQ(c.connection().reconnects(), 0u);
@@ -203,7 +212,7 @@ TEST_F(V4ProtocolTest, OriginNotAllowedIsClosedWith4403) {
   options.transport.origin = "https://evil.example";
   MemoryClient c(io_.ioc(), options);
   c.start();
-  ASSERT_TRUE(c.wait_done(15s)) << c.describe();
+  ASSERT_TRUE(c.wait_done(60s)) << c.describe();
   EXPECT_EQ(c.close().code, 4403) << c.describe();
   EXPECT_EQ(echo.accepted(), 0u) << "a refused origin must not reach the target";
 
@@ -213,29 +222,35 @@ TEST_F(V4ProtocolTest, OriginNotAllowedIsClosedWith4403) {
 }
 
 TEST_F(V4ProtocolTest, SigtermClosesLiveSessionWith1012AndExitsZero) {
-  start_relay();
+  // A shutdown timeout far beyond the bound below: the daemon must exit because its session closed, not
+  // because it gave up waiting (which, with the 5 s default, a loaded machine could not tell apart).
+  start_relay({"--shutdown-seconds", "120"});
   TcpTarget echo(TcpTarget::echo());
   MemoryClient c(io_.ioc(), client_options(relay_.port(), "127.0.0.1", echo.port()));
   c.start();
-  ASSERT_TRUE(wait_until([&] { return !c.connection().session_id().empty(); }, 10s)) << c.describe() << log();
+  ASSERT_TRUE(wait_until([&] { return !c.connection().session_id().empty(); }, 60s)) << c.describe() << log();
 
   const auto began = std::chrono::steady_clock::now();
-  const int code = relay_.stop(10s);
+  const int code = relay_.stop(90s);
   const auto took = std::chrono::steady_clock::now() - began;
   EXPECT_EQ(code, 0) << log();
-  EXPECT_LT(took, 10s);
-  ASSERT_TRUE(c.wait_done(10s)) << c.describe();
+  EXPECT_LT(took, 60s);
+  ASSERT_TRUE(c.wait_done(60s)) << c.describe();
   EXPECT_FALSE(c.ec()) << c.describe();
   EXPECT_EQ(c.close().code, 1012) << c.describe() << log();
 }
 
-// Liveness (--ping-seconds 1): a client that reads answers the relay's pings and stays attached through
-// quiet seconds; one that stops reading leaves a ping unanswered and is detached, and its session resumes.
+// Liveness: a client that reads answers the relay's pings and stays attached through quiet seconds; one
+// that stops reading leaves a ping unanswered and is detached, and its session resumes.
+//
+// Staying attached is a "nothing happened" verdict: the pong must reach the relay within one ping
+// interval, so the interval is 3 s rather than 1 s, a margin no scheduling delay on a loaded machine
+// comes near. The relay's ticks: 3 s (the attach counts as heard), 6 s (ping), 9 s (was it answered?).
 TEST_F(V4ProtocolTest, QuietClientThatAnswersPingsStaysAttached) {
-  start_relay({"--ping-seconds", "1"});
-  // Three and a half quiet seconds, then a word from the target.
+  start_relay({"--ping-seconds", "3"});
+  // Ten quiet seconds, past the 9 s verdict on the ping, then a word from the target.
   TcpTarget late([](tcp::socket& socket) {
-    std::this_thread::sleep_for(3500ms);
+    std::this_thread::sleep_for(10s);
     error_code ignored;
     asio::write(socket, asio::buffer(std::string_view("late")), ignored);
   });
@@ -253,7 +268,7 @@ TEST_F(V4ProtocolTest, ClientThatStopsAnsweringIsDetachedAndCanResume) {
   ASSERT_TRUE(std::holds_alternative<v4::ConnectSuccess>(connected)) << log();
   const auto sid = std::get<v4::ConnectSuccess>(connected).session_id;
   // Not reading: the relay's ping goes unanswered.
-  ASSERT_TRUE(wait_until([&] { return relay_.log_text().find("no answer to a ping") != std::string::npos; }, 10s))
+  ASSERT_TRUE(wait_until([&] { return relay_.log_text().find("no answer to a ping") != std::string::npos; }, 60s))
       << log();
   RawV4Socket again(relay_.port(), "/v4/reconnect?sid=" + client::percent_encode_component(sid) + "&ack=0");
   ASSERT_TRUE(std::holds_alternative<v4::ReconnectSuccess>(frame_of(again.read()))) << log();
@@ -301,7 +316,7 @@ TEST_F(V4ProtocolTest, UploadBurstIsAcknowledgedToTheLastByte) {
   std::uint64_t acked = 0;
   int acks = 0;
   while (acked < total) {
-    const auto m = ws.read(10s);
+    const auto m = ws.read(60s);
     ASSERT_EQ(m.kind, Kind::message) << "waiting for ACK " << total << ", have " << acked << ": " << m.describe() << log();
     auto frame = frame_of(m);
     const auto* ack = std::get_if<v4::Ack>(&frame);

@@ -33,7 +33,7 @@ AuditConfig hec_config(const HttpsReceiver& receiver) {
   config.hec_flush_interval = 50ms;
   config.retry_initial = 20ms;
   config.retry_max = 200ms;
-  config.request_timeout = 5s;
+  config.request_timeout = 60s;  // a request that timed out under load would be sent twice
   return config;
 }
 
@@ -57,7 +57,7 @@ TEST(SplunkHec, PostsBatchesWithTheTokenInTheAuthorizationHeader) {
   ASSERT_TRUE(audit.start().ok());
   for (int i = 0; i < 12; ++i) audit.emit(session_event(AuditEventType::session_start, i));
   ASSERT_TRUE(receiver.wait_for([](const auto& r) { return hec_events(r) >= 12; }));
-  audit.stop(Clock::now() + 5s);
+  audit.stop(Clock::now() + 60s);  // the last response may still be on its way
 
   const auto requests = receiver.requests();
   EXPECT_GE(requests.size(), 3u);
@@ -99,7 +99,7 @@ TEST(SplunkHec, AnUrlPathIsKept) {
   ASSERT_TRUE(audit.start().ok());
   audit.emit(session_event(AuditEventType::session_start, 1));
   ASSERT_TRUE(receiver.wait_for([](const auto& r) { return !r.empty(); }));
-  audit.stop(Clock::now() + 5s);
+  audit.stop(Clock::now() + 60s);
   EXPECT_EQ(receiver.requests().at(0).target, "/services/collector/event/1.0");
 }
 
@@ -107,15 +107,17 @@ TEST(SplunkHec, FlushesAPartialBatchAfterTheInterval) {
   HttpsReceiver receiver;
   auto config = hec_config(receiver);
   config.hec_batch_max = 100;
-  config.hec_flush_interval = 300ms;
+  // Both events must be queued before the interval ends, or they go in two requests: an interval far
+  // longer than a descheduled thread's pause between two emit() calls.
+  config.hec_flush_interval = 1500ms;
   AuditLog audit(config);
   ASSERT_TRUE(audit.start().ok());
   const auto begin = Clock::now();
   audit.emit(session_event(AuditEventType::session_start, 1));
   audit.emit(session_event(AuditEventType::session_start, 2));
   ASSERT_TRUE(receiver.wait_for([](const auto& r) { return !r.empty(); }));
-  EXPECT_GE(Clock::now() - begin, 250ms);
-  audit.stop(Clock::now() + 5s);
+  EXPECT_GE(Clock::now() - begin, 1400ms);
+  audit.stop(Clock::now() + 60s);
   ASSERT_EQ(receiver.requests().size(), 1u);
   EXPECT_EQ(split_lines(receiver.requests()[0].body).size(), 2u);
 }
@@ -129,7 +131,7 @@ TEST(SplunkHec, RetriesWithBackoffUntilAccepted) {
   ASSERT_TRUE(audit.start().ok());
   for (int i = 0; i < 3; ++i) audit.emit(session_event(AuditEventType::session_start, i));
   ASSERT_TRUE(eventually([&] { return audit.stats()[0].delivered == 3; }));
-  audit.stop(Clock::now() + 5s);
+  audit.stop(Clock::now() + 60s);
   const auto requests = receiver.requests();
   ASSERT_GE(requests.size(), 3u);
   EXPECT_EQ(requests[0].body, requests[1].body);  // the same batch, again
@@ -144,7 +146,7 @@ TEST(SplunkHec, ARejectedBatchCountsAsLost) {
   ASSERT_TRUE(audit.start().ok());
   for (int i = 0; i < 4; ++i) audit.emit(session_event(AuditEventType::session_start, i));
   ASSERT_TRUE(eventually([&] { return audit.lost_counts().at("splunk_hec") == 4; }));
-  audit.stop(Clock::now() + 5s);
+  audit.stop(Clock::now() + 60s);
   EXPECT_EQ(audit.stats()[0].delivered, 0u);
   EXPECT_FALSE(audit.stats()[0].healthy);
 }
@@ -171,8 +173,8 @@ TEST(SplunkHec, StopSendsWhatIsQueuedWithoutWaitingForTheFlushInterval) {
   ASSERT_TRUE(audit.start().ok());
   for (int i = 0; i < 3; ++i) audit.emit(session_event(AuditEventType::session_close, i));
   const auto begin = Clock::now();
-  audit.stop(Clock::now() + 5s);
-  EXPECT_LT(Clock::now() - begin, 3s);
+  audit.stop(Clock::now() + 30s);  // a sink that waited for the 60 s interval would lose all three here
+  EXPECT_LT(Clock::now() - begin, 30s);
   EXPECT_EQ(hec_events(receiver.requests()), 3u);
   EXPECT_EQ(audit.stats()[0].delivered, 3u);
 }

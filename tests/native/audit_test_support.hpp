@@ -62,11 +62,18 @@ inline const sshrelay::testing::TestCertificate& test_cert() {
   return cert;
 }
 
-// A port nothing listens on: connections to it are refused.
+// A port nothing listens on: connections to it are refused. The port stays bound (a socket that never
+// listens) until the test process ends, so no other process (ctest -j runs tests in parallel) can start
+// listening on it while the test counts on it being refused.
 inline std::uint16_t unused_port() {
-  net::io_context ioc;
-  tcp::acceptor acceptor(ioc, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
-  return acceptor.local_endpoint().port();
+  static net::io_context ioc;
+  static std::mutex mutex;
+  static std::vector<std::unique_ptr<tcp::socket>> held;
+  auto socket = std::make_unique<tcp::socket>(ioc, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
+  const auto port = socket->local_endpoint().port();
+  std::lock_guard lock(mutex);
+  held.push_back(std::move(socket));
+  return port;
 }
 
 struct ReceivedRequest {
@@ -133,8 +140,9 @@ class HttpsReceiver {
     std::lock_guard lock(state_->mutex);
     return state_->connections;
   }
+  // Bounds are generous: they only cost time when the test fails, and a loaded CI machine is slow.
   bool wait_for(const std::function<bool(const std::vector<ReceivedRequest>&)>& done,
-                std::chrono::milliseconds timeout = 10s) const {
+                std::chrono::milliseconds timeout = 60s) const {
     std::unique_lock lock(state_->mutex);
     return state_->cv.wait_for(lock, timeout, [&] { return done(state_->requests); });
   }
@@ -155,7 +163,7 @@ class HttpsReceiver {
         : stream_(std::move(socket), tls), state_(std::move(state)) {}
 
     void run() {
-      beast::get_lowest_layer(stream_).expires_after(10s);
+      beast::get_lowest_layer(stream_).expires_after(60s);
       stream_.async_handshake(net::ssl::stream_base::server, [self = shared_from_this()](beast::error_code ec) {
         if (!ec) self->do_read();
       });
@@ -164,7 +172,7 @@ class HttpsReceiver {
    private:
     void do_read() {
       request_ = {};
-      beast::get_lowest_layer(stream_).expires_after(30s);
+      beast::get_lowest_layer(stream_).expires_after(120s);
       http::async_read(stream_, buffer_, request_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
         if (!ec) self->on_read();
       });
@@ -253,8 +261,9 @@ inline AuditEvent session_event(AuditEventType type, int n, const std::string& p
   return e;
 }
 
-// Waits until done() or the timeout; for conditions outside the receiver (counters, files).
-inline bool eventually(const std::function<bool()>& done, std::chrono::milliseconds timeout = 10s) {
+// Waits until done() or the timeout; for conditions outside the receiver (counters, files). The default
+// bound is generous: it only costs time when the condition never comes.
+inline bool eventually(const std::function<bool()>& done, std::chrono::milliseconds timeout = 60s) {
   const auto until = std::chrono::steady_clock::now() + timeout;
   while (!done()) {
     if (std::chrono::steady_clock::now() >= until) return false;

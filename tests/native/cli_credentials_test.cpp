@@ -85,8 +85,8 @@ Got get(TokenSource& source, bool refresh = false) {
   source.async_get(refresh, [promise](std::string error, std::string token) {
     promise->set_value(Got{std::move(error), std::move(token)});
   });
-  if (future.wait_for(20s) != std::future_status::ready) {
-    ADD_FAILURE() << "no answer within 20 s";
+  if (future.wait_for(120s) != std::future_status::ready) {
+    ADD_FAILURE() << "no answer within 120 s";
     return {"timeout", {}};
   }
   return future.get();
@@ -173,31 +173,31 @@ TEST_F(CliTokenSource, FailuresSayWhy) {
 }
 
 TEST_F(CliTokenSource, SlowCommandIsKilledAtItsTimeout) {
-  TokenSource source({{}, "sleep 30; echo late", 1s, 30s, {}});
+  TokenSource source({{}, "sleep 90; echo late", 1s, 30s, {}});
   const auto began = std::chrono::steady_clock::now();
   const auto got = get(source);
   const auto took = std::chrono::steady_clock::now() - began;
   EXPECT_NE(got.error.find("did not finish within 1 s"), std::string::npos) << got.error;
-  EXPECT_LT(took, 10s);
+  EXPECT_LT(took, 45s) << "killed at its 1 s timeout, not waited for (90 s)";
 }
 
 TEST_F(CliTokenSource, CommandReadsNothingFromStdin) {
   // In ProxyCommand mode our stdin is the SSH stream: the command gets /dev/null, so `cat` ends at once.
-  TokenSource source({{}, "cat; echo after-cat", 10s, 30s, {}});
+  TokenSource source({{}, "cat; echo after-cat", 60s, 30s, {}});
   const auto got = get(source);
   EXPECT_EQ(got.error, "");
   EXPECT_EQ(got.token, "after-cat");
 }
 
 TEST_F(CliTokenSource, BackgroundChildHoldingStdoutDoesNotHang) {
-  TokenSource source({{}, "(sleep 20 2>/dev/null &); echo token-now", 30s, 30s, {}});
+  TokenSource source({{}, "(sleep 90 2>/dev/null &); echo token-now", 120s, 30s, {}});
   const auto began = std::chrono::steady_clock::now();
   EXPECT_EQ(get(source).token, "token-now");
-  EXPECT_LT(std::chrono::steady_clock::now() - began, 5s);
+  EXPECT_LT(std::chrono::steady_clock::now() - began, 45s) << "waited for the background child (90 s)";
 }
 
 TEST_F(CliTokenSource, ConcurrentRequestsShareOneRun) {
-  TokenSource source({{}, "sleep 0.3; echo shared", 10s, 30s, {}});
+  TokenSource source({{}, "sleep 0.3; echo shared", 60s, 30s, {}});
   std::vector<std::future<Got>> results;
   for (int i = 0; i < 4; ++i) results.push_back(std::async(std::launch::async, [&] { return get(source); }));
   for (auto& r : results) EXPECT_EQ(r.get().token, "shared");
@@ -205,13 +205,19 @@ TEST_F(CliTokenSource, ConcurrentRequestsShareOneRun) {
 }
 
 TEST_F(CliTokenSource, ShutdownKillsARunningCommandPromptly) {
-  auto source = std::make_unique<TokenSource>(TokenSource::Config{{}, "sleep 30", 60s, 30s, {}});
+  auto source = std::make_unique<TokenSource>(
+      TokenSource::Config{{}, ": > '" + path("started") + "'; exec sleep 90", 120s, 30s, {}});
   std::atomic<bool> called{false};
   source->async_get(false, [&](std::string, std::string) { called = true; });
-  std::this_thread::sleep_for(200ms);
+  // The command is running (not merely about to be started, which shutdown would simply prevent).
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (!fs::exists(path("started"))) {
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the command never started";
+    std::this_thread::sleep_for(10ms);
+  }
   const auto began = std::chrono::steady_clock::now();
   source.reset();
-  EXPECT_LT(std::chrono::steady_clock::now() - began, 5s);
+  EXPECT_LT(std::chrono::steady_clock::now() - began, 45s) << "waited for the command (90 s) instead of killing it";
   EXPECT_FALSE(called.load()) << "requests pending at shutdown are dropped, not answered";
 }
 

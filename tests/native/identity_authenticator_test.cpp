@@ -173,7 +173,10 @@ class AuthenticatorTest : public ::testing::Test {
     });
     returned = true;
     ioc_.restart();
-    for (int i = 0; i < 100 && future.wait_for(0s) != std::future_status::ready; ++i) ioc_.run_one_for(100ms);
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (future.wait_for(0s) != std::future_status::ready && std::chrono::steady_clock::now() < deadline) {
+      ioc_.run_one_for(100ms);
+    }
     EXPECT_EQ(future.wait_for(0s), std::future_status::ready);
     return future.get();
   }

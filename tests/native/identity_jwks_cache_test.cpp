@@ -38,12 +38,12 @@ class JwksCacheTest : public ::testing::Test {
     auto future = promise.get_future();
     cache.async_find(kid, [&promise](KeyLookup lookup) { promise.set_value(std::move(lookup)); });
     if (!thread_.joinable()) {
-      const auto deadline = std::chrono::steady_clock::now() + 10s;
+      const auto deadline = std::chrono::steady_clock::now() + 60s;
       while (future.wait_for(0s) != std::future_status::ready && std::chrono::steady_clock::now() < deadline) {
         ioc_.run_one_for(100ms);
       }
     }
-    EXPECT_EQ(future.wait_for(20s), std::future_status::ready);
+    EXPECT_EQ(future.wait_for(60s), std::future_status::ready);
     return future.get();
   }
 
@@ -104,7 +104,8 @@ TEST_F(JwksCacheTest, LookupsAreAnsweredAsynchronously) {
     called = true;
   });
   EXPECT_FALSE(called);  // never from within async_find
-  for (int i = 0; i < 50 && !called; ++i) ioc_.run_one_for(100ms);
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (!called && std::chrono::steady_clock::now() < deadline) ioc_.run_one_for(100ms);
   EXPECT_TRUE(called);
 }
 
@@ -133,8 +134,9 @@ TEST_F(JwksCacheTest, AnUnreachableProviderFailsClosedAndIsRetried) {
   EXPECT_EQ(lookup.error().kind, ErrorKind::local);
   EXPECT_NE(lookup.error().message.find("test JWKS unavailable"), std::string::npos) << lookup.error().message;
   EXPECT_NE(lookup.error().message.find("connect"), std::string::npos) << lookup.error().message;
-  // Retried with backoff: several failures within a second, never a crash or an exception.
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  // Retried with backoff: several failures (within a second when the machine is idle), never a crash or an
+  // exception.
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
   while (cache->stats().fetches_failed < 3 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(20ms);
   EXPECT_GE(cache->stats().fetches_failed, 3U);
   EXPECT_NE(cache->stats().last_error.find("127.0.0.1:1"), std::string::npos) << cache->stats().last_error;

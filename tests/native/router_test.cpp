@@ -4,7 +4,7 @@
 
 #include <boost/asio/io_context.hpp>
 
-#include "native/daemon/close_codes.hpp"
+#include "core/close_code.hpp"
 
 namespace sshrelay::daemon {
 namespace {

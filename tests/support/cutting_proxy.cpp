@@ -25,7 +25,7 @@ using boost::system::error_code;
 namespace {
 
 constexpr std::size_t kBufferSize = 64 * 1024;
-constexpr auto kCallTimeout = std::chrono::seconds(5);
+constexpr auto kCallTimeout = std::chrono::seconds(30);  // generous: only costs time on failure
 
 // Belt and braces next to Process's own descriptor cleanup: a forked child holding a copy of a proxy socket would
 // keep the connection alive after a cut, and the peer would never see the reset.
@@ -257,7 +257,8 @@ void CuttingProxyImpl::call(const char* what, F f) {
     done->set_value();
   });
   if (future.wait_for(kCallTimeout) != std::future_status::ready)
-    throw std::runtime_error(std::string("CuttingProxy::") + what + ": proxy thread did not respond within 5 s");
+    throw std::runtime_error(std::string("CuttingProxy::") + what + ": proxy thread did not respond within " +
+                             std::to_string(kCallTimeout.count()) + " s");
 }
 
 void CuttingProxyImpl::do_accept() {

@@ -28,7 +28,7 @@ class CuttingProxy {
   std::uint16_t port() const;
 
   // All methods below may be called from any thread. The mutating ones run on the proxy's thread and
-  // return once done there (throwing std::runtime_error if that takes over 5 s).
+  // return once done there (throwing std::runtime_error if that takes over 30 s).
 
   // Resets every live connection now: SO_LINGER 0 and close on both sides, so each peer sees a reset
   // (ECONNRESET) or EOF, and unsent bytes are dropped. Connections accepted afterwards work normally.

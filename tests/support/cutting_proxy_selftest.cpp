@@ -140,7 +140,8 @@ class Client {
   }
   void wait_for(short events, const char* what) {
     pollfd p{fd_, events, 0};
-    if (::poll(&p, 1, 10000) != 1) throw std::runtime_error(std::string(what) + ": no progress within 10 s");
+    // Generous: only a broken proxy waits this long, and a loaded machine can stall a transfer for seconds.
+    if (::poll(&p, 1, 60000) != 1) throw std::runtime_error(std::string(what) + ": no progress within 60 s");
   }
   int fd_;
 };

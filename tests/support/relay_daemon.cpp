@@ -14,7 +14,8 @@
 namespace sshrelay::testing {
 namespace {
 
-constexpr auto kReadyTimeout = std::chrono::seconds(15);
+// Generous: an ASan build starting on a loaded machine is slow, and the bound only costs time on failure.
+constexpr auto kReadyTimeout = std::chrono::seconds(60);
 
 // The ready file's addresses, or nullopt while it is absent or not (yet) the expected JSON. The daemon
 // renames it into place, but tolerating a partial file costs nothing and keeps the wait robust.
@@ -94,7 +95,8 @@ void RelayDaemon::start(const std::string& binary, std::vector<std::string> extr
     if (std::chrono::steady_clock::now() >= deadline) {
       const std::string command = process_->command_line();
       exit_code_ = process_->terminate(SIGKILL, std::chrono::milliseconds(0));
-      throw std::runtime_error("sshrelayd wrote no complete ready file " + ready_path + " within 15 s: " +
+      throw std::runtime_error("sshrelayd wrote no complete ready file " + ready_path + " within " +
+                               std::to_string(kReadyTimeout.count()) + " s: " +
                                command + "\nlog " + log_path_ + ":\n" + file_tail(log_path_));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));

@@ -17,13 +17,13 @@ namespace sshrelay::testing {
 class RelayDaemon {
  public:
   RelayDaemon() = default;
-  // Stops the daemon (5 s grace) if still running, then removes its directory.
+  // Stops the daemon (stop()'s default grace) if still running, then removes its directory.
   ~RelayDaemon();
   RelayDaemon(const RelayDaemon&) = delete;
   RelayDaemon& operator=(const RelayDaemon&) = delete;
 
   // Runs `<binary> --listen 127.0.0.1:0 --ready-file <dir>/ready.json <extra_args...>` with stdout and
-  // stderr in <dir>/relayd.log and `env` added to its environment, then waits (at most 15 s) until the
+  // stderr in <dir>/relayd.log and `env` added to its environment, then waits (at most 60 s) until the
   // ready file holds {"listen":["127.0.0.1:PORT", ...]}. Throws std::runtime_error with the log tail if
   // the daemon exits first or the wait times out (the daemon is killed then). Call once.
   // Unless extra_args or env choose an identity provider (or --dev), the daemon runs with
@@ -33,8 +33,10 @@ class RelayDaemon {
 
   // SIGTERM, then SIGKILL if still running after `grace`. Returns the exit code (128 + signal when a
   // signal ended it, so 137 means the graceful shutdown did not finish). Idempotent: later calls return
-  // the same code.
-  int stop(std::chrono::milliseconds grace = std::chrono::seconds(5));
+  // the same code. The default grace is well beyond the daemon's own --shutdown-seconds (5 by default),
+  // so a slow but graceful shutdown on a loaded machine is not cut short; it costs nothing when the
+  // daemon exits promptly.
+  int stop(std::chrono::milliseconds grace = std::chrono::seconds(30));
   bool running();
 
   // The first address in the ready file.

@@ -47,8 +47,8 @@ TEST_F(RelayDaemonSelfTest, WaitsForReadyFileAndStopsWithSigterm) {
   EXPECT_NE(daemon.log_text().find("--listen 127.0.0.1:0 --ready-file " + daemon.dir() + "/ready.json --extra"),
             std::string::npos)
       << daemon.log_text();
-  EXPECT_EQ(daemon.stop(5s), 0);
-  EXPECT_EQ(daemon.stop(5s), 0);  // idempotent
+  EXPECT_EQ(daemon.stop(30s), 0);
+  EXPECT_EQ(daemon.stop(30s), 0);  // idempotent
   EXPECT_FALSE(daemon.running());
   EXPECT_NE(daemon.log_text().find("SIGTERM, extra=--extra mode=ok"), std::string::npos) << daemon.log_text();
   EXPECT_THROW(daemon.rss_kib(), std::runtime_error);

@@ -18,7 +18,7 @@ namespace sshrelay::testing {
 namespace {
 
 constexpr const char* kSshd = "/usr/sbin/sshd";
-constexpr auto kStartTimeout = std::chrono::seconds(10);
+constexpr auto kStartTimeout = std::chrono::seconds(60);  // generous: only costs time on failure
 constexpr auto kKeygenTimeout = std::chrono::seconds(30);
 
 std::string current_user() {
@@ -147,20 +147,21 @@ bool SshdFixture::launch() {
   }
   sshd_->terminate(SIGKILL, std::chrono::milliseconds(0));
   sshd_.reset();
-  throw std::runtime_error("sshd did not answer on 127.0.0.1:" + std::to_string(port_) + " within 10 s; log " +
+  throw std::runtime_error("sshd did not answer on 127.0.0.1:" + std::to_string(port_) + " within " +
+                           std::to_string(kStartTimeout.count()) + " s; log " +
                            log_path_ + ":\n" + file_tail(log_path_));
 }
 
 void SshdFixture::stop() {
   if (!sshd_) return;
-  sshd_->terminate(SIGTERM, std::chrono::seconds(5));
+  sshd_->terminate(SIGTERM, std::chrono::seconds(30));
   sshd_.reset();
   // A per-connection child forked just before the SIGTERM still holds the listening socket until it
   // closes it a moment later; wait for that, so a test that stops the target can count on dials failing.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (loopback_port_accepts(port_, std::chrono::milliseconds(200))) {
     if (std::chrono::steady_clock::now() >= deadline)
-      throw std::runtime_error("127.0.0.1:" + std::to_string(port_) + " still accepts 5 s after sshd exited");
+      throw std::runtime_error("127.0.0.1:" + std::to_string(port_) + " still accepts 30 s after sshd exited");
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
 }
@@ -179,7 +180,7 @@ std::vector<std::string> SshdFixture::ssh_argv(std::uint16_t port,
                                    "-o", "StrictHostKeyChecking=yes",
                                    "-o", std::string("HostKeyAlias=") + kHostKeyAlias,
                                    "-o", "BatchMode=yes",
-                                   "-o", "ConnectTimeout=10",
+                                   "-o", "ConnectTimeout=60",  // also bounds the banner: slow under load
                                    "-o", "ServerAliveInterval=0",
                                    "-p", std::to_string(port)};
   for (std::size_t i = 0; i < extra_options.size(); ++i) {

@@ -26,10 +26,10 @@ class SshdFixture {
   SshdFixture& operator=(const SshdFixture&) = delete;
 
   // Creates keys, authorized_keys, known_hosts and sshd_config in a fresh temp dir, starts
-  // `/usr/sbin/sshd -D -e -f <cfg>` on a free 127.0.0.1 port and waits (at most 10 s) for its SSH banner.
+  // `/usr/sbin/sshd -D -e -f <cfg>` on a free 127.0.0.1 port and waits (at most 60 s) for its SSH banner.
   // Throws std::runtime_error with sshd's log tail if it exits early or never answers. Call once.
   void start();
-  // SIGTERM, then SIGKILL after 5 s; returns once the port refuses connections (at most 5 s more).
+  // SIGTERM, then SIGKILL after 30 s; returns once the port refuses connections (at most 30 s more).
   // Idempotent. Connections already open are served by sshd's own per-connection children, which live on
   // until their clients disconnect, as with a real sshd restart.
   void stop();
@@ -50,7 +50,7 @@ class SshdFixture {
 
   // `ssh -F /dev/null -i <key> -o IdentitiesOnly=yes -o UserKnownHostsFile=<known_hosts>
   //  -o StrictHostKeyChecking=yes -o HostKeyAlias=sshrelay-test-target -o BatchMode=yes
-  //  -o ConnectTimeout=10 -o ServerAliveInterval=0 -p <port> <extra_options...> user@127.0.0.1
+  //  -o ConnectTimeout=60 -o ServerAliveInterval=0 -p <port> <extra_options...> user@127.0.0.1
   //  [<remote_command>]`.
   // `port` may be the proxy's or relay's rather than port(). `extra_options` are inserted verbatim as
   // argv words, flag and value separately: {"-o", "ProxyCommand=sshrelay proxy ..."}. A word that is

@@ -27,7 +27,7 @@ class SshdFixtureSelfTest : public ::testing::Test {
 
   // Runs ssh, returning its exit code; stdout and stderr land in the scratch dir.
   int ssh(const std::vector<std::string>& argv, const std::string& stdin_path = "") {
-    return run(argv, stdin_path, out(), err(), 60s);
+    return run(argv, stdin_path, out(), err(), 90s);
   }
   std::string out() const { return scratch_.file("ssh.out"); }
   std::string err() const { return scratch_.file("ssh.err"); }
@@ -89,14 +89,14 @@ TEST_F(SshdFixtureSelfTest, CutMidSessionKillsSshAndServerSurvives) {
   // the cut session (sshd only hangs up on pty sessions) and linger after the test.
   Process session(sshd_.ssh_argv(proxy.port(), {}, "echo started; while :; do sleep 0.2; echo tick; done"),
                   ProcessIo{"", out(), err(), {}});
-  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
   while (read_file(out()).empty()) {
     ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "ssh session never started\n" << diagnostics();
     ASSERT_TRUE(session.running()) << diagnostics();
     std::this_thread::sleep_for(20ms);
   }
   proxy.cut_all();
-  EXPECT_EQ(session.wait_for(20s), 255) << diagnostics();
+  EXPECT_EQ(session.wait_for(60s), 255) << diagnostics();
   // The next connection is served as usual.
   ASSERT_EQ(ssh(sshd_.ssh_argv(proxy.port(), {}, "echo again")), 0) << diagnostics();
   EXPECT_EQ(read_file(out()), "again\n");

@@ -57,7 +57,7 @@ async function runExec(d, command) {
   return { status: st.exitStatus, stdout: d.stdoutText(), stderr: d.stderrText() };
 }
 
-test('kex, host key, ed25519 public-key auth and exec over v4', { timeout: 60000 }, async () => {
+test('kex, host key, ed25519 public-key auth and exec over v4', { timeout: 180000 }, async () => {
   const d = emuDriver();
   const t0 = performance.now();
   await d.connect();
@@ -75,7 +75,7 @@ test('kex, host key, ed25519 public-key auth and exec over v4', { timeout: 60000
   console.log(`# timing: connect+kex+auth ${(tAuth - t0).toFixed(0)} ms, +exec ${(tDone - tAuth).toFixed(0)} ms (v4, in-test relay)`);
 });
 
-test('auth state lists methods and survives a refused key', { timeout: 60000 }, async () => {
+test('auth state lists methods and survives a refused key', { timeout: 180000 }, async () => {
   const d = emuDriver();
   await d.connect();
   await d.waitState('host-key');
@@ -96,7 +96,7 @@ test('auth state lists methods and survives a refused key', { timeout: 60000 }, 
   assert.equal(r.status, 0);
 });
 
-test('pty shell: output, resize, exit status', { timeout: 60000 }, async () => {
+test('pty shell: output, resize, exit status', { timeout: 180000 }, async () => {
   const d = emuDriver();
   await d.connect();
   await d.login(keyCredential());
@@ -114,7 +114,7 @@ test('pty shell: output, resize, exit status', { timeout: 60000 }, async () => {
   assert.deepEqual(d.relay.violations, []);
 });
 
-test('a clean relay close while waiting for the user ends the session', { timeout: 60000 }, async () => {
+test('a clean relay close while waiting for the user ends the session', { timeout: 180000 }, async () => {
   const d = emuDriver();
   await d.connect();
   await d.waitState('host-key');
@@ -124,7 +124,7 @@ test('a clean relay close while waiting for the user ends the session', { timeou
   assert.equal(d.s.step().state, 'error');  // stays there
 });
 
-test('close() from the page ends an open shell', { timeout: 60000 }, async () => {
+test('close() from the page ends an open shell', { timeout: 180000 }, async () => {
   const d = emuDriver();
   await d.connect();
   await d.login(keyCredential());
@@ -137,7 +137,7 @@ test('close() from the page ends an open shell', { timeout: 60000 }, async () =>
   assert.deepEqual(d.relay.violations, []);
 });
 
-test('password auth (dedicated user)', { timeout: 60000 }, async (t) => {
+test('password auth (dedicated user)', { timeout: 180000 }, async (t) => {
   if (!isRoot) {
     t.skip('not root: cannot create a password-only user for sshd');
     return;
@@ -148,16 +148,16 @@ test('password auth (dedicated user)', { timeout: 60000 }, async (t) => {
   d.act('acceptHostKey');
   await d.waitState('auth');
   d.act('authPassword', 'wrong password');
-  const refused = await d.waitFor((st) => st.state === 'auth' && st.failure, 'refusal', 30000);
+  const refused = await d.waitFor((st) => st.state === 'auth' && st.failure, 'refusal');
   assert.equal(refused.failure, 'password refused');
   d.act('authPassword', password);
-  await d.waitState('authenticated', 30000);
+  await d.waitState('authenticated');
   const r = await runExec(d, 'id -un');
   assert.equal(r.stdout.trim(), PASSWORD_USER);
   assert.equal(r.status, 0);
 });
 
-test('keyboard-interactive auth (PAM sshd, dedicated user)', { timeout: 60000 }, async (t) => {
+test('keyboard-interactive auth (PAM sshd, dedicated user)', { timeout: 180000 }, async (t) => {
   if (!isRoot) {
     t.skip('not root: cannot create a password-only user for sshd');
     return;
@@ -184,7 +184,7 @@ test('keyboard-interactive auth (PAM sshd, dedicated user)', { timeout: 60000 },
     assert.equal(d.s.answerKeyboardInteractive([]), false);  // one answer per prompt
     assert.match(d.s.lastError(), /expected 1 answers, got 0/);
     d.act('answerKeyboardInteractive', [password]);
-    await d.waitState('authenticated', 30000);
+    await d.waitState('authenticated');
   } catch (e) {
     e.message += `\nsshd log:\n${pamSshd.log()}`;
     throw e;
@@ -193,7 +193,7 @@ test('keyboard-interactive auth (PAM sshd, dedicated user)', { timeout: 60000 },
   }
 });
 
-test('raw transport (plain WebSocket<->TCP relay shape)', { timeout: 60000 }, async () => {
+test('raw transport (plain WebSocket<->TCP relay shape)', { timeout: 180000 }, async () => {
   const d = new Driver(mod, { host: '127.0.0.1', port: sshd.port, user: sshd.user, transport: 'raw' },
                        () => tcpRawLink(sshd.port), { reconnect: false });
   drivers.push(d);
@@ -205,7 +205,7 @@ test('raw transport (plain WebSocket<->TCP relay shape)', { timeout: 60000 }, as
   assert.equal(d.s.canResume(), false);
 });
 
-test('v4 resume: upload and download stay lossless across dropped links', { timeout: 120000 }, async () => {
+test('v4 resume: upload and download stay lossless across dropped links', { timeout: 240000 }, async () => {
   const d = emuDriver();
   await d.connect();
   await d.login(keyCredential());
@@ -224,7 +224,7 @@ test('v4 resume: upload and download stay lossless across dropped links', { time
     await new Promise((r) => setImmediate(r));
   }
   d.act('sendEof');
-  const st = await d.waitState('closed', 60000);
+  const st = await d.waitState('closed', 120000);
   assert.equal(st.exitStatus, 0);
   assert.equal(d.stdoutText().split(' ')[0], expected);
   assert.ok(drops >= 3, `dropped ${drops} times`);
@@ -250,12 +250,12 @@ async function catWithDrops(d, file, firstDrop) {
     }
   };
   d.act('exec', `cat ${file}`);
-  const st = await d.waitState('closed', 60000);
+  const st = await d.waitState('closed', 120000);
   assert.equal(st.exitStatus, 0);
   return { received: Buffer.concat(chunks), drops };
 }
 
-test('v4 resume: server output survives drops mid-stream', { timeout: 120000 }, async () => {
+test('v4 resume: server output survives drops mid-stream', { timeout: 240000 }, async () => {
   const file = path.join(sshd.dir, 'download.bin');
   const data = crypto.randomBytes(4 * 1024 * 1024 + 77);
   fs.writeFileSync(file, data);
@@ -270,7 +270,7 @@ test('v4 resume: server output survives drops mid-stream', { timeout: 120000 }, 
   assert.deepEqual(d.failures, []);
 });
 
-test('v4 with ackBatch: one ACK per batch, and a download still survives drops', { timeout: 120000 }, async () => {
+test('v4 with ackBatch: one ACK per batch, and a download still survives drops', { timeout: 240000 }, async () => {
   const file = path.join(sshd.dir, 'download-batched.bin');
   const data = crypto.randomBytes(2 * 1024 * 1024 + 5);
   fs.writeFileSync(file, data);
@@ -328,10 +328,10 @@ test('bulk upload throughput, v4 through the in-test relay (replay cap backpress
       const info = d.s.transportInfo();
       maxUnacked = Math.max(maxUnacked, info.bytesSent - info.bytesAcked);
       return d.s.pendingInput() < 256 * 1024;
-    }, 'input drained', 30000);
+    }, 'input drained');
   }
   d.act('sendEof');
-  const st = await d.waitState('closed', 60000);
+  const st = await d.waitState('closed', 120000);
   const seconds = (performance.now() - t0) / 1000;
   assert.equal(st.exitStatus, 0);
   assert.equal(d.stdoutText().split(' ')[0], expected.digest('hex'));
@@ -359,7 +359,7 @@ async function startRelay(t) {
                            '--identity-upstream-enforces-auth']);
 }
 
-test('through the real sshrelayd: v4 connect, exec, resume after a dropped socket', { timeout: 120000 }, async (t) => {
+test('through the real sshrelayd: v4 connect, exec, resume after a dropped socket', { timeout: 240000 }, async (t) => {
   const relay = await startRelay(t);
   if (!relay) return;
   try {
@@ -396,7 +396,7 @@ test('through the real sshrelayd: v4 connect, exec, resume after a dropped socke
       }
     };
     d.act('exec', `cat ${file}`);
-    const st = await d.waitState('closed', 60000);
+    const st = await d.waitState('closed', 120000);
     assert.equal(st.exitStatus, 0);
     assert.ok(Buffer.concat(chunks).equals(data), 'downloaded bytes differ');
     assert.ok(d.reconnects >= 2, `reconnected ${d.reconnects} times; failures ${JSON.stringify(d.failures)}`);

@@ -42,7 +42,7 @@ test('the web build exports the same API', () => {
   assert.match(k.publicKey, /^ssh-ed25519 \S+ web$/);
 });
 
-test('the web build logs in and runs a command', { timeout: 60000 }, async () => {
+test('the web build logs in and runs a command', { timeout: 180000 }, async () => {
   const d = new Driver(mod, { host: '127.0.0.1', port: sshd.port, user: sshd.user, transport: 'raw' },
                        () => tcpRawLink(sshd.port), { reconnect: false });
   try {

@@ -91,7 +91,9 @@ export class Driver {
     return ok;
   }
 
-  waitFor(predicate, what, timeoutMs = 20000) {
+  // The default bound is generous: it only costs time when the state never comes, and a loaded CI machine
+  // (an ASan relay, sshd, node all sharing two cores) can take many seconds for one step.
+  waitFor(predicate, what, timeoutMs = 60000) {
     return new Promise((resolve, reject) => {
       const check = () => {
         let done;

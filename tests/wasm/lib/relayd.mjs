@@ -6,7 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnDaemon } from './sshd.mjs';
 
-const READY_TIMEOUT_MS = 15000;
+// Generous: an ASan sshrelayd starting on a loaded machine is slow; the bound only costs time on failure.
+const READY_TIMEOUT_MS = 60000;
 
 export async function startRelayd(binary, args) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sshrelay-relayd-'));

@@ -112,7 +112,7 @@ export async function startSshd({ extraConfig = '' } = {}) {
   const child = spawnDaemon('/usr/sbin/sshd', ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
   child.stderr.on('data', (d) => { output += d; });
   const log = () => output.split('\n').slice(-30).join('\n');
-  await waitForPort(port, 10000, child, log);
+  await waitForPort(port, 60000, child, log);  // generous: only costs time when sshd never listens
   return {
     port,
     dir,
@@ -122,9 +122,14 @@ export async function startSshd({ extraConfig = '' } = {}) {
     hostKeyFingerprint: fingerprintOf(`${hostKey}.pub`),
     hostKeyBase64: fs.readFileSync(`${hostKey}.pub`, 'utf8').split(' ')[1],
     log,
+    // SIGTERM; the returned promise resolves once sshd has exited (callers that reuse its port await it).
     stop() {
+      const exited = child.exitCode !== null || child.signalCode !== null
+        ? Promise.resolve()
+        : new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
       fs.rmSync(dir, { recursive: true, force: true });
+      return exited;
     },
   };
 }

@@ -21,7 +21,9 @@ function frame(opcode, payload) {
 }
 
 // Resolves with a link once the upgrade succeeded; rejects with the HTTP status line otherwise.
-export function openWebSocket({ host, port, path, origin, timeoutMs = 10000 }) {
+// The upgrade's bound is generous (an ASan relay on a loaded machine is slow); it only costs time when the
+// relay never answers.
+export function openWebSocket({ host, port, path, origin, timeoutMs = 30000 }) {
   return new Promise((resolve, reject) => {
     const key = crypto.randomBytes(16).toString('base64');
     const socket = net.connect({ host, port });
@@ -49,7 +51,7 @@ export function openWebSocket({ host, port, path, origin, timeoutMs = 10000 }) {
         p.writeUInt16BE(code, 0);
         r.copy(p, 2);
         socket.write(frame(0x8, p));
-        setTimeout(() => socket.destroy(), 2000).unref();
+        setTimeout(() => socket.destroy(), 10000).unref();
       },
       drop() { socket.destroy(); },  // an unclean end: no close handshake
     };

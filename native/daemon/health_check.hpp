@@ -1,0 +1,19 @@
+#pragma once
+// GET /healthz: what a load balancer asks to decide whether to keep sending users here. The router
+// answers it like any request; the listener also answers it on its own thread the moment a plain-HTTP
+// connection is accepted with the whole request already readable, so a burst of session setups queued
+// on the I/O threads cannot make a healthy relay look dead (issue #10 F7: p99 of 0.7-1.6 s before).
+#include <boost/asio/ip/tcp.hpp>
+#include <string_view>
+
+namespace sshrelay::daemon {
+
+inline constexpr std::string_view kHealthPath = "/healthz";
+inline constexpr std::string_view kHealthBody = "{\"ok\":true}";
+
+// If `socket` holds a complete `GET /healthz` (or HEAD) request without a body, answers it (200,
+// Connection: close), closes the socket and returns true. Otherwise reads nothing and returns false.
+// Never blocks: only bytes already received are looked at.
+bool answer_health_check(boost::asio::ip::tcp::socket& socket);
+
+}  // namespace sshrelay::daemon
