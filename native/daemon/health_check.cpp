@@ -11,6 +11,40 @@ namespace {
 
 bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
 
+// Whether `head` (the request head without its final CRLF CRLF) is well-formed HTTP/1.x: a request line
+// `METHOD SP target SP HTTP/1.x`, then `name: value` lines whose names are tokens and whose values hold no
+// control characters. Anything else is left to the HTTP session, which answers 400 (issue #10 F7).
+bool well_formed_head(std::string_view head) {
+  const auto is_token = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+  };
+  const auto line_end = head.find("\r\n");
+  const std::string_view request_line = head.substr(0, line_end);
+  const auto first_space = request_line.find(' ');
+  const auto last_space = request_line.rfind(' ');
+  if (first_space == std::string_view::npos || first_space == last_space) return false;
+  const auto version = request_line.substr(last_space + 1);
+  if (version != "HTTP/1.1" && version != "HTTP/1.0") return false;
+  for (char c : request_line.substr(first_space + 1, last_space - first_space - 1)) {
+    if (c <= ' ' || c == 0x7f) return false;
+  }
+  std::string_view rest = line_end == std::string_view::npos ? std::string_view() : head.substr(line_end + 2);
+  while (!rest.empty()) {
+    const auto end = rest.find("\r\n");
+    const std::string_view line = rest.substr(0, end);
+    rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 2);
+    const auto colon = line.find(':');
+    if (colon == 0 || colon == std::string_view::npos) return false;
+    for (char c : line.substr(0, colon)) {
+      if (!is_token(c)) return false;
+    }
+    for (char c : line.substr(colon + 1)) {
+      if ((static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f) return false;
+    }
+  }
+  return true;
+}
+
 // The request head's length if `head` is a complete GET/HEAD /healthz[?query] request without a body.
 std::size_t health_request_length(std::string_view head, bool& head_only) {
   std::string_view rest;
@@ -28,6 +62,7 @@ std::size_t health_request_length(std::string_view head, bool& head_only) {
   if (after != ' ' && after != '?') return 0;
   const auto end = head.find("\r\n\r\n");
   if (end == std::string_view::npos) return 0;
+  if (!well_formed_head(head.substr(0, end))) return 0;
   // A body (or a chunked one) would follow the head: leave such a request to the HTTP session.
   std::string lower(head.substr(0, end));
   for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
