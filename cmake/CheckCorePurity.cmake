@@ -1,6 +1,6 @@
 # Fails when a file in core/ includes a platform header: core/ must stay sans-I/O so that it
 # compiles unchanged for the daemon and for the browser.
-file(GLOB _files "${CORE_DIR}/*.hpp" "${CORE_DIR}/*.cpp")
+file(GLOB_RECURSE _files "${CORE_DIR}/*.hpp" "${CORE_DIR}/*.cpp")
 set(_forbidden "boost/" "asio" "openssl/" "emscripten" "sys/socket.h" "netinet/" "arpa/inet.h" "netdb.h"
     "unistd.h" "poll.h" "sys/epoll.h" "winsock" "<thread>" "<mutex>" "<chrono>.*now")
 set(_bad "")

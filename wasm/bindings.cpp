@@ -1,5 +1,5 @@
 // The JS face of the browser SSH client: the only file that includes <emscripten/bind.h>. It converts
-// between ClientSession and plain JS values (objects, strings, numbers, Uint8Array copies) and nothing
+// between BrowserSession (core's client session machine + libssh) and plain JS values (objects, strings, numbers, Uint8Array copies) and nothing
 // more. The API is described in docs/wasm.md. Bulk bytes cross through js_bytes.js (one native copy).
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
@@ -9,7 +9,12 @@
 #include <string>
 #include <vector>
 
-#include "wasm/client_session.hpp"
+#include <type_traits>
+#include <variant>
+
+#include "core/session/v4_client_session.hpp"
+#include "core/wire/close_code.hpp"
+#include "wasm/browser_session.hpp"
 #include "wasm/keys.hpp"
 
 extern "C" {
@@ -56,29 +61,22 @@ double number_option(const val& options, const char* name, double fallback) {
   return v.isUndefined() || v.isNull() ? fallback : v.as<double>();
 }
 
-ClientSession::Options session_options(const val& js) {
-  ClientSession::Options o;
+BrowserSession::Options session_options(const val& js) {
+  BrowserSession::Options o;
   o.ssh.host = string_option(js, "host", "");
   o.ssh.port = static_cast<int>(number_option(js, "port", 22));
   o.ssh.user = string_option(js, "user", "");
   o.ssh.host_key_algorithms = string_option(js, "hostKeyAlgorithms", "");
   o.ssh.log_level = static_cast<int>(number_option(js, "logLevel", 0));
-  o.transport = string_option(js, "transport", "v4") == "raw" ? TransportMode::raw : TransportMode::v4;
+  o.shape = string_option(js, "shape", "v4") == "relay" ? RelayShape::relay : RelayShape::v4;
+  o.path_prefix = string_option(js, "pathPrefix", "");
   o.replay_cap = static_cast<std::size_t>(number_option(js, "replayCap", 1 << 20));
   o.ack_batch = static_cast<std::size_t>(number_option(js, "ackBatch", 0));
+  o.ack_delay = Duration(static_cast<Duration::rep>(number_option(js, "ackDelayMs", 5)));
+  o.reconnect_budget = Duration(static_cast<Duration::rep>(number_option(js, "reconnectBudgetMs", 120000)));
+  o.hello_timeout = Duration(static_cast<Duration::rep>(number_option(js, "helloTimeoutMs", 15000)));
+  o.seed = static_cast<std::uint64_t>(number_option(js, "seed", 0));
   return o;
-}
-
-const char* transport_state_name(ClientTransport::State s) {
-  switch (s) {
-    case ClientTransport::State::connecting: return "connecting";
-    case ClientTransport::State::live: return "live";
-    case ClientTransport::State::detached: return "lost";
-    case ClientTransport::State::resuming: return "resuming";
-    case ClientTransport::State::closed: return "closed";
-    case ClientTransport::State::failed: return "failed";
-  }
-  return "failed";
 }
 
 val key_pair_object(const KeyPair& k) {
@@ -103,7 +101,7 @@ class SshSession {
     const std::string state = session_.state();
     val o = val::object();
     o.set("state", state);
-    o.set("transport", std::string(transport_state_name(session_.transport().state())));
+    o.set("transport", std::string(transport_state()));
     if (!finished) o.set("more", true);  // step budget spent: call step() again soon
     if (state == "host-key") {
       val key = val::object();
@@ -165,55 +163,139 @@ class SshSession {
   void close() { session_.ssh().close(); }
   std::string lastError() const { return last_error_; }
 
-  // --- transport ---
-  bool receiveMessage(val message) {
-    if (session_.receive_message(bytes_of(message, scratch_))) return true;
-    last_error_ = session_.transport().error();
-    return false;
+  // --- the relay session (core's machine): report what happened with performance.now(), then pull ---
+  void start(double now) { session_.start(time_from_ms(now)); }
+  void stop(double now) { session_.stop(time_from_ms(now)); }
+  val takeOpen() {
+    auto open = session_.machine().take_open();
+    if (!open) return val::null();
+    val o = val::object();
+    o.set("requestTarget", open->request_target);
+    o.set("reconnect", open->reconnect);
+    o.set("attempt", open->attempt);
+    o.set("credentialsRefused", open->credentials_refused);
+    return o;
   }
-  val takeOutgoingMessages() {
+  void openSucceeded(double now) { session_.open_succeeded(time_from_ms(now)); }
+  void openFailed(const std::string& detail, double now) { session_.open_failed(detail, time_from_ms(now)); }
+  void relayClosed(int code, const std::string& reason, double now) {
+    session_.relay_closed(static_cast<std::uint16_t>(code), reason, time_from_ms(now));
+  }
+  void transportLost(const std::string& why, double now) { session_.transport_lost(why, time_from_ms(now)); }
+  // False when the message broke the protocol: the session is over (outcome() says why, and
+  // takeClose() has the close frame to send).
+  bool receiveMessage(val message, bool binary, double now) {
+    session_.receive_message(bytes_of(message, scratch_), binary, time_from_ms(now));
+    const auto& outcome = session_.machine().outcome();
+    if (outcome && outcome->end == ClientEnd::protocol_error) {
+      last_error_ = session_.error();
+      return false;
+    }
+    return true;
+  }
+  val takeOutgoingMessages(double now) {
     val out = val::array();
-    for (const auto& m : session_.take_messages()) out.call<void>("push", to_uint8array(m));
+    for (const auto& m : session_.take_messages(time_from_ms(now))) out.call<void>("push", to_uint8array(*m));
     return out;
   }
-  bool ackPending() const { return session_.transport().ack_pending(); }
-  // Acknowledges everything received so far: the next takeOutgoingMessages() carries the ACK.
-  void flushAck() { session_.flush_ack(); }
-  void transportLost() { session_.transport_lost(); }
-  bool transportReconnected() {
-    std::string why;
-    if (session_.transport_reconnected(why)) return true;
-    last_error_ = why;
-    return false;
-  }
-  void transportClosed() { session_.transport_closed(); }
-  bool canResume() const { return session_.transport().can_resume(); }
-  std::string sessionId() const { return session_.transport().session_id(); }
-  double reconnectAck() const { return static_cast<double>(session_.transport().reconnect_ack()); }
-  val transportInfo() const {
-    const auto& t = session_.transport();
+  val takeClose() {
+    auto close = session_.machine().take_close();
+    if (!close) return val::null();
     val o = val::object();
-    o.set("mode", std::string(t.mode() == TransportMode::v4 ? "v4" : "raw"));
-    o.set("state", std::string(transport_state_name(t.state())));
-    o.set("sessionId", t.session_id());
-    o.set("bytesSent", static_cast<double>(t.bytes_sent()));
-    o.set("bytesAcked", static_cast<double>(t.bytes_acked()));
-    o.set("bytesReceived", static_cast<double>(t.bytes_received()));
-    o.set("resumes", t.resumes());
-    if (!t.error().empty()) o.set("error", t.error());
+    o.set("code", close->code);
+    o.set("reason", close->reason);
+    return o;
+  }
+  bool takeAbandon() { return session_.machine().take_abandon(); }
+  // performance.now() milliseconds at which onTimeout() is due, or null.
+  val nextDeadline() const {
+    const auto deadline = session_.machine().next_deadline();
+    return deadline ? val(ms_from_time(*deadline)) : val::null();
+  }
+  void onTimeout(double now) { session_.on_timeout(time_from_ms(now)); }
+  val nextEvent() {
+    auto event = session_.machine().next_event();
+    if (!event) return val::null();
+    val o = val::object();
+    std::visit(
+        [&](const auto& e) {
+          using E = std::decay_t<decltype(e)>;
+          if constexpr (std::is_same_v<E, RelayConnected>) {
+            o.set("type", std::string("connected"));
+            o.set("sessionId", e.session_id);
+          } else if constexpr (std::is_same_v<E, TransportDropped>) {
+            o.set("type", std::string("dropped"));
+            o.set("why", e.why);
+            o.set("resumeAck", static_cast<double>(e.resume_ack));
+          } else if constexpr (std::is_same_v<E, AttemptFailed>) {
+            o.set("type", std::string("attemptFailed"));
+            o.set("attempt", e.attempt);
+            o.set("detail", e.detail);
+            o.set("retryInMs", static_cast<double>(e.retry_in.count()));
+          } else if constexpr (std::is_same_v<E, RelayResumed>) {
+            o.set("type", std::string("resumed"));
+            o.set("peerReceived", static_cast<double>(e.peer_received));
+            o.set("retransmitting", static_cast<double>(e.retransmitting));
+            o.set("afterMs", static_cast<double>(e.after.count()));
+          } else {
+            o.set("type", std::string("credentialsRetry"));
+          }
+        },
+        *event);
+    return o;
+  }
+  val outcome() const {
+    const auto& outcome = session_.machine().outcome();
+    if (!outcome) return val::null();
+    val o = val::object();
+    o.set("end", std::string(client_end_name(outcome->end)));
+    o.set("closeCode", outcome->close_code);
+    o.set("closeReason", outcome->close_reason);
+    o.set("httpStatus", outcome->http_status);
+    o.set("detail", outcome->detail);
+    o.set("meaning", outcome->end == ClientEnd::closed_by_relay ? std::string(close_code_meaning(outcome->close_code))
+                                                                : std::string());
+    return o;
+  }
+  std::string sessionId() const { return session_.machine().session_id(); }
+  val transportInfo() const {
+    const auto& m = session_.machine();
+    val o = val::object();
+    o.set("mode", std::string(session_.shape() == RelayShape::v4 ? "v4" : "relay"));
+    o.set("state", std::string(transport_state()));
+    o.set("sessionId", m.session_id());
+    double acked = static_cast<double>(session_.bytes_sent());  // /relay: nothing is acknowledged
+    if (const auto* v4 = dynamic_cast<const V4ClientSession*>(&m)) acked = static_cast<double>(v4->stream().bytes_acked());
+    o.set("bytesSent", static_cast<double>(session_.bytes_sent()));
+    o.set("bytesAcked", acked);
+    o.set("bytesReceived", static_cast<double>(session_.bytes_received()));
+    o.set("resumes", static_cast<double>(m.reconnects()));
+    if (const auto& outcome = m.outcome(); outcome && !outcome->detail.empty()) o.set("error", outcome->detail);
     return o;
   }
 
  private:
+  // connecting (the relay has not answered) | live | reconnecting (v4: from a drop to RECONNECT_SUCCESS)
+  // | ended (the machine has an outcome)
+  const char* transport_state() const {
+    const auto& m = session_.machine();
+    if (m.finished()) return "ended";
+    if (const auto* v4 = dynamic_cast<const V4ClientSession*>(&m); v4 && v4->reconnecting()) return "reconnecting";
+    if (m.transport_open() && session_.answered()) return "live";
+    return "connecting";
+  }
+
   bool result(const std::string& error) {
     last_error_ = error;
     return error.empty();
   }
 
-  ClientSession session_;
+  BrowserSession session_;
   std::string last_error_;
   std::string scratch_;  // the last write()/receiveMessage() argument's bytes
 };
+
+std::string closeCodeMeaning(int code) { return std::string(close_code_meaning(static_cast<std::uint16_t>(code))); }
 
 val generateEd25519(const std::string& comment, const std::string& passphrase) {
   return key_pair_object(generate_ed25519(comment, passphrase));
@@ -247,17 +329,24 @@ EMSCRIPTEN_BINDINGS(sshrelay_client) {
       .function("readStderr", &SshSession::readStderr)
       .function("close", &SshSession::close)
       .function("lastError", &SshSession::lastError)
+      .function("start", &SshSession::start)
+      .function("stop", &SshSession::stop)
+      .function("takeOpen", &SshSession::takeOpen)
+      .function("openSucceeded", &SshSession::openSucceeded)
+      .function("openFailed", &SshSession::openFailed)
+      .function("relayClosed", &SshSession::relayClosed)
+      .function("transportLost", &SshSession::transportLost)
       .function("receiveMessage", &SshSession::receiveMessage)
       .function("takeOutgoingMessages", &SshSession::takeOutgoingMessages)
-      .function("ackPending", &SshSession::ackPending)
-      .function("flushAck", &SshSession::flushAck)
-      .function("transportLost", &SshSession::transportLost)
-      .function("transportReconnected", &SshSession::transportReconnected)
-      .function("transportClosed", &SshSession::transportClosed)
-      .function("canResume", &SshSession::canResume)
+      .function("takeClose", &SshSession::takeClose)
+      .function("takeAbandon", &SshSession::takeAbandon)
+      .function("nextDeadline", &SshSession::nextDeadline)
+      .function("onTimeout", &SshSession::onTimeout)
+      .function("nextEvent", &SshSession::nextEvent)
+      .function("outcome", &SshSession::outcome)
       .function("sessionId", &SshSession::sessionId)
-      .function("reconnectAck", &SshSession::reconnectAck)
       .function("transportInfo", &SshSession::transportInfo);
   function("generateEd25519", &sshrelay::wasm::generateEd25519);
   function("inspectPrivateKey", &sshrelay::wasm::inspectPrivateKey);
+  function("closeCodeMeaning", &sshrelay::wasm::closeCodeMeaning);
 }

@@ -66,14 +66,18 @@ async function connect(request) {
     return;
   }
   if (isExtension) localStorage.setItem(RELAY_STORAGE_KEY, request.relayText);
-  history.replaceState(null, '', `#${request.targetText}`);
+  // The deep link of this connection: ?shape=relay for the plain /relay endpoint, then #user@host:port.
+  const query = new URLSearchParams(location.search);
+  if (request.shape === 'relay') query.set('shape', 'relay'); else query.delete('shape');
+  const search = query.toString();
+  history.replaceState(null, '', `${location.pathname}${search ? `?${search}` : ''}#${request.targetText}`);
   byId('connect-form').hidden = true;
   disconnectButton.hidden = false;
   const flow = new SessionFlow(mod, request, { steps, status, screens, terminalEl: byId('terminal') });
   app.flow = flow;
   flow.addEventListener('connected', () => rememberTarget({
     target: request.targetText, method: flow.request.method, keyId: flow.usedKeyId,
-    relay: isExtension ? request.relayText : undefined,
+    relay: isExtension ? request.relayText : undefined, shape: request.shape === 'relay' ? 'relay' : undefined,
   }));
   flow.addEventListener('finished', (e) => finished(flow, request, e.detail));
   await flow.start();
@@ -104,11 +108,13 @@ function finished(flow, request, { message, kind }) {
 
 disconnectButton.addEventListener('click', () => app.flow?.disconnect());
 
-// Deep links: /#user@host:port fills the form (with what was used last time for it) and connects.
+// Deep links: /#user@host:port fills the form (with what was used last time for it) and connects;
+// /?shape=relay#user@host:port does so through the plain /relay endpoint (no resume).
 function followHash() {
   const target = targetFromHash(location.hash);
   if (!target || app.flow?.conn && !app.flow.conn.finished) return;
-  form.fill(recentTargets().find((r) => r.target === target) ?? { target });
+  const entry = recentTargets().find((r) => r.target === target) ?? { target };
+  form.fill({ ...entry, shape: new URLSearchParams(location.search).get('shape') === 'relay' ? 'relay' : 'v4' });
   form.submit();
 }
 window.addEventListener('hashchange', followHash);

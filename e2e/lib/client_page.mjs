@@ -29,7 +29,7 @@ export class ClientPage {
   // Fills the connect form and clicks Connect. method: password | keyboard-interactive | publickey.
   async connect({ target, method = 'password', keyName, relay }) {
     const form = this.page.locator('#connect-form');
-    if (relay !== undefined) await form.getByLabel('Relay').fill(relay);
+    if (relay !== undefined) await form.getByLabel('Relay', { exact: true }).fill(relay);  // not 'Relay endpoint'
     await form.getByLabel('Target').fill(target);
     await form.locator(`input[name=method][value="${method}"]`).check();
     if (keyName) {

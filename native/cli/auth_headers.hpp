@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/result.hpp"
+#include "core/common/result.hpp"
 #include "native/client/relay_connection.hpp"
 #include "native/cli/token_source.hpp"
 

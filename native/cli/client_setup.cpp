@@ -3,7 +3,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/system/system_error.hpp>
 
-#include "core/origin_policy.hpp"
+#include "core/policy/origin_policy.hpp"
 #include "native/cli/auth_headers.hpp"
 #include "native/client/tls_context.hpp"
 
@@ -58,7 +58,8 @@ ClientSetup make_client_setup(const ProxyOptions& options, Console& console) {
   t.handshake_timeout = options.connect_timeout;
 
   c.target = client::TargetSpec{options.host, options.port, options.user};
-  c.reconnect_budget = options.reconnect_timeout;
+  c.reconnect.budget = options.reconnect_timeout;
+  c.shape = options.shape;
 
   if (!options.token_file.empty() || !options.token_cmd.empty()) {
     TokenSource::Config config;

@@ -1,5 +1,6 @@
 #include "native/cli/exit_status.hpp"
 
+#include "core/wire/close_code.hpp"
 #include "native/client/client_error.hpp"
 
 namespace sshrelay::cli {
@@ -13,32 +14,25 @@ std::string quoted_close(const client::CloseInfo& info) {
   return out;
 }
 
+// The words for a close code are core's (close_code_meaning, which the page shows too); the exit code
+// and the hints about our own flags are the CLI's.
 Outcome from_close_frame(const client::CloseInfo& info) {
   const std::string close = quoted_close(info);
+  std::string meaning(close_code_meaning(info.code));
+  if (meaning.empty()) meaning = "the relay ended the session with an error";
+  const std::string text = meaning + " (" + close + ")";
   switch (info.code) {
-    case 0:     // a close frame without a status
-    case 1000:
+    case 0:  // a close frame without a status
+    case close_code::normal:
       return {kExitOk, "the relay closed the session (" + close + ")", false};
-    case 1012:
-      return {kExitSessionLost, "the relay restarted (" + close + "): the SSH session is lost", false};
-    case 4404:
-      return {kExitSessionLost,
-              "the relay no longer has this session (" + close +
-                  "): it expired after the relay's grace period, or the relay restarted",
-              false};
-    case 4401:
-      return {kExitAuth, "the relay refused our identity (" + close + "): check --token-cmd, --token-file, --header",
-              false};
-    case 4403:
-      return {kExitRelayError, "the relay denied access (" + close + "): origin or target not allowed", false};
-    case 4429:
-      return {kExitRelayError, "the relay is at its session limit (" + close + ")", false};
-    case 4502:
-      return {kExitRelayError, "the relay could not reach the target (" + close + ")", false};
-    case 4503:
-      return {kExitRelayError, "the relay has no source port left for the target (" + close + ")", false};
+    case close_code::service_restart:
+      return {kExitSessionLost, text + ": the SSH session is lost", false};
+    case close_code::unknown_session:
+      return {kExitSessionLost, text, false};
+    case close_code::identity_invalid:
+      return {kExitAuth, text + ": check --token-cmd, --token-file, --header", false};
     default:
-      return {kExitRelayError, "the relay ended the session with an error (" + close + ")", false};
+      return {kExitRelayError, text, false};
   }
 }
 
@@ -65,12 +59,14 @@ Outcome describe_outcome(const boost::system::error_code& ec, const client::Clos
         return {kExitRelayError, "the relay refused the connection: " + detail, false};
       case errc::credentials_unavailable:
         return {kExitAuth, "no credentials for the relay: " + detail, false};
+      case errc::transport_lost:
+        return {kExitSessionLost, "the connection to the relay dropped, and /relay sessions do not resume (" + detail + ")",
+                false};
       case errc::lost_before_connect:
         return {kExitUnreachable, "the connection to the relay dropped before the session started (" + detail + ")",
                 false};
       case errc::bad_relay_url:
       case errc::subprotocol_not_echoed:
-      case errc::text_message:
       case errc::protocol_error:
         return {kExitRelayError, ec.message() + " (" + detail + ")", false};
     }

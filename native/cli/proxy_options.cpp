@@ -7,7 +7,7 @@
 #include <map>
 #include <sstream>
 
-#include "core/target.hpp"
+#include "core/policy/target.hpp"
 #include "native/cli/auth_headers.hpp"
 #include "native/cli/exit_status.hpp"
 
@@ -38,6 +38,9 @@ po::options_description visible_options() {
        "the relay: ws://HOST[:PORT][/PREFIX] or wss://HOST[:PORT][/PREFIX] (env SSHRELAY_RELAY)")
       ("user,l", po::value<std::string>()->value_name("NAME"),
        "remote user name, passed to the relay for its audit log (ssh's %r)")
+      ("shape", po::value<std::string>()->value_name("v4|relay")->default_value("v4"),
+       "the relay endpoint: v4 (/v4/connect, resumes after network drops) or relay (/relay: plain bytes, "
+       "as wsproxy and websockify speak; a drop ends the session)")
       ("origin", po::value<std::string>()->value_name("ORIGIN"), "Origin header to send; default: the relay's own origin (https://RELAYHOST[:PORT])")
       ("connect-timeout", po::value<unsigned>()->value_name("SECONDS")->default_value(10),
        "limit for each connection attempt: DNS, TCP, TLS and the WebSocket upgrade (1-600)")
@@ -197,6 +200,12 @@ ProxyCommandLine parse_proxy_command_line(const std::vector<std::string>& args) 
   o.origin = optional_string(vm, "origin");
   reject_control(o.origin, "--origin");
 
+  const auto shape = vm["shape"].as<std::string>();
+  if (shape == "relay") {
+    o.shape = client::RelayShape::raw;
+  } else if (shape != "v4") {
+    throw UsageError("--shape '" + shape + "': expected v4 or relay");
+  }
   o.connect_timeout = std::chrono::seconds(seconds_in_range(vm, "connect-timeout", 1, 600));
   o.reconnect_timeout = std::chrono::seconds(seconds_in_range(vm, "reconnect-timeout", 0, 86400));
   o.token_cmd_timeout = std::chrono::seconds(seconds_in_range(vm, "token-cmd-timeout", 1, 3600));

@@ -29,6 +29,7 @@ struct ProxyOptions {
   std::string host;  // the target the relay dials
   std::uint16_t port = 22;
   std::string user;  // dstUsername (informational, for the relay's audit log)
+  client::RelayShape shape = client::RelayShape::v4;  // --shape
 
   std::vector<std::pair<std::string, std::string>> headers;  // --header, then --cookie's Cookie header
   std::string token_file;

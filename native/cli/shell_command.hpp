@@ -7,7 +7,7 @@
 #include <mutex>
 #include <string>
 
-#include "core/result.hpp"
+#include "core/common/result.hpp"
 
 namespace sshrelay::cli {
 

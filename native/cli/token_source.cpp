@@ -5,7 +5,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "core/jwt.hpp"
+#include "core/identity/jwt.hpp"
 
 namespace sshrelay::cli {
 namespace {

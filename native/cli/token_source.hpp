@@ -16,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-#include "core/result.hpp"
+#include "core/common/result.hpp"
 #include "native/cli/shell_command.hpp"
 
 namespace sshrelay::cli {

@@ -13,9 +13,9 @@ class ClientCategory final : public boost::system::error_category {
     switch (static_cast<errc>(value)) {
       case errc::bad_relay_url: return "bad relay URL";
       case errc::upgrade_refused: return "the relay refused the WebSocket upgrade";
-      case errc::subprotocol_not_echoed: return "the relay did not accept WebSocket subprotocol 'ssh'";
-      case errc::text_message: return "the relay sent a text WebSocket message (v4 is binary only)";
-      case errc::protocol_error: return "the relay broke the corp-relay-v4 protocol";
+      case errc::subprotocol_not_echoed: return "the relay did not accept the WebSocket subprotocol";
+      case errc::protocol_error: return "the relay broke the protocol";
+      case errc::transport_lost: return "the connection to the relay dropped (this endpoint does not resume)";
       case errc::lost_before_connect: return "the connection dropped before the relay sent CONNECT_SUCCESS";
       case errc::reconnect_gave_up: return "gave up reconnecting to the relay";
       case errc::local_side_closed: return "the local side closed";

@@ -11,9 +11,9 @@ enum class errc {
   bad_relay_url = 1,           // the relay URL could not be parsed or used
   upgrade_refused,             // the relay answered the upgrade with an HTTP error status
   subprotocol_not_echoed,      // the 101 did not carry Sec-WebSocket-Protocol: ssh
-  text_message,                // the relay sent a text message (v4 is binary only)
   protocol_error,              // the relay's v4 frames broke the protocol (see CloseInfo::detail)
   lost_before_connect,         // the transport dropped before CONNECT_SUCCESS: there is no session to resume
+  transport_lost,              // the transport dropped on an endpoint that does not resume (/relay)
   reconnect_gave_up,           // reconnecting did not succeed within the configured total time
   local_side_closed,           // the local peer went away (write failed) while the session was open
   stopped,                     // stop() was called

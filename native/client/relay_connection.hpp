@@ -1,27 +1,21 @@
 #pragma once
-// One corp-relay-v4 session seen from the client: a local byte stream (an SSH client's socket, or
-// stdin/stdout) tunnelled through the relay to a target, resumed losslessly across network drops.
+// One relay session seen from the client: a local byte stream (an SSH client's socket, or
+// stdin/stdout) tunnelled through the relay to a target. This is the I/O driver of a core client
+// session machine (core/session): corp-relay-v4 (V4ClientSession: resumed losslessly across network
+// drops, by the one reconnect policy the page uses too) or the plain /relay shape (RawClientSession:
+// nothing resumes). The machine decides; this class opens WebSockets, moves bytes and keeps one timer.
 //
-//   local ──read──▶ ResumeStream::send()          next_message() ──one writer──▶ WebSocket
-//   local ◀─write── PayloadReceived, delivered()  receive() ◀──────reader────── WebSocket
+//   local ──read──▶ on_local_data()        next_relay_message() ──one writer──▶ WebSocket
+//   local ◀─write── on_relay_message()     on_delivered()        ◀──reader──── WebSocket
 //
-// Backpressure both ways: the local side is read only while stream.can_send() (unacked bytes below the
-// replay cap), and the WebSocket is read only when the previous payload has been written to the local
-// side, so a slow local reader slows the relay (and the target behind it) instead of growing a queue.
+// Backpressure both ways: the local side is read only while the machine can accept bytes (unacked
+// bytes below the replay cap), and the WebSocket is read only when the previous payload has been
+// written to the local side, so a slow local reader slows the relay (and the target behind it).
 //
-// Ends of a session:
-// - The relay sends a close frame (1000 after target EOF, 1012 on restart, 44xx refusals...): every byte
-//   received before it has already been written locally; the local side gets EOF, and the completion
-//   handler runs with an empty error_code and the relay's code and reason.
-// - The transport fails without a close frame (read/write error, reset, idle timeout, drop_transport()):
-//   the session is resumed with /v4/reconnect?sid=S&ack=<bytes received>, retrying with bounded
-//   exponential backoff and jitter; after RECONNECT_SUCCESS the core retransmits every byte the relay
-//   did not receive. Giving up (the total time budget is spent, or the relay refuses the upgrade with a
-//   4xx status) completes with an error. A drop before CONNECT_SUCCESS cannot be resumed (no sid).
-// - Local EOF: v4 has no half-close, so the client stops reading locally but keeps the session open until
-//   the relay closes it (for SSH that happens as soon as sshd closes, which follows the client's
-//   disconnect). A local read or write error closes the session (close 1000) with errc::local_side_closed.
-// - stop(): close 1000 and complete with errc::stopped.
+// How sessions end is the machine's rule (see core/session/v4_client_session.hpp); the completion
+// handler gets it as an error_code (empty when the relay closed the session) and the relay's close code
+// and reason. Local EOF: v4 has no half-close, so the client stops reading locally but keeps the session
+// open until the relay closes it (for SSH that follows the client's disconnect at once).
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -29,16 +23,15 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <random>
 #include <string>
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/beast/websocket/rfc6455.hpp>
 #include <boost/system/error_code.hpp>
 
-#include "core/resume_stream.hpp"
+#include "core/session/client_session.hpp"
+#include "core/session/reconnect_policy.hpp"
 #include "native/client/client_error.hpp"
 #include "native/client/local_stream.hpp"
 #include "native/client/relay_url.hpp"
@@ -59,22 +52,20 @@ using HeaderList = std::vector<std::pair<std::string, std::string>>;
 struct ConnectionOptions {
   TransportOptions transport;
   TargetSpec target;
+  RelayShape shape = RelayShape::v4;
   std::size_t replay_cap = 4 << 20;  // unacked local bytes kept for retransmission
-  std::chrono::milliseconds backoff_base{100};
-  std::chrono::milliseconds backoff_max{2000};
-  std::chrono::milliseconds reconnect_budget{120000};  // total time spent reconnecting after one drop
+  ReconnectPolicyConfig reconnect;   // backoff and the total time spent reconnecting after one drop
   std::size_t local_read_size = 64 * 1024;
   // Diagnostics, one line per call (connects, drops, reconnects, closes). May be empty.
   std::function<void(const std::string&)> log;
   // Credentials that change over time (e.g. `sshrelay --token-cmd`, re-run once its token expired):
   // called before every WebSocket open, the first connect and each reconnect attempt, for request headers
   // sent after transport.headers (a same-named one replaces it). `refused` is true when the relay has just
-  // refused the previous attempt's credentials (HTTP 401/403 to the upgrade, or close 4401 before
-  // CONNECT_SUCCESS/RECONNECT_SUCCESS): fetch fresh ones; such a refusal is retried once. The hook must
-  // call `done` exactly once, from any thread. A non-empty error ends a first connect with
-  // errc::credentials_unavailable and counts as a failed attempt while reconnecting. When set, nothing
-  // is written on the first connection before CONNECT_SUCCESS, so a refused first connect can be retried
-  // without losing the bytes already read locally. May be empty.
+  // refused the previous attempt's credentials: fetch fresh ones (the machine retries such a refusal
+  // once). The hook must call `done` exactly once, from any thread. A non-empty error ends a first
+  // connect with errc::credentials_unavailable and counts as a failed attempt while reconnecting. When
+  // set, nothing is written on the first connection before CONNECT_SUCCESS, so a refused first connect
+  // can be retried without losing the bytes already read locally. May be empty.
   using HeadersDone = std::function<void(std::string error, HeaderList headers)>;
   std::function<void(bool refused, HeadersDone done)> refresh_headers;
   // Runs on the strand as soon as the session's outcome is decided (the completion's arguments), before
@@ -93,21 +84,21 @@ class RelayConnection : public std::enable_shared_from_this<RelayConnection> {
   RelayConnection(const RelayConnection&) = delete;
   RelayConnection& operator=(const RelayConnection&) = delete;
 
-  // Opens /v4/connect and starts tunnelling. The handler runs once, on the strand, after the local side
+  // Opens the session and starts tunnelling. The handler runs once, on the strand, after the local side
   // has been closed. Call once. May be called from any thread.
   void start(CompletionHandler handler);
   // Closes the session (close frame 1000) and completes with errc::stopped. Any thread.
   void stop();
   // Test hook: resets the current TCP connection to the relay (no close frame), as a network failure
-  // would. The session then resumes. Any thread.
+  // would. A v4 session then resumes. Any thread.
   void drop_transport();
   // Sends a WebSocket ping on the current connection, unless there is none or a ping is outstanding;
   // rtt() reports the round trip once the pong arrives. Any thread.
   void measure_rtt();
 
   // Observers, safe from any thread.
-  std::string session_id() const;            // empty until CONNECT_SUCCESS
-  std::uint64_t reconnects() const { return reconnects_.load(); }      // successful resumes
+  std::string session_id() const;  // empty until CONNECT_SUCCESS (always, for the raw shape)
+  std::uint64_t reconnects() const { return reconnects_.load(); }               // successful resumes
   std::uint64_t bytes_from_local() const { return bytes_from_local_.load(); }  // read locally, sent on
   std::uint64_t bytes_to_local() const { return bytes_to_local_.load(); }      // written locally
   bool finished() const { return completed_.load(); }
@@ -117,12 +108,17 @@ class RelayConnection : public std::enable_shared_from_this<RelayConnection> {
   std::optional<std::pair<boost::system::error_code, CloseInfo>> result() const;
 
  private:
-  void open_transport(bool reconnect, bool refused = false);
-  void open_with_headers(bool reconnect, const std::string& error, const HeaderList& headers);
-  bool retry_refused_credentials(bool reconnect);
+  // Acts on everything the machine asks for after an input: events, abandoned or new transports, the
+  // outcome, writes, reads and the deadline timer.
+  void pump();
+  void report(const ClientEvent& event);
+  void arm_timer();
+
+  void open_transport(const OpenTransport& open);
+  void open_with_headers(const OpenTransport& open, const std::string& error, const HeaderList& headers);
+  void on_open(const std::shared_ptr<WsTransport>& t, boost::system::error_code ec, const OpenResult& result);
   void on_ping_done(const std::shared_ptr<WsTransport>& t);
-  void on_open(const std::shared_ptr<WsTransport>& t, bool reconnect, boost::system::error_code ec,
-               const OpenResult& result);
+  void transport_lost(const std::string& why);
 
   void do_local_read();
   void on_local_read(boost::system::error_code ec, std::size_t n);
@@ -132,14 +128,10 @@ class RelayConnection : public std::enable_shared_from_this<RelayConnection> {
   void on_ws_read(const std::shared_ptr<WsTransport>& t, boost::system::error_code ec);
   void on_local_write(boost::system::error_code ec, std::size_t n);
 
-  void on_drop(boost::system::error_code ec, const std::string& what);
-  void schedule_reconnect(const std::string& last_error);
-  bool fatal_open_error(boost::system::error_code ec, const OpenResult& result) const;
-
-  // Sends a close frame (bounded by the handshake timeout), then finish().
-  void close_relay_then_finish(boost::beast::websocket::close_code code, std::string reason,
-                               boost::system::error_code ec, std::string detail);
-  void finish(boost::system::error_code ec, CloseInfo info);
+  // The machine has an outcome: send its close frame, if any, then finish().
+  void conclude();
+  void finish();
+  std::pair<boost::system::error_code, CloseInfo> completion_of(const ClientOutcome& outcome) const;
   void drain_local();
   void complete();
 
@@ -148,31 +140,26 @@ class RelayConnection : public std::enable_shared_from_this<RelayConnection> {
   boost::asio::any_io_executor strand_;
   std::unique_ptr<LocalStream> local_;
   ConnectionOptions options_;
-  ResumeStream stream_;
-  std::shared_ptr<WsTransport> transport_;
-  bool transport_open_ = false;
-  boost::asio::steady_timer backoff_timer_;
+  std::unique_ptr<ClientSession> machine_;
+  std::shared_ptr<WsTransport> transport_;  // opening, or open while machine_->transport_open()
+  boost::system::error_code open_error_;    // why the last open failed, for the outcome
+  boost::asio::steady_timer deadline_timer_;
+  std::optional<TimePoint> timer_armed_for_;
   boost::asio::steady_timer linger_timer_;
   std::vector<std::uint8_t> local_buffer_;
-  std::minstd_rand rng_;
 
   CompletionHandler handler_;
+  // I/O in flight (the protocol's state is the machine's).
   bool started_ = false;
   bool local_reading_ = false;
   bool local_eof_ = false;
   bool local_writing_ = false;
   bool ws_reading_ = false;
   bool ws_writing_ = false;
-  bool closing_ = false;    // we sent (or are sending) a close frame
-  bool finished_ = false;   // the outcome is decided; the local side is being wound down
-  bool reconnecting_ = false;
-  bool connected_ = false;     // CONNECT_SUCCESS arrived
-  bool auth_retried_ = false;  // a credentials refusal was retried since the last (re)connect succeeded
+  bool closing_ = false;   // the machine's close frame is being written
+  bool finished_ = false;  // the outcome is handled; the local side is being wound down
   std::shared_ptr<WsTransport> ping_transport_;  // where our ping is being written
   std::function<void()> close_after_ping_;       // a close frame waits for that ping (Beast's rule)
-  unsigned attempt_ = 0;
-  std::chrono::steady_clock::time_point reconnect_deadline_;
-  std::chrono::steady_clock::time_point dropped_at_;
   boost::system::error_code final_ec_;
   CloseInfo final_info_;
 

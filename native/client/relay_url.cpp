@@ -1,8 +1,6 @@
 #include "native/client/relay_url.hpp"
 
-#include <boost/url/encode.hpp>
 #include <boost/url/parse.hpp>
-#include <boost/url/rfc/unreserved_chars.hpp>
 #include <boost/url/url_view.hpp>
 
 #include <charconv>
@@ -75,19 +73,6 @@ Result<RelayUrl> parse_relay_url(std::string_view text) {
   if (!path.empty() && path.front() != '/') path.insert(path.begin(), '/');
   relay.path_prefix = std::move(path);
   return relay;
-}
-
-std::string percent_encode_component(std::string_view value) {
-  return urls::encode(urls::string_view(value.data(), value.size()), urls::unreserved_chars);
-}
-
-std::string connect_target(const RelayUrl& relay, const TargetSpec& target) {
-  return relay.path_prefix + "/v4/connect?host=" + percent_encode_component(target.host) +
-         "&port=" + std::to_string(target.port) + "&dstUsername=" + percent_encode_component(target.user);
-}
-
-std::string reconnect_target(const RelayUrl& relay, std::string_view sid, std::uint64_t ack) {
-  return relay.path_prefix + "/v4/reconnect?sid=" + percent_encode_component(sid) + "&ack=" + std::to_string(ack);
 }
 
 }  // namespace sshrelay::client

@@ -1,15 +1,13 @@
 #pragma once
-// Where the relay is, and the request targets of a v4 session (design.md §2):
+// Where the relay is, which of its endpoints carries a session, and what it is asked to dial:
 //   ws://host[:port][/prefix]  or  wss://host[:port][/prefix]
-//   <prefix>/v4/connect?host=H&port=P&dstUsername=U
-//   <prefix>/v4/reconnect?sid=S&ack=A
-// Query values are percent-encoded with everything but RFC 3986 unreserved characters escaped, so no
-// server can read a '+' as a space or a '&' in a user name as a new parameter.
+// The request targets themselves are built by the core client session machines (core/wire/v4_url,
+// core/wire/raw_relay_request), which the page uses too.
 #include <cstdint>
 #include <string>
 #include <string_view>
 
-#include "core/result.hpp"
+#include "core/common/result.hpp"
 
 namespace sshrelay::client {
 
@@ -30,17 +28,17 @@ struct RelayUrl {
 // wrong (for the CLI to print).
 Result<RelayUrl> parse_relay_url(std::string_view text);
 
+// Which relay endpoint carries the session.
+enum class RelayShape {
+  v4,   // /v4/connect: resumable (Secure Shell's corp-relay-v4@google.com)
+  raw,  // /relay?host=&port=: plain bytes, as wsproxy and websockify speak; a drop ends the session
+};
+
 // The target dialed by the relay, as the connect request names it.
 struct TargetSpec {
   std::string host;
   std::uint16_t port = 22;
   std::string user;  // dstUsername: informational for the relay (audit); may be empty
 };
-
-std::string connect_target(const RelayUrl& relay, const TargetSpec& target);
-std::string reconnect_target(const RelayUrl& relay, std::string_view sid, std::uint64_t ack);
-
-// Percent-encodes every byte outside ALPHA / DIGIT / "-" / "." / "_" / "~".
-std::string percent_encode_component(std::string_view value);
 
 }  // namespace sshrelay::client

@@ -9,7 +9,7 @@
 #include <boost/beast/websocket/ssl.hpp>
 #include <boost/beast/websocket/stream_base.hpp>
 
-#include "core/v4_frame.hpp"
+#include "core/wire/v4_frame.hpp"
 #include "native/client/client_error.hpp"
 
 namespace sshrelay::client {
@@ -112,7 +112,7 @@ void WsTransport::do_ws_handshake() {
     ws.set_option(timeout);
     ws.set_option(websocket::stream_base::decorator([opts = options_](websocket::request_type& req) {
       req.set(http::field::user_agent, opts.user_agent);
-      req.set(http::field::sec_websocket_protocol, "ssh");
+      req.set(http::field::sec_websocket_protocol, opts.subprotocol);
       if (!opts.origin.empty()) req.set(http::field::origin, opts.origin);
       for (const auto& [name, value] : opts.headers) req.set(name, value);
     }));
@@ -135,10 +135,10 @@ void WsTransport::on_ws_handshake(error_code ec) {
     return handler(make_error_code(errc::upgrade_refused), result);
   }
   if (ec) return open_failed(ec, "WebSocket handshake with " + options_.relay.to_string());
-  if (response_[http::field::sec_websocket_protocol] != "ssh") {
+  if (response_[http::field::sec_websocket_protocol] != options_.subprotocol) {
     OpenResult result;
     result.http_status = response_.result_int();
-    result.detail = "the relay's 101 answer did not echo Sec-WebSocket-Protocol: ssh (got '" +
+    result.detail = "the relay's 101 answer did not echo Sec-WebSocket-Protocol: " + options_.subprotocol + " (got '" +
                     std::string(response_[http::field::sec_websocket_protocol]) + "')";
     abort();
     auto handler = std::move(open_handler_);

@@ -39,6 +39,8 @@ struct TransportOptions {
   std::string origin;  // Origin header; empty = none
   std::vector<std::pair<std::string, std::string>> headers;  // extra request headers (e.g. auth)
   std::string user_agent = "sshrelay-client";
+  // Offered, and required in the 101: "ssh" for corp-relay-v4, "binary" for /relay.
+  std::string subprotocol = "ssh";
   std::chrono::milliseconds connect_timeout{10000};    // resolve + TCP + TLS
   std::chrono::milliseconds handshake_timeout{10000};  // HTTP upgrade
   // No bytes from the relay for half of this: send a ping; for all of it: the connection is dead (a read

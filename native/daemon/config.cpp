@@ -1,6 +1,6 @@
 #include "native/daemon/config.hpp"
 
-#include "core/origin_policy.hpp"
+#include "core/policy/origin_policy.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -252,6 +252,11 @@ Options::Options() {
       "bind each session's outbound socket to its own port from this range (firewall user mapping); "
       "4503 when exhausted");
   add(policy, "max-sessions-per-principal", number("N", 0), "most sessions one principal may hold; 0 = no cap");
+  add(policy, "max-connections-per-ip", number("N", 0),
+      "most sessions open at once from one source address (wsproxy's MAX_CONNS_PER_IP); 0 = no cap");
+  add(policy, "relay-target", text("HOST:PORT"),
+      "/relay and /websockify always dial this target and ignore host=/port= (websockify's fixed-target mode); "
+      "the operator's choice, so the target policy does not apply to it");
   add(policy, "connect-rate-per-minute", number("N", 0), "connection attempts allowed per source IP per minute; 0 = unlimited");
   add(policy, "trusted-proxies", list("CIDRS", {}), "proxies whose X-Forwarded-For is believed (for the source IP)");
 
@@ -309,8 +314,10 @@ Options::Options() {
 std::string help_text(const Options& options) {
   std::ostringstream out;
   out << "Usage: sshrelayd [OPTIONS]\n"
-         "WebSocket relay for SSH (corp-relay-v4 for the Secure Shell extension, plain WebSocket-to-TCP,\n"
-         "rendezvous).\n"
+         "WebSocket relay for SSH. Endpoints: /v4/connect and /v4/reconnect (corp-relay-v4, for the Secure\n"
+         "Shell extension, the web client and `sshrelay proxy`; resumes dropped sessions), /relay?host=&port=\n"
+         "and /websockify (plain WebSocket-to-TCP, as wsproxy and websockify speak; no resume), /healthz,\n"
+         "/health, /statz, /cookie.\n"
       << options.all
       << "\nEach setting comes from, highest precedence first: the command line, its RELAY_* environment\n"
          "variable (shown in brackets), the --config file, the default. An empty variable counts as unset;\n"
@@ -721,6 +728,15 @@ DaemonConfig to_config(const Reader& r) {
     c.source_port_last = range->front().last;
   }
   c.max_sessions_per_principal = static_cast<std::size_t>(r.uint("max-sessions-per-principal", 0, 10'000'000));
+  c.max_connections_per_ip = static_cast<std::size_t>(r.uint("max-connections-per-ip", 0, 10'000'000));
+  if (!r.str("relay-target").empty()) {
+    auto target = parse_target(r.str("relay-target"), 0);
+    if (!target || target->port == 0) {
+      r.fail("relay-target", in_quotes(r.str("relay-target")) + " is not HOST:PORT" +
+                                 (target ? "" : " (" + target.error().message + ")"));
+    }
+    c.relay_target = *target;
+  }
   c.connect_rate_per_minute = static_cast<unsigned>(r.uint("connect-rate-per-minute", 0, 1'000'000));
 
   const std::string level = lower(r.str("log-level"));

@@ -6,13 +6,15 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <variant>
 
 #include <vector>
 
-#include "core/cidr.hpp"
-#include "core/target_policy.hpp"
+#include "core/policy/cidr.hpp"
+#include "core/policy/target.hpp"
+#include "core/policy/target_policy.hpp"
 #include "native/daemon/audit/audit_config.hpp"
 #include "native/daemon/identity/identity_config.hpp"
 
@@ -55,6 +57,8 @@ struct DaemonConfig {
   std::uint16_t source_port_first = 0;        // --source-port-range FIRST-LAST: pin each session's outbound port
   std::uint16_t source_port_last = 0;         //   (0-0: the kernel picks)
   std::size_t max_sessions_per_principal = 0; // --max-sessions-per-principal: 0 = no per-principal cap
+  std::size_t max_connections_per_ip = 0;     // --max-connections-per-ip: concurrent sessions per source; 0 = no cap
+  std::optional<Target> relay_target;         // --relay-target: /relay and /websockify always dial this
   unsigned connect_rate_per_minute = 0;       // --connect-rate-per-minute: per source IP; 0 = unlimited
   std::vector<Cidr> trusted_proxies;          // --trusted-proxies: X-Forwarded-For believed only from these
   identity::IdentityConfig identity;          // --identity-*: who may connect (docs/identity.md)

@@ -45,8 +45,8 @@ bool well_formed_head(std::string_view head) {
   return true;
 }
 
-// The request head's length if `head` is a complete GET/HEAD /healthz[?query] request without a body.
-std::size_t health_request_length(std::string_view head, bool& head_only) {
+// The request head's length if `head` is a complete GET/HEAD `path`[?query] request without a body.
+std::size_t health_request_length(std::string_view head, std::string_view path, bool& head_only) {
   std::string_view rest;
   if (starts_with(head, "GET ")) {
     rest = head.substr(4);
@@ -57,8 +57,8 @@ std::size_t health_request_length(std::string_view head, bool& head_only) {
   } else {
     return 0;
   }
-  if (!starts_with(rest, kHealthPath)) return 0;
-  const char after = rest.size() > kHealthPath.size() ? rest[kHealthPath.size()] : '\0';
+  if (!starts_with(rest, path)) return 0;
+  const char after = rest.size() > path.size() ? rest[path.size()] : '\0';
   if (after != ' ' && after != '?') return 0;
   const auto end = head.find("\r\n\r\n");
   if (end == std::string_view::npos) return 0;
@@ -79,15 +79,23 @@ bool answer_health_check(boost::asio::ip::tcp::socket& socket) {
   const int fd = socket.native_handle();
   const auto got = ::recv(fd, peeked.data(), peeked.size(), MSG_PEEK | MSG_DONTWAIT);
   if (got <= 0) return false;
+  const std::string_view head(peeked.data(), static_cast<std::size_t>(got));
   bool head_only = false;
-  const std::size_t length = health_request_length(std::string_view(peeked.data(), static_cast<std::size_t>(got)), head_only);
+  std::string_view body = kHealthBody;
+  std::string_view type = "application/json";
+  std::size_t length = health_request_length(head, kHealthPath, head_only);
+  if (length == 0) {
+    length = health_request_length(head, kPlainHealthPath, head_only);
+    body = kPlainHealthBody;
+    type = "text/plain; charset=utf-8";
+  }
   if (length == 0) return false;
   // Take the request off the socket (closing with it unread would reset the connection), then answer.
   if (::recv(fd, peeked.data(), length, MSG_DONTWAIT) != static_cast<ssize_t>(length)) return false;
-  std::string response = "HTTP/1.1 200 OK\r\nServer: sshrelayd\r\nContent-Type: application/json\r\n"
-                         "Cache-Control: no-store\r\nConnection: close\r\nContent-Length: " +
-                         std::to_string(kHealthBody.size()) + "\r\n\r\n";
-  if (!head_only) response += kHealthBody;
+  std::string response = "HTTP/1.1 200 OK\r\nServer: sshrelayd\r\nContent-Type: " + std::string(type) +
+                         "\r\nCache-Control: no-store\r\nConnection: close\r\nContent-Length: " +
+                         std::to_string(body.size()) + "\r\n\r\n";
+  if (!head_only) response += body;
   (void)::send(fd, response.data(), response.size(), MSG_DONTWAIT | MSG_NOSIGNAL);  // fits an empty socket buffer
   boost::system::error_code ignored;
   socket.shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);

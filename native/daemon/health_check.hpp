@@ -10,9 +10,12 @@ namespace sshrelay::daemon {
 
 inline constexpr std::string_view kHealthPath = "/healthz";
 inline constexpr std::string_view kHealthBody = "{\"ok\":true}";
+// wsproxy's health endpoint, for its users' load balancers: 200, text/plain, "ok".
+inline constexpr std::string_view kPlainHealthPath = "/health";
+inline constexpr std::string_view kPlainHealthBody = "ok";
 
-// If `socket` holds a complete `GET /healthz` (or HEAD) request without a body, answers it (200,
-// Connection: close), closes the socket and returns true. Otherwise reads nothing and returns false.
+// If `socket` holds a complete `GET /healthz` or `GET /health` (or HEAD) request without a body, answers
+// it (200, Connection: close), closes the socket and returns true. Otherwise reads nothing, returns false.
 // Never blocks: only bytes already received are looked at.
 bool answer_health_check(boost::asio::ip::tcp::socket& socket);
 

@@ -10,10 +10,10 @@
 #include <mutex>
 #include <optional>
 
-#include "core/audit_event.hpp"
-#include "core/origin_policy.hpp"
-#include "core/target_policy.hpp"
-#include "core/token_bucket.hpp"
+#include "core/audit/audit_event.hpp"
+#include "core/policy/origin_policy.hpp"
+#include "core/policy/target_policy.hpp"
+#include "core/policy/token_bucket.hpp"
 #include "native/daemon/config.hpp"
 #include "native/daemon/io_context_pool.hpp"
 #include "native/daemon/replay_budget.hpp"
@@ -61,7 +61,7 @@ struct RelayContext {
       : config(cfg),
         pool(io_pool),
         ioc(io_pool.main()),
-        registry(cfg.max_sessions_total, cfg.max_sessions_per_principal),
+        registry({cfg.max_sessions_total, cfg.max_sessions_per_principal, cfg.max_connections_per_ip}),
         budget(cfg.max_replay_memory),
         hosts(host_policy_for(cfg)),
         origins(origin_policy_for(cfg)),

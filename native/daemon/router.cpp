@@ -3,22 +3,21 @@
 #include "native/daemon/audit/audit_log.hpp"
 
 #include <boost/beast/version.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 #include <boost/url/parse.hpp>
 #include <algorithm>
+#include <map>
 #include <nlohmann/json.hpp>
 
-#include "core/nassh_cookie.hpp"
-#include "core/session_id.hpp"
-#include "core/v4_url.hpp"
-#include "core/close_code.hpp"
+#include "core/nassh/nassh_cookie.hpp"
+#include "core/wire/close_code.hpp"
 #include "native/daemon/health_check.hpp"
-#include "native/daemon/relay_session.hpp"
 #include "native/daemon/static_files.hpp"
 
 namespace sshrelay::daemon {
 namespace {
 
-using Params = v4::QueryParams;
+using Params = QueryParams;
 
 http::response<http::string_body> response(const Request& req, http::status status, std::string_view content_type,
                                            std::string body) {
@@ -60,9 +59,14 @@ std::optional<std::string> param(const Params& params, const std::string& name) 
 
 http::message_generator statz(const Request& req, RelayContext& ctx) {
   std::size_t attached = 0;
+  std::map<std::string, std::size_t> by_kind;
   const auto sessions = ctx.registry.all();
-  for (const auto& session : sessions) attached += session->attached() ? 1 : 0;
+  for (const auto& session : sessions) {
+    attached += session->attached() ? 1 : 0;
+    ++by_kind[std::string(session->kind())];
+  }
   nlohmann::json body = {{"sessions", sessions.size()},
+                         {"sessions_by_kind", by_kind},
                          {"attached", attached},
                          {"replay_bytes", ctx.budget.in_use()},
                          {"replay_bytes_peak", ctx.budget.peak()},
@@ -96,27 +100,6 @@ http::message_generator cookie(const Request& req, RelayContext& ctx, const Para
   return text_response(req, http::status::ok, "text/html; charset=utf-8", render_close_page());
 }
 
-V4Request v4_request(const Request& req, RelayContext& ctx, const std::string& path, const Params& params,
-                     const std::string& repeated) {
-  const auto origin = req[http::field::origin];
-  if (!ctx.origins.allows(origin, req[http::field::host])) {
-    return WsRefusal{close_code::denied, "origin " + std::string(origin) + " is not allowed"};
-  }
-  if (ctx.stopping) return WsRefusal{close_code::service_restart, "relay is restarting"};
-  if (!repeated.empty()) return WsRefusal{close_code::protocol_error, repeated + "= is given more than once"};
-  if (path == v4::kConnectPath) {
-    auto connect = v4::parse_connect_request(params);
-    if (!connect) return WsRefusal{close_code::protocol_error, connect.error().message};
-    return V4Connect{std::move(connect->target), std::move(connect->user)};
-  }
-  auto reconnect = v4::parse_reconnect_request(params);
-  if (!reconnect) {
-    const bool bad_sid = reconnect.error().message.find("sid=") != std::string::npos;
-    return WsRefusal{bad_sid ? close_code::unknown_session : close_code::protocol_error, reconnect.error().message};
-  }
-  return V4Reconnect{std::move(reconnect->sid), reconnect->ack};
-}
-
 }  // namespace
 
 Route route(RelayContext& ctx, const Request& req) {
@@ -124,7 +107,7 @@ Route route(RelayContext& ctx, const Request& req) {
   if (!url) return bad_request(req, "malformed request target");
   const std::string path = url->path();
   // Health checks come from load balancers that name the relay by whatever address they dial.
-  if (path != kHealthPath) {
+  if (path != kHealthPath && path != kPlainHealthPath) {
     if (req.count(http::field::host) != 1) return bad_request(req, "a request needs exactly one Host header");
     if (!ctx.hosts.answers_to(req[http::field::host])) {
       return text_response(req, http::status::misdirected_request, "text/plain",
@@ -139,7 +122,7 @@ Route route(RelayContext& ctx, const Request& req) {
   }
 
   const bool upgrade = boost::beast::websocket::is_upgrade(req);
-  if (path == v4::kConnectPath || path == v4::kReconnectPath) {
+  if (const Endpoint* endpoint = find_endpoint(path)) {
     if (!upgrade) return text_response(req, http::status::upgrade_required, "text/plain", "WebSocket upgrade required\n");
     if (req.count(http::field::sec_websocket_key) != 1 || !is_websocket_key(req[http::field::sec_websocket_key])) {
       return bad_request(req, "Sec-WebSocket-Key must be given once, as the base64 form of 16 bytes");
@@ -150,13 +133,14 @@ Route route(RelayContext& ctx, const Request& req) {
       res.set(http::field::sec_websocket_version, "13");
       return res;
     }
-    return v4_request(req, ctx, path, params, repeated);
+    return WsRequest{endpoint, std::move(params), std::move(repeated)};
   }
   if (upgrade) return text_response(req, http::status::not_found, "text/plain", "no WebSocket endpoint at " + path + "\n");
   if (req.method() != http::verb::get && req.method() != http::verb::head) {
     return text_response(req, http::status::method_not_allowed, "text/plain", "method not allowed\n");
   }
   if (path == kHealthPath) return text_response(req, http::status::ok, "application/json", std::string(kHealthBody));
+  if (path == kPlainHealthPath) return text_response(req, http::status::ok, "text/plain; charset=utf-8", std::string(kPlainHealthBody));
   if (path == "/statz") return statz(req, ctx);
   if (path == "/cookie") return cookie(req, ctx, params);
   if (path == "/endpoint") {

@@ -11,11 +11,11 @@
 #include <thread>
 
 #include "native/daemon/audit/audit_log.hpp"
-#include "core/close_code.hpp"
+#include "core/wire/close_code.hpp"
 #include "native/daemon/identity/authenticator.hpp"
 #include "native/daemon/listener.hpp"
 #include "native/daemon/log.hpp"
-#include "native/daemon/relay_session.hpp"
+#include "native/daemon/session.hpp"
 
 namespace sshrelay::daemon {
 namespace {

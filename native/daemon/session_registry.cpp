@@ -1,54 +1,116 @@
 #include "native/daemon/session_registry.hpp"
 
+#include <utility>
+
 namespace sshrelay::daemon {
+namespace {
 
-SessionRegistry::Reservation SessionRegistry::try_reserve(const std::string& principal) {
-  std::lock_guard lock(mutex_);
-  if (sessions_.size() + reserved_ >= max_total_) return Reservation::total_full;
-  auto& count = per_principal_[principal];
-  if (max_per_principal_ != 0 && count >= max_per_principal_) {
-    if (count == 0) per_principal_.erase(principal);
-    return Reservation::principal_full;
+constexpr std::size_t kMaxRememberedEndings = 100000;
+
+}  // namespace
+
+SessionSlot::SessionSlot(SessionSlot&& other) noexcept
+    : registry_(std::exchange(other.registry_, nullptr)),
+      principal_(std::move(other.principal_)),
+      source_(std::move(other.source_)) {}
+
+SessionSlot& SessionSlot::operator=(SessionSlot&& other) noexcept {
+  if (this != &other) {
+    if (registry_) registry_->release_slot(principal_, source_);
+    registry_ = std::exchange(other.registry_, nullptr);
+    principal_ = std::move(other.principal_);
+    source_ = std::move(other.source_);
   }
-  ++count;
+  return *this;
+}
+
+SessionSlot::~SessionSlot() {
+  if (registry_) registry_->release_slot(principal_, source_);
+}
+
+void SessionRegistry::decrement(std::unordered_map<std::string, std::size_t>& counts, const std::string& key) {
+  auto it = counts.find(key);
+  if (it != counts.end() && --it->second == 0) counts.erase(it);
+}
+
+SessionSlot SessionRegistry::reserve(const std::string& principal, const std::string& source, Refusal& refusal) {
+  std::lock_guard lock(mutex_);
+  refusal = Refusal::none;
+  if (sessions_.size() + reserved_ >= limits_.total) {
+    refusal = Refusal::total_full;
+    return {};
+  }
+  const auto principal_count = per_principal_.count(principal) ? per_principal_.at(principal) : 0;
+  if (limits_.per_principal != 0 && principal_count >= limits_.per_principal) {
+    refusal = Refusal::principal_full;
+    return {};
+  }
+  const auto source_count = per_source_.count(source) ? per_source_.at(source) : 0;
+  if (limits_.per_source != 0 && source_count >= limits_.per_source) {
+    refusal = Refusal::source_full;
+    return {};
+  }
+  ++per_principal_[principal];
+  ++per_source_[source];
   ++reserved_;
-  return Reservation::granted;
+  return SessionSlot(this, principal, source);
 }
 
-void SessionRegistry::release_principal(const std::string& principal) {
-  auto it = per_principal_.find(principal);
-  if (it != per_principal_.end() && --it->second == 0) per_principal_.erase(it);
+void SessionRegistry::release(const std::string& principal, const std::string& source) {
+  decrement(per_principal_, principal);
+  decrement(per_source_, source);
 }
 
-void SessionRegistry::cancel_reservation(const std::string& principal) {
+void SessionRegistry::release_slot(const std::string& principal, const std::string& source) {
   std::lock_guard lock(mutex_);
   --reserved_;
-  release_principal(principal);
+  release(principal, source);
 }
 
-void SessionRegistry::add(const std::string& sid, const std::string& principal, std::shared_ptr<RelaySession> session) {
+void SessionRegistry::add(SessionSlot slot, std::shared_ptr<Session> session) {
   std::lock_guard lock(mutex_);
   --reserved_;
-  sessions_.emplace(sid, Entry{std::move(session), principal});
+  const std::string sid = session->sid();
+  sessions_.emplace(sid, Entry{std::move(session), std::move(slot.principal_), std::move(slot.source_)});
+  slot.registry_ = nullptr;  // its counts now belong to the entry
 }
 
-std::shared_ptr<RelaySession> SessionRegistry::find(const std::string& sid) const {
+std::shared_ptr<Session> SessionRegistry::find(const std::string& sid) const {
   std::lock_guard lock(mutex_);
   auto it = sessions_.find(sid);
   return it == sessions_.end() ? nullptr : it->second.session;
 }
 
-void SessionRegistry::remove(const std::string& sid) {
+void SessionRegistry::remove(const std::string& sid, std::optional<SessionEnding> ending,
+                             std::chrono::steady_clock::time_point remember_until) {
   std::lock_guard lock(mutex_);
   auto it = sessions_.find(sid);
   if (it == sessions_.end()) return;
-  release_principal(it->second.principal);
+  release(it->second.principal, it->second.source);
   sessions_.erase(it);
+  if (!ending) return;
+  if (endings_.size() >= kMaxRememberedEndings) {  // drop the expired ones; if none, forget the oldest guess
+    const auto now = std::chrono::steady_clock::now();
+    std::erase_if(endings_, [&](const auto& e) { return e.second.until <= now; });
+    if (endings_.size() >= kMaxRememberedEndings) endings_.erase(endings_.begin());
+  }
+  endings_[sid] = Remembered{std::move(*ending), remember_until};
 }
 
-std::vector<std::shared_ptr<RelaySession>> SessionRegistry::all() const {
+std::optional<SessionEnding> SessionRegistry::ending_of(const std::string& sid, std::chrono::steady_clock::time_point now) {
   std::lock_guard lock(mutex_);
-  std::vector<std::shared_ptr<RelaySession>> out;
+  auto it = endings_.find(sid);
+  if (it == endings_.end()) return std::nullopt;
+  if (it->second.until <= now) {
+    endings_.erase(it);
+    return std::nullopt;
+  }
+  return it->second.ending;
+}
+
+std::vector<std::shared_ptr<Session>> SessionRegistry::all() const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::shared_ptr<Session>> out;
   out.reserve(sessions_.size());
   for (const auto& [sid, entry] : sessions_) out.push_back(entry.session);
   return out;

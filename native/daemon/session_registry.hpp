@@ -1,48 +1,96 @@
 #pragma once
-// Live relay sessions by id, so /v4/reconnect can find a detached one, plus the session caps (total and
-// per principal). Thread-safe: connections on any strand look sessions up.
+// Live sessions by id (so /v4/reconnect can find a detached one), the caps (in total, per principal,
+// concurrent per source address), and how recently ended sessions ended. Thread-safe: connections on
+// any strand look sessions up.
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "native/daemon/session.hpp"
+
 namespace sshrelay::daemon {
 
-class RelaySession;
+class SessionRegistry;
+
+// A place held for a session being admitted, so the caps count sessions still being dialed. Released
+// when destroyed unless the session was added with it: no admission path can leak a place.
+class SessionSlot {
+ public:
+  SessionSlot() = default;
+  SessionSlot(SessionSlot&& other) noexcept;
+  SessionSlot& operator=(SessionSlot&& other) noexcept;
+  SessionSlot(const SessionSlot&) = delete;
+  SessionSlot& operator=(const SessionSlot&) = delete;
+  ~SessionSlot();
+  explicit operator bool() const { return registry_ != nullptr; }
+
+ private:
+  friend class SessionRegistry;
+  SessionSlot(SessionRegistry* registry, std::string principal, std::string source)
+      : registry_(registry), principal_(std::move(principal)), source_(std::move(source)) {}
+  SessionRegistry* registry_ = nullptr;
+  std::string principal_;
+  std::string source_;
+};
+
+// How a session ended, remembered for a while: a client whose close frame was lost in a drop learns the
+// ending instead of "unknown session".
+struct SessionEnding {
+  std::string principal;
+  std::uint16_t code = 0;
+  std::string reason;
+};
 
 class SessionRegistry {
  public:
-  // per_principal 0: no per-principal cap.
-  SessionRegistry(std::size_t max_total, std::size_t max_per_principal)
-      : max_total_(max_total), max_per_principal_(max_per_principal) {}
+  struct Limits {
+    std::size_t total = 10000;
+    std::size_t per_principal = 0;  // 0: no cap
+    std::size_t per_source = 0;     // concurrent sessions per source address; 0: no cap
+  };
+  explicit SessionRegistry(Limits limits) : limits_(limits) {}
 
-  enum class Reservation { granted, total_full, principal_full };
-  // Holds a place for a session about to be dialed, so the caps count connects in progress.
-  Reservation try_reserve(const std::string& principal);
-  void cancel_reservation(const std::string& principal);
-  // Turns a reservation into a registered session.
-  void add(const std::string& sid, const std::string& principal, std::shared_ptr<RelaySession> session);
-  std::shared_ptr<RelaySession> find(const std::string& sid) const;
-  void remove(const std::string& sid);
-
-  std::vector<std::shared_ptr<RelaySession>> all() const;
+  enum class Refusal { none, total_full, principal_full, source_full };
+  // A slot for a session of `principal` from `source`, or why there is none.
+  SessionSlot reserve(const std::string& principal, const std::string& source, Refusal& refusal);
+  // The slot becomes a registered session.
+  void add(SessionSlot slot, std::shared_ptr<Session> session);
+  std::shared_ptr<Session> find(const std::string& sid) const;
+  // Forgets the session; with `ending`, remembers how it ended until `remember_until`.
+  void remove(const std::string& sid, std::optional<SessionEnding> ending = std::nullopt,
+              std::chrono::steady_clock::time_point remember_until = {});
+  std::optional<SessionEnding> ending_of(const std::string& sid, std::chrono::steady_clock::time_point now);
+  std::vector<std::shared_ptr<Session>> all() const;
   std::size_t size() const;
 
  private:
+  friend class SessionSlot;
   struct Entry {
-    std::shared_ptr<RelaySession> session;
+    std::shared_ptr<Session> session;
     std::string principal;
+    std::string source;
   };
-  void release_principal(const std::string& principal);
+  struct Remembered {
+    SessionEnding ending;
+    std::chrono::steady_clock::time_point until;
+  };
+  void release(const std::string& principal, const std::string& source);  // with mutex_ held
+  void release_slot(const std::string& principal, const std::string& source);
+  static void decrement(std::unordered_map<std::string, std::size_t>& counts, const std::string& key);
 
   mutable std::mutex mutex_;
-  const std::size_t max_total_;
-  const std::size_t max_per_principal_;
+  const Limits limits_;
   std::size_t reserved_ = 0;
   std::unordered_map<std::string, Entry> sessions_;
   std::unordered_map<std::string, std::size_t> per_principal_;  // registered + reserved
+  std::unordered_map<std::string, std::size_t> per_source_;
+  std::unordered_map<std::string, Remembered> endings_;
 };
 
 }  // namespace sshrelay::daemon

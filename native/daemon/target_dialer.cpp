@@ -60,6 +60,10 @@ class DialOperation : public std::enable_shared_from_this<DialOperation> {
   void check_and_connect(const std::vector<tcp::endpoint>& endpoints) {
     std::string why;
     for (const auto& endpoint : endpoints) {
+      if (!request_.policy) {  // the operator's own fixed target (--relay-target): nothing to check
+        allowed_.push_back(endpoint);
+        continue;
+      }
       auto verdict = check_address(*request_.policy, endpoint.address(), endpoint.port(), request_.principal);
       if (verdict) {
         allowed_.push_back(endpoint);

@@ -10,8 +10,8 @@
 #include <memory>
 #include <string>
 
-#include "core/target.hpp"
-#include "core/target_policy.hpp"
+#include "core/policy/target.hpp"
+#include "core/policy/target_policy.hpp"
 #include "native/daemon/source_port_pool.hpp"
 
 namespace sshrelay::daemon {
@@ -23,7 +23,7 @@ Status check_address(const TargetPolicy& policy, const boost::asio::ip::address&
 struct DialRequest {
   Target target;
   PrincipalView principal;
-  const TargetPolicy* policy = nullptr;            // must outlive the dial
+  const TargetPolicy* policy = nullptr;            // must outlive the dial; null: an operator's fixed target
   std::shared_ptr<SourcePortPool> source_ports;    // null: the kernel picks the source port
   std::chrono::milliseconds timeout{10000};
 };

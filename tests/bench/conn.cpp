@@ -12,7 +12,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "core/v4_frame.hpp"
+#include "core/wire/v4_frame.hpp"
 
 namespace bench {
 namespace {

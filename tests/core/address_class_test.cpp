@@ -1,4 +1,4 @@
-#include "core/address_class.hpp"
+#include "core/policy/address_class.hpp"
 
 #include <gtest/gtest.h>
 

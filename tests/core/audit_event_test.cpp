@@ -1,4 +1,4 @@
-#include "core/audit_event.hpp"
+#include "core/audit/audit_event.hpp"
 
 #include <gtest/gtest.h>
 

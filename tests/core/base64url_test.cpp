@@ -1,4 +1,4 @@
-#include "core/base64url.hpp"
+#include "core/common/base64url.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "core/cidr.hpp"
+#include "core/policy/cidr.hpp"
 
 #include <gtest/gtest.h>
 

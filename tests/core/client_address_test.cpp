@@ -1,4 +1,4 @@
-#include "core/client_address.hpp"
+#include "core/policy/client_address.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "core/close_code.hpp"
+#include "core/wire/close_code.hpp"
 
 #include <gtest/gtest.h>
 
@@ -37,6 +37,23 @@ TEST(CloseReason, LongTextIsCutOnACharacterBoundaryWithAnEllipsis) {
   EXPECT_EQ(cut_emoji.size() % 4, 3u);  // whole characters, then "..."
   EXPECT_EQ(cut_emoji.substr(cut_emoji.size() - 3), "...");
   EXPECT_EQ(close_reason_text(cut_emoji), cut_emoji);  // already fit: unchanged
+}
+
+}  // namespace
+}  // namespace sshrelay
+
+namespace sshrelay {
+namespace {
+
+TEST(CloseCodeMeaning, EveryCodeTheRelaySendsHasWords) {
+  for (std::uint16_t code : {close_code::normal, close_code::protocol_error, close_code::unsupported_data,
+                             close_code::too_big, close_code::internal_error, close_code::service_restart,
+                             close_code::identity_invalid, close_code::denied, close_code::unknown_session,
+                             close_code::session_cap, close_code::dial_failed, close_code::port_pool_exhausted}) {
+    EXPECT_FALSE(close_code_meaning(code).empty()) << code;
+  }
+  EXPECT_TRUE(close_code_meaning(4999).empty());
+  EXPECT_NE(close_code_meaning(4404).find("no longer has the session"), std::string_view::npos);
 }
 
 }  // namespace

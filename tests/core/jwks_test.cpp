@@ -1,4 +1,4 @@
-#include "core/jwks.hpp"
+#include "core/identity/jwks.hpp"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "core/base64url.hpp"
+#include "core/common/base64url.hpp"
 #include "tests/core/jose_vectors.hpp"
 
 namespace sshrelay {

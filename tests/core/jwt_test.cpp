@@ -1,11 +1,11 @@
-#include "core/jwt.hpp"
+#include "core/identity/jwt.hpp"
 
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
-#include "core/base64url.hpp"
+#include "core/common/base64url.hpp"
 #include "tests/core/jose_vectors.hpp"
 
 namespace sshrelay {

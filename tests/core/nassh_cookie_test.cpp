@@ -1,11 +1,11 @@
-#include "core/nassh_cookie.hpp"
+#include "core/nassh/nassh_cookie.hpp"
 
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "core/base64url.hpp"
+#include "core/common/base64url.hpp"
 
 namespace sshrelay {
 namespace {

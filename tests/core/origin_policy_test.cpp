@@ -1,4 +1,4 @@
-#include "core/origin_policy.hpp"
+#include "core/policy/origin_policy.hpp"
 
 #include <gtest/gtest.h>
 

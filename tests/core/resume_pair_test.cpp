@@ -6,7 +6,7 @@
 #include <deque>
 #include <random>
 
-#include "core/resume_stream.hpp"
+#include "core/wire/resume_stream.hpp"
 
 namespace sshrelay {
 namespace {

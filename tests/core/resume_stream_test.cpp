@@ -1,8 +1,8 @@
-#include "core/resume_stream.hpp"
+#include "core/wire/resume_stream.hpp"
 
 #include <gtest/gtest.h>
 
-#include "core/v4_frame.hpp"
+#include "core/wire/v4_frame.hpp"
 
 namespace sshrelay {
 namespace {

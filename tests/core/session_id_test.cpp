@@ -1,4 +1,4 @@
-#include "core/session_id.hpp"
+#include "core/session/session_id.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "core/target_policy.hpp"
+#include "core/policy/target_policy.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "core/target.hpp"
+#include "core/policy/target.hpp"
 
 #include <gtest/gtest.h>
 
@@ -121,6 +121,13 @@ TEST(ParseTarget, RejectsBadIpv6) {
   EXPECT_EQ(error_of("[::1::2]:22"), "host \"[::1::2]\" is not a valid IPv6 address");
   EXPECT_EQ(error_of("1:2:3:4:5:6:7:8:9"), "host \"1:2:3:4:5:6:7:8:9\" is not a valid IPv6 address");
   EXPECT_EQ(error_of("[fe80::1%]:22"), "host \"[fe80::1%]\" has an empty IPv6 zone after '%'");
+  // Found by target_fuzz (10-minute run): a long zone passed in brackets but not without them, so a
+  // target did not survive being written out and read back.
+  const std::string zone64(64, 'z');
+  ASSERT_TRUE(parse_target("[fe80::1%" + zone64 + "]:22", 22));
+  ASSERT_TRUE(make_target("fe80::1%" + zone64, "22"));
+  EXPECT_EQ(error_of("[fe80::1%" + zone64 + "z]:22"),
+            "host \"[fe80::1%" + zone64 + "z]\" has an IPv6 zone of 65 characters (at most 64)");
   EXPECT_EQ(
       error_of("[fe80::1%a/b]:22"),
       "host \"[fe80::1%a/b]\" has invalid character '/' in its IPv6 zone (allowed: letters, digits, '-', '_', '.')");

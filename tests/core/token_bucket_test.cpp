@@ -1,4 +1,4 @@
-#include "core/token_bucket.hpp"
+#include "core/policy/token_bucket.hpp"
 
 #include <gtest/gtest.h>
 

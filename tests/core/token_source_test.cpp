@@ -1,4 +1,4 @@
-#include "core/token_source.hpp"
+#include "core/identity/token_source.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "core/v4_frame.hpp"
+#include "core/wire/v4_frame.hpp"
 
 #include <gtest/gtest.h>
 

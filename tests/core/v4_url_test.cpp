@@ -1,4 +1,4 @@
-#include "core/v4_url.hpp"
+#include "core/wire/v4_url.hpp"
 
 #include <gtest/gtest.h>
 

@@ -25,10 +25,10 @@
 #include <string_view>
 #include <vector>
 
-#include "core/address_class.hpp"
-#include "core/cidr.hpp"
-#include "core/target.hpp"
-#include "core/target_policy.hpp"
+#include "core/policy/address_class.hpp"
+#include "core/policy/cidr.hpp"
+#include "core/policy/target.hpp"
+#include "core/policy/target_policy.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
 
 namespace sshrelay::fuzz {

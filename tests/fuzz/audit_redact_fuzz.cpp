@@ -18,8 +18,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/audit_event.hpp"
-#include "core/quote.hpp"
+#include "core/audit/audit_event.hpp"
+#include "core/common/quote.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
 
 namespace sshrelay::fuzz {

@@ -14,8 +14,8 @@
 #include <string_view>
 #include <vector>
 
-#include "core/cidr.hpp"
-#include "core/client_address.hpp"
+#include "core/policy/cidr.hpp"
+#include "core/policy/client_address.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
 
 namespace sshrelay::fuzz {

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/close_code.hpp"
+#include "core/wire/close_code.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
 
 namespace sshrelay::fuzz {

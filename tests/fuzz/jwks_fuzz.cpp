@@ -23,8 +23,8 @@
 #include <string_view>
 #include <vector>
 
-#include "core/jwks.hpp"
-#include "core/jwt.hpp"
+#include "core/identity/jwks.hpp"
+#include "core/identity/jwt.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
 
 namespace sshrelay::fuzz {

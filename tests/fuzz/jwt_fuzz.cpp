@@ -22,9 +22,9 @@
 #include <string>
 #include <string_view>
 
-#include "core/base64url.hpp"
-#include "core/jwt.hpp"
-#include "core/session_id.hpp"
+#include "core/common/base64url.hpp"
+#include "core/identity/jwt.hpp"
+#include "core/session/session_id.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
 
 namespace sshrelay::fuzz {

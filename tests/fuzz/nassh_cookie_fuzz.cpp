@@ -19,9 +19,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/base64url.hpp"
-#include "core/nassh_cookie.hpp"
-#include "core/target.hpp"
+#include "core/common/base64url.hpp"
+#include "core/nassh/nassh_cookie.hpp"
+#include "core/policy/target.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
 
 namespace sshrelay::fuzz {

@@ -17,10 +17,10 @@
 #include <string_view>
 #include <vector>
 
-#include "core/address_class.hpp"
-#include "core/host_policy.hpp"
-#include "core/origin_policy.hpp"
-#include "core/target.hpp"
+#include "core/policy/address_class.hpp"
+#include "core/policy/host_policy.hpp"
+#include "core/policy/origin_policy.hpp"
+#include "core/policy/target.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
 
 namespace sshrelay::fuzz {

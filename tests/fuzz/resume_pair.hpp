@@ -17,8 +17,8 @@
 #include <variant>
 #include <vector>
 
-#include "core/resume_stream.hpp"
-#include "core/v4_frame.hpp"
+#include "core/wire/resume_stream.hpp"
+#include "core/wire/v4_frame.hpp"
 #include "tests/fuzz/byte_pattern.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
 

@@ -11,8 +11,8 @@
 #include <string>
 #include <string_view>
 
-#include "core/address_class.hpp"
-#include "core/target.hpp"
+#include "core/policy/address_class.hpp"
+#include "core/policy/target.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
 
 namespace sshrelay::fuzz {

@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/token_source.hpp"
+#include "core/identity/token_source.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
 
 namespace sshrelay::fuzz {

@@ -12,7 +12,7 @@
 #include <variant>
 #include <vector>
 
-#include "core/v4_frame.hpp"
+#include "core/wire/v4_frame.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
 
 namespace sshrelay::v4 {

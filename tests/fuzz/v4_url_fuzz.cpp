@@ -1,4 +1,4 @@
-// The v4 request targets (core/v4_url.hpp), built by clients and parsed by the relay. Checks:
+// The v4 request targets (core/wire/v4_url.hpp), built by clients and parsed by the relay. Checks:
 // - percent_encode_component leaves only unreserved characters and upper-case %XX, and decodes back;
 // - a /v4/connect or /v4/reconnect request target, split and percent-decoded the way a server does,
 //   parses back to what it was built from: the target make_target gives for that host and port, the
@@ -17,8 +17,8 @@
 #include <string>
 #include <string_view>
 
-#include "core/session_id.hpp"
-#include "core/v4_url.hpp"
+#include "core/session/session_id.hpp"
+#include "core/wire/v4_url.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
 
 namespace sshrelay::fuzz {
@@ -52,7 +52,7 @@ std::optional<std::string> percent_decode(std::string_view text) {
 }
 
 void check_encoding(std::string_view value) {
-  const std::string encoded = v4::percent_encode_component(value);
+  const std::string encoded = percent_encode_component(value);
   for (std::size_t i = 0; i < encoded.size(); ++i) {
     if (encoded[i] == '%') {
       FUZZ_CHECK(i + 2 < encoded.size() && hex_digit(encoded[i + 1]) >= 0 && hex_digit(encoded[i + 2]) >= 0);
@@ -65,10 +65,10 @@ void check_encoding(std::string_view value) {
 }
 
 // The query of a request target as a server reads it: after the path, '&'-separated name=value pairs.
-v4::QueryParams query_of(const std::string& request_target, std::string_view path) {
+QueryParams query_of(const std::string& request_target, std::string_view path) {
   const auto question = request_target.find('?');
   FUZZ_CHECK(question != std::string::npos && std::string_view(request_target).substr(0, question).ends_with(path));
-  v4::QueryParams params;
+  QueryParams params;
   std::string_view query = std::string_view(request_target).substr(question + 1);
   while (!query.empty()) {
     const auto amp = query.find('&');
@@ -109,7 +109,7 @@ void check_reconnect(std::string_view prefix, std::string_view sid, std::uint64_
   if (request) FUZZ_CHECK(request->sid == sid && request->ack == ack);
 }
 
-void check_any_params(const v4::QueryParams& params) {
+void check_any_params(const QueryParams& params) {
   if (auto connect = v4::parse_connect_request(params)) {
     auto again = parse_target(connect->target.to_string(), 1);
     FUZZ_CHECK(again.ok() && *again == connect->target);
@@ -143,7 +143,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check_connect(prefix, host, port, user);
     check_reconnect(prefix, sid, ack);
   }
-  v4::QueryParams params;
+  QueryParams params;
   while (in.remaining_bytes() > 0 && params.size() < 8) {
     std::string name = in.ConsumeRandomLengthString(12);
     std::string value = in.ConsumeRandomLengthString(40);

@@ -9,8 +9,8 @@
 
 #include <boost/asio/write.hpp>
 
-#include "core/v4_frame.hpp"
-#include "core/v4_url.hpp"
+#include "core/wire/v4_frame.hpp"
+#include "core/wire/v4_url.hpp"
 #include "tests/integration/harness.hpp"
 #include "tests/integration/raw_wire.hpp"
 #include "tests/support/files.hpp"

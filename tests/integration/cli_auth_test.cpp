@@ -12,7 +12,7 @@
 #include <thread>
 #include <vector>
 
-#include "core/v4_frame.hpp"
+#include "core/wire/v4_frame.hpp"
 #include "tests/integration/harness.hpp"
 #include "tests/support/files.hpp"
 #include "tests/support/process.hpp"

@@ -120,7 +120,7 @@ TEST_F(CliEndingsTest, RelayRestartExitsFourPromptly) {
   const auto code = cli.wait_for(60s);
   ASSERT_TRUE(code) << "sshrelay did not exit after the relay restarted" << cli.describe() << log();
   EXPECT_EQ(*code, 4) << cli.describe();
-  EXPECT_NE(cli.err().find("the relay restarted (close 1012"), std::string::npos) << cli.describe();
+  EXPECT_NE(cli.err().find("the relay is restarting (close 1012"), std::string::npos) << cli.describe();
   EXPECT_EQ(cli.out(), "");
 }
 
@@ -146,7 +146,7 @@ TEST_F(CliEndingsTest, RelayRestartEndsSshPromptlyWithAMessage) {
   ASSERT_TRUE(code) << "ssh still running 60 s after the relay restarted\n" << testing::file_tail(io.stderr_path);
   EXPECT_NE(*code, 0);
   EXPECT_TRUE(wait_until(
-      [&] { return testing::read_file(io.stderr_path).find("sshrelay: the relay restarted") != std::string::npos; }, 30s))
+      [&] { return testing::read_file(io.stderr_path).find("sshrelay: the relay is restarting") != std::string::npos; }, 30s))
       << testing::file_tail(io.stderr_path);
 }
 
@@ -166,7 +166,7 @@ TEST_F(CliEndingsTest, ExpiredSessionExitsFour) {
   ASSERT_TRUE(code) << "sshrelay did not exit after its session expired" << cli.describe() << log();
   EXPECT_EQ(*code, 4) << cli.describe() << log();
   const auto err = cli.err();
-  EXPECT_NE(err.find("the relay no longer has this session (close 4404"), std::string::npos) << cli.describe();
+  EXPECT_NE(err.find("the relay no longer has the session (it ended, or waited too long for a reconnect) (close 4404"), std::string::npos) << cli.describe();
   EXPECT_NE(err.find("reconnect attempt failed"), std::string::npos) << "the blocked attempts are reported with -v"
                                                                       << cli.describe();
 }

@@ -105,6 +105,25 @@ TEST_F(CliSshTest, Copies64MiBUpAndBack) {
   EXPECT_EQ(testing::sha256_file_hex(out()), source_hash) << diagnostics();
 }
 
+// The plain /relay endpoint (`--shape relay`, no v4 framing, no resume): the same 64 MiB both ways.
+TEST_F(CliSshTest, RelayShapeCopies64MiBUpAndBack) {
+  const auto source = scratch_.file("source.bin");
+  const auto remote = scratch_.file("remote.bin");
+  testing::write_random_file(source, kBulkSize, 13);
+  const auto source_hash = testing::sha256_file_hex(source);
+
+  ASSERT_EQ(testing::run(ssh(relay_.port(), {"--shape", "relay"}, "cat > '" + remote + "'"), source, out(), err(), 240s), 0)
+      << diagnostics();
+  EXPECT_EQ(testing::sha256_file_hex(remote), source_hash) << diagnostics();
+
+  ASSERT_EQ(testing::run(ssh(relay_.port(), {"--shape", "relay"}, "cat '" + remote + "'"), "", out(), err(), 240s), 0)
+      << diagnostics();
+  EXPECT_EQ(testing::sha256_file_hex(out()), source_hash) << diagnostics();
+  // Both sessions ran on /relay.
+  ASSERT_TRUE(wait_until([&] { return count_occurrences(relay_.log_text(), " closed ") >= 2; }, 60s)) << diagnostics();
+  EXPECT_EQ(count_occurrences(relay_.log_text(), "(relay)"), 2u) << diagnostics();
+}
+
 class CliCutsTest : public CliSshTest {
  protected:
   // Runs `command` through the cutting proxy with kCuts random cuts, checks that ssh never noticed and

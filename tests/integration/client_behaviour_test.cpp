@@ -12,6 +12,7 @@
 #include <boost/beast/websocket.hpp>
 
 #include "native/client/client_error.hpp"
+#include "core/wire/v4_url.hpp"
 #include "native/client/relay_url.hpp"
 #include "tests/integration/harness.hpp"
 #include "tests/support/files.hpp"
@@ -64,11 +65,11 @@ TEST(RelayUrl, RefusesWhatItCannotUse) {
 TEST(RelayUrl, BuildsPercentEncodedTargets) {
   auto relay = client::parse_relay_url("wss://relay.example.com/p");
   ASSERT_TRUE(relay);
-  EXPECT_EQ(client::connect_target(*relay, {"host.example", 2222, "alice"}),
+  EXPECT_EQ(v4::connect_request_target(relay->path_prefix, "host.example", 2222, "alice"),
             "/p/v4/connect?host=host.example&port=2222&dstUsername=alice");
-  EXPECT_EQ(client::connect_target(*relay, {"::1", 22, "a b&c=d+e@f/g"}),
+  EXPECT_EQ(v4::connect_request_target(relay->path_prefix, "::1", 22, "a b&c=d+e@f/g"),
             "/p/v4/connect?host=%3A%3A1&port=22&dstUsername=a%20b%26c%3Dd%2Be%40f%2Fg");
-  EXPECT_EQ(client::reconnect_target(*relay, "abc-_DEF", 123456789012345ull),
+  EXPECT_EQ(v4::reconnect_request_target(relay->path_prefix, "abc-_DEF", 123456789012345ull),
             "/p/v4/reconnect?sid=abc-_DEF&ack=123456789012345");
 }
 
@@ -120,7 +121,7 @@ class ClientWithRelayTest : public ::testing::Test {
 
 TEST_F(ClientWithRelayTest, GivesUpReconnectingAfterTheBudget) {
   auto options = client_options(relay_.port(), "127.0.0.1", echo_.port());
-  options.reconnect_budget = 1500ms;
+  options.reconnect.budget = 1500ms;
   MemoryClient c(io_.ioc(), options);
   c.start();
   ASSERT_TRUE(wait_until([&] { return !c.connection().session_id().empty(); }, 60s)) << c.describe() << log();

@@ -390,7 +390,7 @@ std::string MemoryClient::describe() const {
 }
 
 std::string open_and_stop(asio::io_context& ioc, client::ConnectionOptions options) {
-  options.reconnect_budget = std::chrono::milliseconds(0);
+  options.reconnect.budget = std::chrono::milliseconds(0);
   MemoryClient c(ioc, std::move(options));
   c.start();
   EXPECT_TRUE(wait_until([&] { return !c.connection().session_id().empty() || c.done(); }, 60s)) << c.describe();

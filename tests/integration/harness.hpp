@@ -27,7 +27,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/v4_frame.hpp"
+#include "core/wire/v4_frame.hpp"
 #include "native/client/local_stream.hpp"
 #include "native/client/relay_connection.hpp"
 

@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/base64url.hpp"
+#include "core/common/base64url.hpp"
 #include "tests/integration/harness.hpp"
 #include "tests/support/files.hpp"
 #include "tests/support/relay_daemon.hpp"

@@ -44,6 +44,12 @@ class RawConnection {
   // Writes everything or returns false (the peer reset or closed).
   bool send(std::string_view bytes);
   bool send(std::span<const std::uint8_t> bytes);
+  // Writes as much of `bytes` as the socket takes within `timeout` (a peer that stopped reading fills
+  // the buffers); returns how many bytes were written.
+  std::size_t send_within(std::span<const std::uint8_t> bytes, std::chrono::milliseconds timeout);
+  // Bytes written that the peer's TCP has not acknowledged yet (SIOCOUTQ): written minus this is what
+  // reached the peer's socket.
+  std::size_t unacknowledged() const;
 
   // Reads one HTTP response head (and its Content-Length body); nullopt on EOF, reset or timeout first.
   std::optional<RawHttpResponse> read_http_response(std::chrono::milliseconds timeout = std::chrono::seconds(10));

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "native/client/relay_url.hpp"
+#include "core/wire/query.hpp"
 #include "tests/integration/harness.hpp"
 #include "tests/integration/token_authority.hpp"
 #include "tests/support/files.hpp"
@@ -171,7 +171,7 @@ TEST_F(RelayIdentityTest, AnotherPrincipalCannotTakeOverASession) {
     sid = std::get<v4::ConnectSuccess>(connected).session_id;
     ws.reset();
   }
-  const std::string reconnect = "/v4/reconnect?sid=" + client::percent_encode_component(sid) + "&ack=0&token=";
+  const std::string reconnect = "/v4/reconnect?sid=" + percent_encode_component(sid) + "&ack=0&token=";
   {
     RawV4Socket ws(relay_.port(), reconnect + bob);
     const auto m = ws.read();

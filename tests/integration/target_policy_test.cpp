@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "native/client/relay_url.hpp"
+#include "core/wire/query.hpp"
 #include "tests/integration/harness.hpp"
 #include "tests/support/files.hpp"
 #include "tests/support/relay_daemon.hpp"
@@ -35,7 +35,7 @@ class TargetPolicyTest : public ::testing::Test {
 
   // Opens /v4/connect to host:port and returns the first thing the relay answers.
   RawV4Socket::Message connect(const std::string& host, std::uint16_t port) const {
-    RawV4Socket ws(relay_.port(), "/v4/connect?host=" + client::percent_encode_component(host) +
+    RawV4Socket ws(relay_.port(), "/v4/connect?host=" + percent_encode_component(host) +
                                       "&port=" + std::to_string(port) + "&dstUsername=tester");
     return ws.read(60s);
   }

@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "native/client/relay_url.hpp"
+#include "core/wire/query.hpp"
 #include "tests/integration/harness.hpp"
 #include "tests/support/files.hpp"
 #include "tests/support/relay_daemon.hpp"
@@ -62,7 +62,7 @@ TEST_F(V4ProtocolTest, SecondReconnectEvictsTheFirst) {
   ASSERT_TRUE(first.write_frame(v4::Data{bytes_of("hello")}));
   ASSERT_EQ(read_payload(first, 5), "hello") << log();
 
-  const std::string reconnect = "/v4/reconnect?sid=" + client::percent_encode_component(sid) + "&ack=5";
+  const std::string reconnect = "/v4/reconnect?sid=" + percent_encode_component(sid) + "&ack=5";
   RawV4Socket second(relay_.port(), reconnect);
   auto resumed = frame_of(second.read());
   ASSERT_TRUE(std::holds_alternative<v4::ReconnectSuccess>(resumed)) << log();
@@ -116,7 +116,7 @@ TEST_F(V4ProtocolTest, PartialMessageOnADeadSocketIsDiscarded) {
   ASSERT_TRUE(wait_until([&] { return relay_.log_text().find("sid=" + sid + " detached") != std::string::npos; }, 60s))
       << log();
 
-  RawV4Socket second(relay_.port(), "/v4/reconnect?sid=" + client::percent_encode_component(sid) + "&ack=0");
+  RawV4Socket second(relay_.port(), "/v4/reconnect?sid=" + percent_encode_component(sid) + "&ack=0");
   auto resumed = frame_of(second.read());
   ASSERT_TRUE(std::holds_alternative<v4::ReconnectSuccess>(resumed)) << log();
   EXPECT_EQ(std::get<v4::ReconnectSuccess>(resumed).ack, 0u) << "nothing of the partial message was received";
@@ -270,7 +270,7 @@ TEST_F(V4ProtocolTest, ClientThatStopsAnsweringIsDetachedAndCanResume) {
   // Not reading: the relay's ping goes unanswered.
   ASSERT_TRUE(wait_until([&] { return relay_.log_text().find("no answer to a ping") != std::string::npos; }, 60s))
       << log();
-  RawV4Socket again(relay_.port(), "/v4/reconnect?sid=" + client::percent_encode_component(sid) + "&ack=0");
+  RawV4Socket again(relay_.port(), "/v4/reconnect?sid=" + percent_encode_component(sid) + "&ack=0");
   ASSERT_TRUE(std::holds_alternative<v4::ReconnectSuccess>(frame_of(again.read()))) << log();
   ASSERT_TRUE(again.write_frame(v4::Data{bytes_of("resumed")}));
   EXPECT_EQ(read_payload(again, 7), "resumed") << log();

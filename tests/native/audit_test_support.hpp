@@ -26,7 +26,7 @@
 #include <thread>
 #include <vector>
 
-#include "core/audit_event.hpp"
+#include "core/audit/audit_event.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_certificate.hpp"
 

@@ -30,11 +30,11 @@ TEST(CliExitStatus, CloseFramesFromTheRelay) {
 
   o = closed(1012, "relay is restarting");
   EXPECT_EQ(o.exit_code, kExitSessionLost);
-  EXPECT_NE(o.message.find("relay restarted"), std::string::npos);
+  EXPECT_NE(o.message.find("the relay is restarting (close 1012"), std::string::npos) << o.message;
 
   o = closed(4404, "unknown session");
   EXPECT_EQ(o.exit_code, kExitSessionLost);
-  EXPECT_NE(o.message.find("grace period"), std::string::npos);
+  EXPECT_NE(o.message.find("waited too long for a reconnect"), std::string::npos) << o.message;
 
   EXPECT_EQ(closed(4401, "token expired").exit_code, kExitAuth);
   EXPECT_EQ(closed(4403, "target denied").exit_code, kExitRelayError);
@@ -57,6 +57,8 @@ TEST(CliExitStatus, ClientErrors) {
   EXPECT_EQ(failed(errc::lost_before_connect, "reset").exit_code, kExitUnreachable);
   EXPECT_EQ(failed(errc::protocol_error, "bad frame").exit_code, kExitRelayError);
   EXPECT_EQ(failed(errc::subprotocol_not_echoed, "no ssh").exit_code, kExitRelayError);
+  EXPECT_EQ(failed(errc::transport_lost, "WebSocket read: reset").exit_code, kExitSessionLost);
+  EXPECT_NE(failed(errc::transport_lost, "WebSocket read: reset").message.find("do not resume"), std::string::npos);
 
   auto o = failed(errc::stopped, "stop() was called");
   EXPECT_EQ(o.exit_code, kExitOk);

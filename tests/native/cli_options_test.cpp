@@ -48,6 +48,12 @@ TEST(CliOptions, ProxyCommandDefaults) {
   EXPECT_FALSE(o.verbose);
   EXPECT_FALSE(o.quiet);
   EXPECT_FALSE(o.insecure);
+  EXPECT_EQ(o.shape, client::RelayShape::v4) << "the resumable endpoint unless told otherwise";
+}
+
+TEST(CliOptions, ShapeChoosesTheRelayEndpoint) {
+  EXPECT_EQ(parse({"--relay", "ws://127.0.0.1:1", "--shape", "relay", "h", "22"}).shape, client::RelayShape::raw);
+  EXPECT_EQ(parse({"--relay", "ws://127.0.0.1:1", "--shape", "v4", "h", "22"}).shape, client::RelayShape::v4);
 }
 
 TEST(CliOptions, EveryFlag) {
@@ -128,6 +134,7 @@ TEST(CliOptions, ErrorsNameTheFlag) {
       {{"--relay", relay, "--reconnect-timeout", "-1", "h", "22"}, "--reconnect-timeout"},
       {{"--relay", relay, "--reconnect-timeout", "86401", "h", "22"}, "--reconnect-timeout"},
       {{"--relay", relay, "--connect-timeout", "0", "h", "22"}, "--connect-timeout"},
+      {{"--relay", relay, "--shape", "websocket", "h", "22"}, "--shape 'websocket': expected v4 or relay"},
       {{"--relay", relay, "--stats-interval", "0", "h", "22"}, "--stats-interval"},
       {{"--relay", relay, "--listen", "nonsense", "h", "22"}, "--listen 'nonsense'"},
       {{"--relay", relay, "--listen", "example.com:22", "h", "22"}, "--listen"},

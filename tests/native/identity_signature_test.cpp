@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include "core/base64url.hpp"
-#include "core/jwks.hpp"
+#include "core/common/base64url.hpp"
+#include "core/identity/jwks.hpp"
 #include "tests/core/jose_vectors.hpp"
 #include "tests/native/identity_test_keys.hpp"
 

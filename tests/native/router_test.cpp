@@ -4,7 +4,7 @@
 
 #include <boost/asio/io_context.hpp>
 
-#include "core/close_code.hpp"
+#include "core/wire/close_code.hpp"
 
 namespace sshrelay::daemon {
 namespace {
@@ -30,10 +30,19 @@ class RouterTest : public ::testing::Test {
     return req;
   }
 
-  V4Request v4(const Request& req) {
+  WsRequest ws(const Request& req) {
     auto routed = route(*ctx_, req);
-    EXPECT_TRUE(std::holds_alternative<V4Request>(routed));
-    return std::get<V4Request>(std::move(routed));
+    EXPECT_TRUE(std::holds_alternative<WsRequest>(routed));
+    if (!std::holds_alternative<WsRequest>(routed)) return {};
+    return std::get<WsRequest>(std::move(routed));
+  }
+
+  // What the endpoint's own parser makes of the request's query.
+  std::variant<EndpointRequest, RequestRefusal> parsed(const std::string& target,
+                                                       const std::optional<Target>& fixed = std::nullopt) {
+    auto request = ws(websocket_request(target));
+    if (!request.endpoint) return RequestRefusal{0, "not routed"};
+    return request.endpoint->parse(request.params, fixed);
   }
 
   DaemonConfig config_;
@@ -41,39 +50,48 @@ class RouterTest : public ::testing::Test {
   std::unique_ptr<RelayContext> ctx_;
 };
 
+TEST_F(RouterTest, WebSocketRequestsGoToTheirEndpoint) {
+  EXPECT_EQ(ws(websocket_request("/v4/connect?host=db1&port=22")).endpoint->kind, "v4");
+  EXPECT_EQ(ws(websocket_request("/v4/reconnect?sid=AAAAAAAAAAAAAAAAAAAAAA&ack=1")).endpoint->kind, "v4");
+  EXPECT_EQ(ws(websocket_request("/relay?host=db1&port=22")).endpoint->kind, "relay");
+  EXPECT_EQ(ws(websocket_request("/websockify")).endpoint->kind, "relay");
+  EXPECT_EQ(ws(websocket_request("/v4/connect?host=a&port=22&host=b")).repeated, "host");
+}
+
 TEST_F(RouterTest, ConnectParsesTheTarget) {
-  auto request = v4(websocket_request("/v4/connect?host=db1.internal&port=2222&dstUsername=alice"));
-  auto& connect = std::get<V4Connect>(request);
-  EXPECT_EQ(connect.target.to_string(), "db1.internal:2222");
-  EXPECT_EQ(connect.username, "alice");
+  auto request = std::get<EndpointRequest>(parsed("/v4/connect?host=db1.internal&port=2222&dstUsername=alice"));
+  EXPECT_EQ(request.target->to_string(), "db1.internal:2222");
+  EXPECT_EQ(request.target_user, "alice");
 }
 
 TEST_F(RouterTest, ConnectWithABadTargetIsRefusedWithAReason) {
-  auto request = v4(websocket_request("/v4/connect?host=db1&port=99999"));
-  auto& refusal = std::get<WsRefusal>(request);
+  auto refusal = std::get<RequestRefusal>(parsed("/v4/connect?host=db1&port=99999"));
   EXPECT_EQ(refusal.code, close_code::protocol_error);
   EXPECT_NE(refusal.reason.find("99999"), std::string::npos) << refusal.reason;
 }
 
-TEST_F(RouterTest, ForeignOriginsAreRefusedWith4403) {
-  auto denied = v4(websocket_request("/v4/connect?host=db1&port=22", "https://evil.example"));
-  EXPECT_EQ(std::get<WsRefusal>(denied).code, close_code::denied);
-  auto extension = v4(websocket_request("/v4/connect?host=db1&port=22", "chrome-extension://iodihamcpbpeioajjeobimgagajmlibd"));
-  EXPECT_TRUE(std::holds_alternative<V4Connect>(extension));
-  auto own_page = v4(websocket_request("/v4/connect?host=db1&port=22", "https://relay.example.com"));
-  EXPECT_TRUE(std::holds_alternative<V4Connect>(own_page));
-}
-
 TEST_F(RouterTest, ReconnectNeedsAWellFormedSidAndDecimalAck) {
-  auto ok = v4(websocket_request("/v4/reconnect?sid=AAAAAAAAAAAAAAAAAAAAAA&ack=12345"));
-  EXPECT_EQ(std::get<V4Reconnect>(ok).ack, 12345u);
-  EXPECT_EQ(std::get<WsRefusal>(v4(websocket_request("/v4/reconnect?sid=short&ack=1"))).code, close_code::unknown_session);
-  EXPECT_EQ(std::get<WsRefusal>(v4(websocket_request("/v4/reconnect?sid=AAAAAAAAAAAAAAAAAAAAAA&ack=-1"))).code,
+  auto ok = std::get<EndpointRequest>(parsed("/v4/reconnect?sid=AAAAAAAAAAAAAAAAAAAAAA&ack=12345"));
+  EXPECT_EQ(ok.resume_ack, 12345u);
+  EXPECT_EQ(*ok.resume_sid, "AAAAAAAAAAAAAAAAAAAAAA");
+  EXPECT_EQ(std::get<RequestRefusal>(parsed("/v4/reconnect?sid=short&ack=1")).code, close_code::unknown_session);
+  EXPECT_EQ(std::get<RequestRefusal>(parsed("/v4/reconnect?sid=AAAAAAAAAAAAAAAAAAAAAA&ack=-1")).code,
             close_code::protocol_error);
 }
 
-TEST_F(RouterTest, PlainGetOnAV4EndpointAsksForAnUpgrade) {
+TEST_F(RouterTest, RelayNeedsHostAndPortUnlessTheTargetIsFixed) {
+  EXPECT_EQ(std::get<EndpointRequest>(parsed("/relay?host=db1&port=22")).target->to_string(), "db1:22");
+  EXPECT_EQ(std::get<RequestRefusal>(parsed("/relay?host=db1")).reason, "host and port query params required");
+  EXPECT_EQ(std::get<RequestRefusal>(parsed("/relay?host=db1&port=0")).reason, "invalid port (must be 1-65535)");
+  const Target fixed{"10.0.0.5", 5900};
+  EXPECT_EQ(std::get<EndpointRequest>(parsed("/websockify", fixed)).target->to_string(), "10.0.0.5:5900");
+  EXPECT_EQ(http_status_for(close_code::session_cap), 429u);
+  EXPECT_EQ(http_status_for(close_code::denied), 403u);
+}
+
+TEST_F(RouterTest, PlainGetOnAWebSocketEndpointAsksForAnUpgrade) {
   Request req{http::verb::get, "/v4/connect?host=a&port=22", 11};
+  req.set(http::field::host, "relay.example.com");
   auto routed = route(*ctx_, req);
   ASSERT_TRUE(std::holds_alternative<http::message_generator>(routed));
 }

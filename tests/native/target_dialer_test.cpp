@@ -5,7 +5,7 @@
 #include <boost/asio/io_context.hpp>
 #include <optional>
 
-#include "core/close_code.hpp"
+#include "core/wire/close_code.hpp"
 
 namespace sshrelay::daemon {
 namespace {

@@ -75,51 +75,87 @@ test('inspectPrivateKey refuses garbage', () => {
 test('calls out of order are refused without harming the session', () => {
   const s = new mod.SshSession({ host: 'example.org', port: 22, user: 'u' });
   try {
+    s.start(0);
+    const open = s.takeOpen();
+    assert.deepEqual(open, { requestTarget: '/v4/connect?host=example.org&port=22&dstUsername=u', reconnect: false,
+                             attempt: 0, credentialsRefused: false });
+    assert.equal(s.takeOpen(), null);  // once
     assert.equal(s.step().state, 'connecting');
     assert.equal(s.acceptHostKey(), false);
     assert.match(s.lastError(), /acceptHostKey\(\) in state kex/);
     assert.equal(s.authPassword('x'), false);
     assert.equal(s.openShell(80, 24, 'xterm'), false);
     assert.equal(s.write('ls\n'), false);
-    assert.equal(s.transportReconnected(), false);
-    assert.match(s.lastError(), /nothing to resume|without transportLost/);
-    assert.equal(s.step().state, 'connecting');
+    assert.deepEqual(s.takeOutgoingMessages(1), []);  // nothing while no socket is open
+    s.openSucceeded(2);
+    const st = s.step();
+    assert.equal(st.state, 'connecting');  // no CONNECT_SUCCESS yet
+    assert.equal(st.transport, 'connecting');
     // The client banner goes out at once, as v4 DATA (the relay may get DATA before CONNECT_SUCCESS is read).
-    const out = s.takeOutgoingMessages();
+    const out = s.takeOutgoingMessages(3);
     assert.equal(out.length, 1);
     const f = v4.decode(out[0]);
     assert.equal(f.tag, v4.Tag.DATA);
     assert.match(Buffer.from(f.payload).toString(), /^SSH-2\.0-libssh_0\.10\.\d+\r\n$/);
+    assert.equal(s.outcome(), null);
   } finally {
     s.delete();
   }
 });
 
+// A v4 session up to CONNECT_SUCCESS, at time `t`.
+function connectedV4(options = {}, t = 0) {
+  const s = new mod.SshSession({ host: 'h', port: 22, user: 'u', shape: 'v4', seed: 7, ...options });
+  s.start(t);
+  const open = s.takeOpen();
+  s.openSucceeded(t);
+  s.step();
+  const banner = s.takeOutgoingMessages(t);
+  assert.ok(s.receiveMessage(v4.encodeConnectSuccess('SID123'), true, t));
+  return { s, open, banner };
+}
+
 test('v4 transport: CONNECT_SUCCESS, ACKs, and a protocol error', () => {
-  const s = new mod.SshSession({ host: 'h', port: 22, user: 'u', transport: 'v4' });
+  const { s, banner } = connectedV4();
   try {
-    s.step();
-    const banner = s.takeOutgoingMessages();
-    assert.ok(s.receiveMessage(v4.encodeConnectSuccess('SID123')));
     assert.equal(s.sessionId(), 'SID123');
-    assert.equal(s.step().state, 'kex');
+    assert.deepEqual(s.nextEvent(), { type: 'connected', sessionId: 'SID123' });
+    assert.equal(s.nextEvent(), null);
+    const st0 = s.step();
+    assert.equal(st0.state, 'kex');
+    assert.equal(st0.transport, 'live');
     // The relay acknowledges the banner; DATA from the server is acknowledged by the client.
-    assert.ok(s.receiveMessage(v4.encodeAck(v4.decode(banner[0]).payload.length)));
-    assert.ok(s.receiveMessage(v4.encodeData(Buffer.from('SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n'))));
+    assert.ok(s.receiveMessage(v4.encodeAck(v4.decode(banner[0]).payload.length), true, 1));
+    assert.ok(s.receiveMessage(v4.encodeData(Buffer.from('SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n')), true, 2));
     s.step();
-    const acks = s.takeOutgoingMessages().map(v4.decode).filter((f) => f.tag === v4.Tag.ACK);
+    const acks = s.takeOutgoingMessages(3).map(v4.decode).filter((f) => f.tag === v4.Tag.ACK);
     assert.deepEqual(acks.map((f) => f.ack), [32]);
-    assert.equal(s.reconnectAck(), 32);
     const info = s.transportInfo();
+    assert.equal(info.mode, 'v4');
     assert.equal(info.state, 'live');
+    assert.equal(info.sessionId, 'SID123');
     assert.equal(info.bytesReceived, 32);
     assert.ok(info.bytesAcked > 0);
-    // An ACK beyond what was sent is a protocol error: the session ends in "error".
-    assert.equal(s.receiveMessage(v4.encodeAck(1e9)), false);
+    // An ACK beyond what was sent is a protocol error: the session ends in "error", with a close frame.
+    assert.equal(s.receiveMessage(v4.encodeAck(1e9), true, 4), false);
     assert.match(s.lastError(), /exceeds/);
     const st = s.step();
     assert.equal(st.state, 'error');
     assert.match(st.message, /relay protocol error/);
+    assert.equal(s.outcome().end, 'protocol_error');
+    assert.equal(s.takeClose().code, 1002);
+    assert.equal(s.takeClose(), null);
+  } finally {
+    s.delete();
+  }
+});
+
+test('v4 transport: a text message is a protocol error', () => {
+  const { s } = connectedV4();
+  try {
+    assert.equal(s.receiveMessage('hello', false, 1), false);
+    assert.equal(s.outcome().end, 'protocol_error');
+    assert.equal(s.step().state, 'error');
   } finally {
     s.delete();
   }
@@ -128,11 +164,138 @@ test('v4 transport: CONNECT_SUCCESS, ACKs, and a protocol error', () => {
 test('v4 transport: a drop before CONNECT_SUCCESS cannot be resumed', () => {
   const s = new mod.SshSession({ host: 'h', port: 22, user: 'u' });
   try {
+    s.start(0);
+    s.takeOpen();
+    s.openSucceeded(1);
     s.step();
-    s.transportLost();
-    assert.equal(s.canResume(), false);
-    assert.equal(s.transportReconnected(), false);
-    assert.match(s.lastError(), /before CONNECT_SUCCESS/);
+    s.transportLost('reset', 2);
+    assert.equal(s.takeOpen(), null);
+    const o = s.outcome();
+    assert.equal(o.end, 'lost_before_connect');
+    assert.equal(o.detail, 'reset');
+    assert.equal(s.transportInfo().state, 'ended');
+  } finally {
+    s.delete();
+  }
+});
+
+test('v4 transport: the core reconnects on its own schedule, then gives up at the budget', () => {
+  const { s } = connectedV4({ reconnectBudgetMs: 3000, pathPrefix: '/pfx' }, 0);
+  try {
+    s.nextEvent();
+    assert.ok(s.receiveMessage(v4.encodeData(Buffer.from('SSH-2.0-x\r\n')), true, 10));
+    s.transportLost('cut', 100);
+    const dropped = s.nextEvent();
+    assert.equal(dropped.type, 'dropped');
+    assert.equal(dropped.resumeAck, 11);
+    assert.equal(s.takeOpen(), null);  // not yet: the policy waits first
+    let t = s.nextDeadline();
+    assert.ok(t > 100 && t <= 200, `first attempt at ${t}`);
+    s.onTimeout(t);
+    const open = s.takeOpen();
+    assert.equal(open.requestTarget, '/pfx/v4/reconnect?sid=SID123&ack=11');
+    assert.equal(open.reconnect, true);
+    assert.equal(open.attempt, 1);
+    assert.equal(s.transportInfo().state, 'reconnecting');
+    // Every attempt fails: an attemptFailed event each, waits growing, until the budget is spent.
+    let failures = 0;
+    for (let i = 0; i < 100 && !s.outcome(); i++) {
+      s.openFailed('refused', t);
+      for (let ev = s.nextEvent(); ev; ev = s.nextEvent()) if (ev.type === 'attemptFailed') failures++;
+      if (s.outcome()) break;
+      t = s.nextDeadline();
+      s.onTimeout(t);
+      assert.ok(s.takeOpen().reconnect);
+    }
+    const o = s.outcome();
+    assert.equal(o.end, 'gave_up');
+    assert.match(o.detail, /gave up after \d+ attempts/);
+    assert.ok(failures >= 3, `${failures} failed attempts`);
+    assert.ok(t <= 100 + 3000 + 1, `last attempt at ${t}`);
+    assert.equal(s.nextDeadline(), null);
+  } finally {
+    s.delete();
+  }
+});
+
+test('v4 transport: RECONNECT_SUCCESS resumes and retransmits', () => {
+  const { s, banner } = connectedV4();
+  try {
+    const bannerLength = v4.decode(banner[0]).payload.length;
+    s.transportLost('cut', 50);
+    s.onTimeout(s.nextDeadline());
+    assert.equal(s.takeOpen().requestTarget, '/v4/reconnect?sid=SID123&ack=0');
+    s.openSucceeded(300);
+    assert.deepEqual(s.takeOutgoingMessages(300), []);  // nothing before RECONNECT_SUCCESS
+    assert.ok(s.receiveMessage(v4.encodeReconnectSuccess(0), true, 310));  // the relay had nothing
+    const again = s.takeOutgoingMessages(311).map(v4.decode);
+    assert.equal(again.length, 1);
+    assert.equal(again[0].payload.length, bannerLength);  // the banner, retransmitted
+    const events = [];
+    for (let ev = s.nextEvent(); ev; ev = s.nextEvent()) events.push(ev.type);
+    assert.deepEqual(events, ['connected', 'dropped', 'resumed']);
+    assert.equal(s.transportInfo().resumes, 1);
+    assert.equal(s.transportInfo().state, 'live');
+  } finally {
+    s.delete();
+  }
+});
+
+test('v4 transport: no answer to an open within helloTimeoutMs abandons it', () => {
+  const s = new mod.SshSession({ host: 'h', port: 22, user: 'u', helloTimeoutMs: 1000 });
+  try {
+    s.start(0);
+    s.takeOpen();
+    assert.equal(s.nextDeadline(), 1000);
+    s.onTimeout(1000);
+    assert.equal(s.takeAbandon(), true);
+    assert.equal(s.takeAbandon(), false);
+    assert.equal(s.outcome().end, 'unreachable');
+    assert.match(s.outcome().detail, /no answer from the relay/);
+  } finally {
+    s.delete();
+  }
+});
+
+test('v4 transport: a close frame ends the session with core\'s meaning of the code', () => {
+  const { s } = connectedV4();
+  try {
+    s.relayClosed(4502, 'dial tcp: connection refused', 5);
+    assert.equal(s.takeOpen(), null);  // a close frame is final: no reconnect
+    assert.deepEqual(s.outcome(), {
+      end: 'closed_by_relay', closeCode: 4502, closeReason: 'dial tcp: connection refused', httpStatus: 0, detail: '',
+      meaning: 'the relay could not reach the target',
+    });
+    assert.equal(mod.closeCodeMeaning(4403), 'the relay refused the connection: this origin or target is not allowed');
+    assert.equal(mod.closeCodeMeaning(4999), '');
+  } finally {
+    s.delete();
+  }
+});
+
+test('/relay shape: raw bytes both ways, and a lost socket ends the session', () => {
+  const s = new mod.SshSession({ host: 'h', port: 2222, user: 'u', shape: 'relay' });
+  try {
+    s.start(0);
+    assert.deepEqual(s.takeOpen(), { requestTarget: '/relay?host=h&port=2222', reconnect: false, attempt: 0,
+                                     credentialsRefused: false });
+    s.openSucceeded(1);
+    assert.deepEqual(s.nextEvent(), { type: 'connected', sessionId: '' });
+    let st = s.step();
+    assert.equal(st.state, 'kex');  // the upgrade is the relay's answer
+    const out = s.takeOutgoingMessages(2);
+    assert.equal(out.length, 1);
+    assert.match(Buffer.from(out[0]).toString(), /^SSH-2\.0-libssh_0\.10\.\d+\r\n$/);  // no framing
+    assert.ok(s.receiveMessage(Buffer.from('SSH-2.0-OpenSSH_9.2p1\r\n'), true, 3));
+    assert.equal(s.transportInfo().bytesReceived, 23);
+    assert.equal(s.transportInfo().mode, 'relay');
+    s.transportLost('reset', 4);
+    assert.equal(s.takeOpen(), null);
+    assert.equal(s.nextDeadline(), null);
+    assert.equal(s.outcome().end, 'transport_lost');
+    assert.match(s.outcome().detail, /cannot be resumed/);
+    st = s.step();
+    assert.notEqual(st.state, 'kex');  // libssh saw the end
   } finally {
     s.delete();
   }

@@ -1,7 +1,8 @@
 // The browser client's bindings (node build) against a real, throwaway OpenSSH sshd on 127.0.0.1:
 // key exchange, host key, ed25519 public-key auth, password auth, exec, pty shell — through the v4
-// transport (an in-test relay, and the real sshrelayd when SSHRELAYD_PATH names one), through the raw
-// transport, and across dropped links with resume. Also prints timings (connect+auth, bulk MB/s).
+// shape (an in-test relay, and the real sshrelayd when SSHRELAYD_PATH names one), through the /relay
+// shape (plain TCP, and sshrelayd's /relay endpoint), and across dropped links with resume driven by
+// core's reconnect policy. Also prints timings (connect+auth, bulk MB/s).
 // Run: node --no-experimental-fetch tests/wasm/ssh_sshd_test.mjs (ctest: wasm_ssh_sshd).
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadClient } from './lib/wasm_module.mjs';
-import { Driver } from './lib/driver.mjs';
+import { Driver, reconnectParams } from './lib/driver.mjs';
 import { tcpRawLink } from './lib/links.mjs';
 import { V4RelayEmu } from './lib/v4_relay_emu.mjs';
 import { openWebSocket } from './lib/ws_client.mjs';
@@ -38,12 +39,15 @@ after(() => {
   lockPasswordUser();
 });
 
-function emuDriver(options = {}, driverOptions = {}) {
+function emuDriver(options = {}) {
   const relay = new V4RelayEmu({ targetPort: sshd.port });
   relays.push(relay);
-  const d = new Driver(mod, { host: '127.0.0.1', port: sshd.port, user: sshd.user, ...options },
-                       async (kind, { sid, ack }) => (kind === 'connect' ? relay.connect() : relay.reconnect(sid, ack)),
-                       driverOptions);
+  const open = async ({ requestTarget, reconnect }) => {
+    if (!reconnect) return relay.connect();
+    const { sid, ack } = reconnectParams(requestTarget);
+    return relay.reconnect(sid, ack);
+  };
+  const d = new Driver(mod, { host: '127.0.0.1', port: sshd.port, user: sshd.user, ...options }, open);
   drivers.push(d);
   d.relay = relay;
   return d;
@@ -167,8 +171,8 @@ test('keyboard-interactive auth (PAM sshd, dedicated user)', { timeout: 180000 }
     extraConfig: 'UsePAM yes\nKbdInteractiveAuthentication yes\nPasswordAuthentication no',
   });
   try {
-    const d = new Driver(mod, { host: '127.0.0.1', port: pamSshd.port, user: PASSWORD_USER, transport: 'raw' },
-                         () => tcpRawLink(pamSshd.port), { reconnect: false });
+    const d = new Driver(mod, { host: '127.0.0.1', port: pamSshd.port, user: PASSWORD_USER, shape: 'relay' },
+                         () => tcpRawLink(pamSshd.port));
     drivers.push(d);
     await d.connect();
     await d.waitState('host-key');
@@ -193,16 +197,19 @@ test('keyboard-interactive auth (PAM sshd, dedicated user)', { timeout: 180000 }
   }
 });
 
-test('raw transport (plain WebSocket<->TCP relay shape)', { timeout: 180000 }, async () => {
-  const d = new Driver(mod, { host: '127.0.0.1', port: sshd.port, user: sshd.user, transport: 'raw' },
-                       () => tcpRawLink(sshd.port), { reconnect: false });
+test('/relay shape over plain TCP (raw bytes, as behind a WebSocket<->TCP relay)', { timeout: 180000 }, async () => {
+  const d = new Driver(mod, { host: '127.0.0.1', port: sshd.port, user: sshd.user, shape: 'relay' },
+                       () => tcpRawLink(sshd.port));
   drivers.push(d);
   await d.connect();
   await d.login(keyCredential(), { expectFingerprint: sshd.hostKeyFingerprint });
   const r = await runExec(d, 'echo raw ok');
   assert.equal(r.stdout, 'raw ok\n');
   assert.equal(r.status, 0);
-  assert.equal(d.s.canResume(), false);
+  const o = await d.waitEnded();
+  assert.equal(o.end, 'stopped');  // the page ended it after the channel closed
+  assert.equal(d.opens.length, 1);
+  assert.equal(d.s.transportInfo().resumes, 0);
 });
 
 test('v4 resume: upload and download stay lossless across dropped links', { timeout: 240000 }, async () => {
@@ -218,8 +225,11 @@ test('v4 resume: upload and download stay lossless across dropped links', { time
   for (let i = 0; i < upload.length; i += 65536) {
     d.act('write', upload.subarray(i, i + 65536));
     if (i % (512 * 1024) === 0) {
-      const link = d.relay.currentLink(d.s.sessionId());
-      if (link) { link.drop(); drops++; }
+      // Core's ReconnectPolicy waits (with jitter) before each attempt: drop only a resumed, live link.
+      await d.waitFor(() => d.relay.currentLink(d.s.sessionId()) && d.s.transportInfo().state === 'live',
+                      'a live link to drop');
+      d.relay.currentLink(d.s.sessionId()).drop();
+      drops++;
     }
     await new Promise((r) => setImmediate(r));
   }
@@ -243,10 +253,11 @@ async function catWithDrops(d, file, firstDrop) {
   d.onStdout = (chunk) => {
     chunks.push(chunk);
     got += chunk.length;
-    if (got >= nextDrop) {
+    const link = d.relay.currentLink(d.s.sessionId());
+    if (got >= nextDrop && link) {  // while reconnecting, the next chunk after the resume drops it
       nextDrop += 700 * 1024;
-      const link = d.relay.currentLink(d.s.sessionId());
-      if (link) { link.drop(); drops++; }
+      link.drop();
+      drops++;
     }
   };
   d.act('exec', `cat ${file}`);
@@ -342,8 +353,8 @@ test('bulk upload throughput, v4 through the in-test relay (replay cap backpress
 });
 
 test('bulk throughput, raw TCP', { timeout: 180000 }, async () => {
-  const d = new Driver(mod, { host: '127.0.0.1', port: sshd.port, user: sshd.user, transport: 'raw' },
-                       () => tcpRawLink(sshd.port), { reconnect: false });
+  const d = new Driver(mod, { host: '127.0.0.1', port: sshd.port, user: sshd.user, shape: 'relay' },
+                       () => tcpRawLink(sshd.port));
   drivers.push(d);
   await measureBulk(d, 'raw TCP');
 });
@@ -365,11 +376,8 @@ test('through the real sshrelayd: v4 connect, exec, resume after a dropped socke
   try {
     const origin = `http://${relay.host}:${relay.port}`;
     const links = [];
-    const open = async (kind, { sid, ack }) => {
-      const p = kind === 'connect'
-        ? `/v4/connect?host=127.0.0.1&port=${sshd.port}&dstUsername=${encodeURIComponent(sshd.user)}`
-        : `/v4/reconnect?sid=${encodeURIComponent(sid)}&ack=${ack}`;
-      const link = await openWebSocket({ host: relay.host, port: relay.port, path: p, origin });
+    const open = async ({ requestTarget }) => {  // core builds /v4/connect?… and /v4/reconnect?sid=&ack=
+      const link = await openWebSocket({ host: relay.host, port: relay.port, path: requestTarget, origin });
       links.push(link);
       return link;
     };
@@ -390,7 +398,7 @@ test('through the real sshrelayd: v4 connect, exec, resume after a dropped socke
     d.onStdout = (c) => {
       chunks.push(c);
       got += c.length;
-      if (got >= nextDrop && d.link) {
+      if (got >= nextDrop && d.link && d.s.transportInfo().state === 'live') {
         nextDrop += 768 * 1024;
         d.link.drop();
       }
@@ -402,6 +410,9 @@ test('through the real sshrelayd: v4 connect, exec, resume after a dropped socke
     assert.ok(d.reconnects >= 2, `reconnected ${d.reconnects} times; failures ${JSON.stringify(d.failures)}`);
     assert.deepEqual(d.failures, []);
     assert.ok(!links.some((l) => l.textMessage), 'the relay sent a text message');
+    assert.match(d.opens[0].requestTarget, /^\/v4\/connect\?host=127\.0\.0\.1&port=\d+&dstUsername=/);
+    assert.ok(d.opens.slice(1).every((o) => o.reconnect && /^\/v4\/reconnect\?sid=[^&]+&ack=\d+$/.test(o.requestTarget)),
+              JSON.stringify(d.opens));
   } catch (e) {
     e.message += `\nsshrelayd log:\n${relay.log().slice(-3000)}`;
     throw e;
@@ -414,13 +425,58 @@ test('bulk throughput through the real sshrelayd', { timeout: 180000 }, async (t
   const relay = await startRelay(t);
   if (!relay) return;
   try {
-    const open = (kind) => openWebSocket({
-      host: relay.host, port: relay.port,
-      path: `/v4/connect?host=127.0.0.1&port=${sshd.port}&dstUsername=${encodeURIComponent(sshd.user)}`,
-    });
-    const d = new Driver(mod, { host: '127.0.0.1', port: sshd.port, user: sshd.user }, open, { reconnect: false });
+    const open = ({ requestTarget }) => openWebSocket({ host: relay.host, port: relay.port, path: requestTarget });
+    const d = new Driver(mod, { host: '127.0.0.1', port: sshd.port, user: sshd.user }, open);
     drivers.push(d);
     await measureBulk(d, 'v4, sshrelayd');
+  } finally {
+    relay.stop();
+  }
+});
+
+test('through the real sshrelayd: /relay login and exec, and a dropped socket ends the session', { timeout: 240000 }, async (t) => {
+  const relay = await startRelay(t);
+  if (!relay) return;
+  try {
+    const origin = `http://${relay.host}:${relay.port}`;
+    const links = [];
+    const open = async ({ requestTarget }) => {
+      const link = await openWebSocket({ host: relay.host, port: relay.port, path: requestTarget, origin, subprotocol: 'binary' });
+      links.push(link);
+      return link;
+    };
+    const d = new Driver(mod, { host: '127.0.0.1', port: sshd.port, user: sshd.user, shape: 'relay' }, open);
+    drivers.push(d);
+    const t0 = performance.now();
+    await d.connect();
+    assert.deepEqual(d.opens.map((o) => o.requestTarget), [`/relay?host=127.0.0.1&port=${sshd.port}`]);
+    await d.login(keyCredential(), { expectFingerprint: sshd.hostKeyFingerprint });
+    console.log(`# timing: connect+kex+auth ${(performance.now() - t0).toFixed(0)} ms (/relay, sshrelayd)`);
+    assert.equal(d.s.sessionId(), '');  // /relay has no sessions
+    const r = await runExec(d, 'echo over /relay as $(whoami)');
+    assert.equal(r.stdout, `over /relay as ${sshd.user}\n`);
+    assert.equal(r.status, 0);
+    assert.equal((await d.waitEnded()).end, 'stopped');
+    assert.ok(!links.some((l) => l.textMessage), 'the relay sent a text message');
+
+    // A second session, whose socket dies under an open shell: nothing resumes, the session is over.
+    const d2 = new Driver(mod, { host: '127.0.0.1', port: sshd.port, user: sshd.user, shape: 'relay' }, open);
+    drivers.push(d2);
+    await d2.connect();
+    await d2.login(keyCredential());
+    d2.act('openShell', 80, 24, 'xterm');
+    await d2.waitState('open');
+    d2.link.drop();
+    const o = await d2.waitEnded();
+    assert.equal(o.end, 'transport_lost');
+    assert.match(o.detail, /cannot be resumed/);
+    assert.equal(d2.opens.length, 1, 'a /relay session never reopens');
+    assert.ok(!d2.events.some((e) => e.type === 'dropped'), JSON.stringify(d2.events));
+    const st = await d2.waitFor((s) => s.state === 'error' || s.state === 'closed', 'libssh to see the end');
+    assert.ok(st.state === 'error' || st.state === 'closed', JSON.stringify(st));
+  } catch (e) {
+    e.message += `\nsshrelayd log:\n${relay.log().slice(-3000)}`;
+    throw e;
   } finally {
     relay.stop();
   }

@@ -1,6 +1,6 @@
 // The page's build (ES module, -sENVIRONMENT=web,worker) loads and works: imported in node with a stand-in
 // `window` and the .wasm bytes passed in (a page fetches them next to the module), then an ed25519 key is
-// made and a session logs in to a throwaway sshd and runs a command over the raw transport.
+// made and a session logs in to a throwaway sshd and runs a command over the /relay shape (raw bytes).
 // Run: node --no-experimental-fetch tests/wasm/web_module_test.mjs (ctest: wasm_web_module).
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -37,14 +37,15 @@ after(() => {
 });
 
 test('the web build exports the same API', () => {
-  for (const name of ['SshSession', 'generateEd25519', 'inspectPrivateKey']) assert.equal(typeof mod[name], 'function', name);
+  for (const name of ['SshSession', 'generateEd25519', 'inspectPrivateKey', 'closeCodeMeaning']) assert.equal(typeof mod[name], 'function', name);
+  assert.equal(mod.closeCodeMeaning(4502), 'the relay could not reach the target');
   const k = mod.generateEd25519('web', '');
   assert.match(k.publicKey, /^ssh-ed25519 \S+ web$/);
 });
 
 test('the web build logs in and runs a command', { timeout: 180000 }, async () => {
-  const d = new Driver(mod, { host: '127.0.0.1', port: sshd.port, user: sshd.user, transport: 'raw' },
-                       () => tcpRawLink(sshd.port), { reconnect: false });
+  const d = new Driver(mod, { host: '127.0.0.1', port: sshd.port, user: sshd.user, shape: 'relay' },
+                       () => tcpRawLink(sshd.port));
   try {
     await d.connect();
     await d.login({ privateKey: sshd.userPrivateKey }, { expectFingerprint: sshd.hostKeyFingerprint });

@@ -1,26 +1,22 @@
 // What went wrong, in words a person understands: a headline and a detail. The relay's close code and
-// reason are the only error text it can send (design.md §2); libssh's own message says little more than
-// "disconnected" once the relay has closed.
+// reason are the only error text it can send (design.md §2); what a code means comes from core
+// (close_code_meaning, through SshSession.outcome()), so the page, the CLI and the relay's docs agree.
+// libssh's own message says little more than "disconnected" once the relay has closed.
 import { formatHostPort } from './target.js';
 
-const RELAY_CLOSE = {
-  4401: 'The relay refused the connection: you are not signed in (identity missing or invalid)',
-  4403: 'The relay refused the connection: this origin or target is not allowed',
-  4404: 'The connection was lost and the relay no longer has the session (it ended, or waited too long for a reconnect)',
-  4429: 'The relay refused the connection: too many sessions',
-  4502: 'Target unreachable: the relay could not connect to',
-  4503: 'The relay has no free source port for this connection',
-  1009: 'The relay refused a message that was too big',
-  1012: 'The relay is restarting',
-};
+const capitalize = (text) => text.charAt(0).toUpperCase() + text.slice(1);
 
-// closeInfo: {code, reason} from the WebSocket, or null. sshError: the session's error message, if any.
+// closeInfo: {code, reason, meaning} from the session's end (ssh_connection.js: the relay's close frame
+// with core's meaning of its code, or code 1006 for a lost connection), or null. sshError: the
+// session's error message, if any.
 export function connectionError(target, closeInfo, sshError) {
   const where = formatHostPort(target);
-  if (closeInfo && RELAY_CLOSE[closeInfo.code]) {
-    let headline = RELAY_CLOSE[closeInfo.code];
-    if (closeInfo.code === 4502) headline += ` ${where}`;
-    return { headline, detail: relaySaid(closeInfo) };
+  if (closeInfo && closeInfo.code === 4502) {
+    return { headline: `Target unreachable: the relay could not connect to ${where}`, detail: relaySaid(closeInfo) };
+  }
+  // 1000 is the relay's ordinary end (the target closed): what libssh says below is more telling.
+  if (closeInfo && closeInfo.meaning && closeInfo.code !== 1000) {
+    return { headline: capitalize(closeInfo.meaning), detail: relaySaid(closeInfo) };
   }
   if (closeInfo && closeInfo.code === 1006) {
     return {

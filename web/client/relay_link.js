@@ -1,57 +1,58 @@
-// One WebSocket to the relay: subprotocol `ssh`, binary messages only (design.md §2). It reports how it
-// ended, which decides what happens next: `clean` (a close frame — the target's EOF or a refusal with a
-// code and reason, nothing to resume) or not (the socket died — resume through /v4/reconnect).
-
-const OPEN_TIMEOUT_MS = 10000;
-
+// One WebSocket to the relay, and nothing more: binary messages, a subprotocol (`ssh` for
+// corp-relay-v4, `binary` for /relay; design.md §2), and how it ended. It makes no decision: whether a
+// failed open, a close frame or a lost socket ends the session, resumes it or retries is the core
+// machine's (SshSession in the wasm module, driven by ssh_connection.js). No timers either: the machine
+// says when an open has taken too long (takeAbandon()).
+//
+// Callbacks, each at most once except onmessage:
+//   onopen()                           the upgrade succeeded
+//   onmessage(data, binary)            data: ArrayBuffer (binary) or string (text)
+//   onclose({opened, clean, code, reason})  the socket is gone (never after close() from our side)
 export class RelayLink {
-  // Resolves once the socket is open; rejects with a readable error if it closes or times out first.
-  static open(url) {
-    return new Promise((resolve, reject) => {
-      const link = new RelayLink(url);
-      const timer = setTimeout(() => {
-        link.close(4000, 'open timed out');
-        reject(new Error(`no answer from the relay within ${OPEN_TIMEOUT_MS / 1000} s`));
-      }, OPEN_TIMEOUT_MS);
-      link.ws.onopen = () => { clearTimeout(timer); link.opened = true; resolve(link); };
-      link.onclose = (how) => {
-        clearTimeout(timer);
-        reject(Object.assign(new Error('the relay could not be reached (or refused the WebSocket upgrade)'), { close: how }));
-      };
-    });
-  }
-
-  constructor(url) {
+  constructor(url, subprotocol) {
     this.url = url;
     this.opened = false;
-    this.onmessage = null;  // (ArrayBuffer) => void
-    this.onclose = null;    // ({clean, code, reason}) => void, once
-    this.ws = new WebSocket(url, 'ssh');
+    this.closed = false;
+    this.onopen = null;
+    this.onmessage = null;
+    this.onclose = null;
+    this.ws = new WebSocket(url, subprotocol);
     this.ws.binaryType = 'arraybuffer';
-    this.ws.onmessage = (e) => {
-      // v4 is binary only: a text message is a broken relay.
-      if (typeof e.data === 'string') { this.close(4400, 'text message'); return; }
-      this.onmessage?.(e.data);
+    this.ws.onopen = () => {
+      if (this.closed) return;
+      this.opened = true;
+      this.onopen?.();
     };
-    this.ws.onclose = (e) => this.ended({ clean: e.wasClean, code: e.code, reason: e.reason });
+    this.ws.onmessage = (e) => {
+      if (this.closed) return;
+      const binary = typeof e.data !== 'string';
+      this.onmessage?.(e.data, binary);
+    };
+    this.ws.onclose = (e) => this.ended({ opened: this.opened, clean: e.wasClean, code: e.code, reason: e.reason });
     this.ws.onerror = () => {};  // always followed by close, which carries what there is to know
   }
 
-  get isOpen() { return this.ws.readyState === WebSocket.OPEN; }
+  get isOpen() { return !this.closed && this.ws.readyState === WebSocket.OPEN; }
 
   send(bytes) { this.ws.send(bytes); }
 
-  // Closing from our side is never something to resume from.
+  // Closes from our side (a close frame with `code` when the socket is open); no callback follows.
   close(code = 1000, reason = '') {
+    if (this.closed) return;
+    this.closed = true;
+    this.onopen = this.onmessage = this.onclose = null;
     if (this.ws.readyState === WebSocket.CLOSED) return;
     try { this.ws.close(code, reason); } catch { this.ws.close(); }
-    this.ended({ clean: true, code, reason, local: true });
   }
 
+  // Drops the socket without waiting for anything (an abandoned open).
+  abort() { this.close(1000, 'abandoned'); }
+
   ended(how) {
+    if (this.closed) return;
+    this.closed = true;
     const notify = this.onclose;
-    this.onclose = null;
-    this.onmessage = null;
+    this.onopen = this.onmessage = this.onclose = null;
     notify?.(how);
   }
 }

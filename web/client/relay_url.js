@@ -1,5 +1,6 @@
-// Where the relay is and the two v4 endpoints on it (design.md §2). People type the relay as a page URL
-// (http://host:port), a WebSocket URL, or host[:port]; sockets need ws:// or wss://.
+// Where the relay is. People type the relay as a page URL (http://host:port), a WebSocket URL, or
+// host[:port]; sockets need ws:// or wss://. The request targets on it (/v4/connect, /v4/reconnect,
+// /relay) are built by core's client session machine (SshSession.takeOpen()), not here.
 
 export function relayBaseUrl(text) {
   let s = String(text ?? '').trim().replace(/\/+$/, '');
@@ -13,15 +14,6 @@ export function relayBaseUrl(text) {
   else if (url.protocol === 'https:') url.protocol = 'wss:';
   else if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw new Error(`the relay address must be http(s) or ws(s), not ${url.protocol}`);
   return url.origin.replace(/^http/, 'ws') + url.pathname.replace(/\/+$/, '');
-}
-
-export function connectUrl(base, { host, port, user }) {
-  const q = new URLSearchParams({ host, port: String(port), dstUsername: user });
-  return `${base}/v4/connect?${q}`;
-}
-
-export function reconnectUrl(base, sessionId, ack) {
-  return `${base}/v4/reconnect?sid=${encodeURIComponent(sessionId)}&ack=${ack}`;
 }
 
 // The relay a page served by sshrelayd talks to by default: its own origin.

@@ -1,49 +1,73 @@
 // One SSH connection through the relay: the wasm SshSession (docs/wasm.md) plus the WebSocket it rides
-// on. It runs the page's loop — every event is followed by step(), the outgoing messages are sent and the
-// output is handed on — resumes the transport after a lost socket, and applies backpressure from the
-// terminal: while paused, relay messages wait here unacknowledged, so the relay's replay cap stops it
-// reading from sshd. Events (EventTarget, `detail` holds the payload):
+// on, and nothing but I/O glue. Every rule — which URL to open, when to reconnect and how often, when an
+// open has taken too long, what a close code means, when the session is over — belongs to core's client
+// session machine inside SshSession (the one the CLI drives too). This file opens the socket
+// takeOpen() asks for, reports what the socket does with performance.now(), sends what
+// takeOutgoingMessages() returns, honours takeClose()/takeAbandon(), keeps ONE timer at
+// nextDeadline(), steps libssh, and applies the terminal's backpressure: while paused, relay messages
+// wait here undelivered, so no ACK goes out and the relay's replay cap stops it reading from sshd.
+// Events (EventTarget, `detail` holds the payload):
 //   state      the session's step() result, whenever `state` changes or an auth failure is reported
 //   output     Uint8Array of stdout+stderr, in order of arrival
-//   transport  {state: 'live' | 'reconnecting' | 'lost' | 'closed', attempt?}
-//   ended      {reason: {code, reason} | null} once, when the WebSocket is gone for good
+//   transport  {state: 'reconnecting', attempt, detail?} | {state: 'live'}
+//   ended      {reason: {code, reason, meaning} | null, outcome} once, when the session is over
+//              (outcome: SshSession.outcome(), null after dispose)
 import { RelayLink } from './relay_link.js';
-import { connectUrl, reconnectUrl } from './relay_url.js';
 
-// Waits between reconnect attempts (ms): about 20 s in all, well inside the relay's grace period.
-const RECONNECT_DELAYS = [0, 250, 1000, 2000, 4000, 6000, 8000];
 // step() passes before yielding to the event loop when libssh still has work (`more`).
 const STEP_BATCH = 16;
 // Relay messages (~12 KiB each in a bulk download) are acknowledged once this many bytes arrived, not
 // one ACK each: every ACK is a WebSocket send for the page, the network service and the relay. Below
 // the relay's smallest replay cap (--max-replay-buffer ≥ 64 KiB), so the relay never waits for one.
 const ACK_BATCH = 32 * 1024;
-// A partial batch is acknowledged this long after the stream went quiet.
+// A partial batch is acknowledged this long after the stream went quiet (the core's timer).
 const ACK_DELAY_MS = 5;
+// How long the core keeps reconnecting after a drop: the relay's default --grace-seconds.
+const RECONNECT_BUDGET_MS = 120000;
+
+const now = () => performance.now();
+
+function randomSeed() {
+  const words = crypto.getRandomValues(new Uint32Array(2));
+  return (words[0] & 0x1fffff) * 2 ** 32 + words[1];  // 53 bits: exact as a JS number
+}
+
+// The relay's origin and path prefix from what relayBaseUrl() made of the user's text.
+function splitRelay(relay) {
+  const url = new URL(relay);
+  return { origin: `${url.protocol}//${url.host}`, pathPrefix: url.pathname.replace(/\/+$/, '') };
+}
 
 export class SshConnection extends EventTarget {
-  constructor(mod, { relay, host, port, user }) {
+  // shape: 'v4' (corp-relay-v4, resumes after a drop) or 'relay' (plain /relay, does not resume).
+  constructor(mod, { relay, host, port, user, shape = 'v4' }) {
     super();
     this.relay = relay;
+    this.shape = shape === 'relay' ? 'relay' : 'v4';
     this.target = { host, port, user };
-    this.session = new mod.SshSession({ host, port, user, transport: 'v4', ackBatch: ACK_BATCH });
+    const { origin, pathPrefix } = splitRelay(relay);
+    this.origin = origin;
+    this.session = new mod.SshSession({
+      host, port, user, shape: this.shape, pathPrefix, ackBatch: ACK_BATCH, ackDelayMs: ACK_DELAY_MS,
+      reconnectBudgetMs: RECONNECT_BUDGET_MS, seed: randomSeed(),
+    });
     this.link = null;
-    this.inbox = [];          // relay messages and close events not yet given to the session
+    this.inbox = [];          // socket happenings not yet reported to the session (kept in order)
     this.paused = false;
     this.lastState = null;
     this.lastFailure = undefined;
-    this.closeInfo = null;    // the relay's close code and reason, the only error text it can send
     this.finished = false;
+    this.stopped = false;
     this.pumpScheduled = false;
-    this.ackTimer = null;
-    this.reconnectAttempt = 0;
-    this.cancelReconnect = false;
+    this.timer = null;
+    this.timerAt = null;
     this.stats = { bytesOut: 0, resumes: 0 };
   }
 
+  // Asks the core for the first open. Returns a promise (resolved at once) for callers that await it;
+  // how the session goes is told by the events, never by a rejection.
   async start() {
-    const link = await RelayLink.open(connectUrl(this.relay, this.target));
-    this.attach(link);
+    this.session.start(now());
     this.pump();
   }
 
@@ -59,11 +83,10 @@ export class SshConnection extends EventTarget {
   resize(cols, rows) { return this.act('resize', cols, rows); }
   info() { return this.finished ? null : this.session.transportInfo(); }
 
-  // The user's Disconnect: closes the channel (state `closed`); the socket follows in pump().
+  // The user's Disconnect: closes the channel (state `closed`); pump() then stops the session, which
+  // closes the socket with the core's close frame.
   disconnect() {
     if (this.finished) return;
-    this.cancelReconnect = true;
-    if (!this.link) { this.finish(null); return; }
     this.session.close();
     this.pump();
   }
@@ -76,82 +99,56 @@ export class SshConnection extends EventTarget {
     this.drainInbox();
   }
 
-  // --- transport ---
-  attach(link) {
+  // --- the socket ---
+  openLink(open) {
+    let link;
+    try {
+      link = new RelayLink(this.origin + open.requestTarget, this.shape === 'relay' ? 'binary' : 'ssh');
+    } catch (e) {  // a URL the browser refuses outright (SyntaxError, a blocked port)
+      setTimeout(() => { if (!this.finished) { this.session.openFailed(e.message, now()); this.pump(); } }, 0);
+      return;
+    }
     this.link = link;
-    link.onmessage = (data) => { this.inbox.push({ data }); this.drainInbox(); };
-    link.onclose = (how) => { this.inbox.push({ close: how, link }); this.drainInbox(); };
+    link.onopen = () => { this.inbox.push({ link, open: true }); this.drainInbox(); };
+    link.onmessage = (data, binary) => { this.inbox.push({ link, data, binary }); this.drainInbox(); };
+    link.onclose = (how) => { this.inbox.push({ link, close: how }); this.drainInbox(); };
   }
 
   drainInbox() {
     while (this.inbox.length && !this.paused && !this.finished) {
       const item = this.inbox.shift();
-      if (item.close) {
-        this.linkClosed(item.link, item.close);
-        continue;
-      }
-      this.reconnectAttempt = 0;  // the link carries data again: a later loss starts a fresh series
-      if (!this.session.receiveMessage(item.data)) {
-        this.link?.close(4400, 'protocol error');
-      }
-      this.pump();
-    }
-  }
-
-  linkClosed(link, how) {
-    if (this.link !== link) return;
-    this.link = null;
-    if (!how.local) this.closeInfo = { code: how.code, reason: how.reason };
-    if (how.clean || !this.session.canResume() || this.cancelReconnect) {
-      this.session.transportClosed();
-      this.pump();
-      this.finish(this.closeInfo);
-      return;
-    }
-    this.session.transportLost();
-    this.pump();
-    this.reconnect();
-  }
-
-  // Attempts count from the last message that arrived, so a relay that accepts and drops every
-  // reconnect still ends the series.
-  async reconnect() {
-    while (this.reconnectAttempt < RECONNECT_DELAYS.length) {
-      const delay = RECONNECT_DELAYS[this.reconnectAttempt++];
-      this.emit('transport', { state: 'reconnecting', attempt: this.reconnectAttempt });
-      await new Promise((r) => setTimeout(r, delay));
-      if (this.cancelReconnect || this.finished) break;
-      let link;
-      try {
-        link = await RelayLink.open(reconnectUrl(this.relay, this.session.sessionId(), this.session.reconnectAck()));
-      } catch (e) {
-        if (e.close?.clean && e.close.code >= 4000) {  // refused, e.g. 4404 unknown session: final
-          this.closeInfo = { code: e.close.code, reason: e.close.reason };
-          break;
+      if (item.link !== this.link) continue;  // from a socket the session already let go
+      if (item.open) {
+        this.session.openSucceeded(now());
+      } else if (item.close) {
+        this.link = null;
+        const how = item.close;
+        if (!how.opened) {
+          this.session.openFailed('the relay could not be reached (or refused the WebSocket upgrade)', now());
+        } else if (how.clean) {
+          this.session.relayClosed(how.code, how.reason, now());
+        } else {
+          this.session.transportLost(`the WebSocket closed without a close frame (code ${how.code})`, now());
         }
-        continue;
+      } else {
+        this.session.receiveMessage(item.data, item.binary, now());
       }
-      if (this.cancelReconnect || this.finished) { link.close(); break; }
-      this.stats.resumes++;
-      this.attach(link);
-      if (!this.session.transportReconnected()) this.closeInfo = { code: 0, reason: this.session.lastError() };
-      this.emit('transport', { state: 'live' });
       this.pump();
-      return;
     }
-    if (this.finished) return;
-    this.session.transportClosed();
-    this.pump();
-    this.finish(this.closeInfo);
+  }
+
+  sendOutgoing() {
+    if (!this.link?.isOpen) return;
+    for (const m of this.session.takeOutgoingMessages(now())) this.link.send(m);
   }
 
   // --- the loop ---
   pump() {
-    if (this.finished && !this.session) return;
+    if (!this.session || this.finished) return undefined;
     let st;
     for (let i = 0; i < STEP_BATCH; i++) {
       st = this.session.step();
-      if (this.link?.isOpen) for (const m of this.session.takeOutgoingMessages()) this.link.send(m);
+      this.sendOutgoing();
       const out = this.session.read();
       if (out.length) this.emitOutput(out);
       const err = this.session.readStderr();
@@ -162,26 +159,74 @@ export class SshConnection extends EventTarget {
       this.pumpScheduled = true;
       setTimeout(() => { this.pumpScheduled = false; if (!this.finished) this.pump(); }, 0);
     }
-    if (!this.ackTimer && this.session.ackPending()) {
-      this.ackTimer = setTimeout(() => {
-        this.ackTimer = null;
-        if (this.finished) return;
-        this.session.flushAck();
-        this.pump();
-      }, ACK_DELAY_MS);
+    // The SSH side is over (channel closed, or libssh failed): the session ends, with the core's close.
+    if ((st.state === 'closed' || st.state === 'error') && !this.stopped) {
+      this.stopped = true;
+      this.session.stop(now());
     }
     if (st.state !== this.lastState || st.failure !== this.lastFailure) {
       this.lastState = st.state;
       this.lastFailure = st.failure;
       this.emit('state', st);
     }
-    if ((st.state === 'closed' || st.state === 'error') && this.link) {
-      const link = this.link;
-      this.link = null;
-      link.close(1000);
-      this.finish(this.closeInfo);
-    }
+    this.driveTransport();
     return st;
+  }
+
+  // What the core machine asks for: events for the page, an abandoned open, the end, the next open,
+  // the timer.
+  driveTransport() {
+    const s = this.session;
+    if (!s) return;
+    for (let ev = s.nextEvent(); ev; ev = s.nextEvent()) this.machineEvent(ev);
+    if (s.takeAbandon() && this.link) {
+      this.link.abort();
+      this.link = null;
+    }
+    const outcome = s.outcome();
+    if (outcome) {
+      const close = s.takeClose();
+      if (this.link) this.link.close(close?.code ?? 1000, close?.reason ?? '');
+      this.link = null;
+      this.finish(outcome);
+      return;
+    }
+    const open = s.takeOpen();
+    if (open) this.openLink(open);
+    this.armTimer();
+  }
+
+  machineEvent(ev) {
+    switch (ev.type) {
+      case 'dropped':
+        this.emit('transport', { state: 'reconnecting', attempt: 1, detail: ev.why });
+        break;
+      case 'attemptFailed':
+        this.emit('transport', { state: 'reconnecting', attempt: ev.attempt + 1, detail: ev.detail });
+        break;
+      case 'resumed':
+        this.stats.resumes++;
+        this.emit('transport', { state: 'live' });
+        break;
+      default:  // 'connected', 'credentialsRetry': nothing to show
+        break;
+    }
+  }
+
+  armTimer() {
+    const at = this.session.nextDeadline();
+    if (at === this.timerAt) return;
+    clearTimeout(this.timer);
+    this.timer = null;
+    this.timerAt = at;
+    if (at === null) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.timerAt = null;
+      if (this.finished) return;
+      this.session.onTimeout(now());
+      this.pump();
+    }, Math.max(0, at - now()));
   }
 
   emitOutput(bytes) {
@@ -189,22 +234,39 @@ export class SshConnection extends EventTarget {
     this.emit('output', bytes);
   }
 
-  finish(reason) {
+  finish(outcome) {
     if (this.finished) return;
     this.finished = true;
-    this.emit('ended', { reason });
+    clearTimeout(this.timer);
+    this.timer = null;
+    this.emit('ended', { reason: closeInfoOf(outcome), outcome });
   }
 
   // Frees the wasm object; the connection is unusable afterwards.
   dispose() {
-    this.cancelReconnect = true;
-    clearTimeout(this.ackTimer);
+    clearTimeout(this.timer);
     this.link?.close();
     this.link = null;
+    this.inbox = [];
     this.finished = true;
     this.session?.delete();
     this.session = null;
   }
 
   emit(type, detail) { this.dispatchEvent(new CustomEvent(type, { detail })); }
+}
+
+// The close the page explains: the relay's own (code, reason, and core's meaning of the code), or a
+// lost connection (1006, the browser's code for it) with what the core says went wrong.
+function closeInfoOf(outcome) {
+  switch (outcome?.end) {
+    case 'closed_by_relay':
+      return { code: outcome.closeCode, reason: outcome.closeReason, meaning: outcome.meaning };
+    case 'transport_lost':
+    case 'lost_before_connect':
+    case 'gave_up':
+      return { code: 1006, reason: outcome.detail, meaning: '' };
+    default:  // stopped, local_closed, protocol_error (libssh reports it), unreachable/refused (the page's words)
+      return null;
+  }
 }

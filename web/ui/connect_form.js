@@ -1,4 +1,5 @@
-// The connect form: relay, `user@host[:port]`, the preferred login method (and key). Offers recent
+// The connect form: relay, `user@host[:port]`, the preferred login method (and key), and under
+// *Advanced* the relay endpoint (v4, which resumes, or the plain /relay, which does not). Offers recent
 // targets, and checks what it can before anything is dialled.
 import { h } from './dom.js';
 import { parseTarget } from '../client/target.js';
@@ -14,15 +15,26 @@ export class ConnectForm {
     this.keySelect = this.el.keyId;
     this.el.relay.value = defaultRelay;
     for (const radio of form.querySelectorAll('input[name=method]')) radio.addEventListener('change', () => this.methodChanged());
+    this.el.shape.addEventListener('change', () => this.shapeChanged());
     form.addEventListener('submit', (e) => { e.preventDefault(); this.submit(); });
     this.renderRecent();
     this.methodChanged();
+    this.shapeChanged();
   }
 
   get method() { return this.form.querySelector('input[name=method]:checked')?.value ?? 'password'; }
 
   methodChanged() {
     this.form.querySelector('.key-choice').hidden = this.method !== 'publickey';
+  }
+
+  // 'v4' (corp-relay-v4: resumes after a drop) or 'relay' (the plain /relay endpoint: does not).
+  get shape() { return this.el.shape.value === 'relay' ? 'relay' : 'v4'; }
+
+  shapeChanged() {
+    const plain = this.shape === 'relay';
+    this.form.querySelector('.shape-note').hidden = !plain;
+    if (plain) this.form.querySelector('#advanced').open = true;  // never a hidden choice
   }
 
   setKeys(keys, selectId) {
@@ -32,10 +44,12 @@ export class ConnectForm {
       : [h('option', { value: '' }, 'no keys yet — see SSH keys below')]));
   }
 
-  // entry: {target, method?, keyId?, relay?} (a recent target or a deep link)
+  // entry: {target, method?, keyId?, relay?, shape?} (a recent target or a deep link)
   fill(entry) {
     this.el.target.value = entry.target;
     if (entry.relay) this.el.relay.value = entry.relay;
+    this.el.shape.value = entry.shape === 'relay' ? 'relay' : 'v4';
+    this.shapeChanged();
     if (entry.method) {
       const radio = this.form.querySelector(`input[name=method][value="${entry.method}"]`);
       if (radio) radio.checked = true;
@@ -57,7 +71,10 @@ export class ConnectForm {
     const method = this.method;
     const keyId = method === 'publickey' ? this.keySelect.value : undefined;
     if (method === 'publickey' && !keyId) return this.showError('No key chosen', 'Generate or import a key under “SSH keys” first.');
-    this.onConnect({ relay, relayText: this.el.relay.value.trim(), target, targetText: this.el.target.value.trim(), method, keyId });
+    this.onConnect({
+      relay, relayText: this.el.relay.value.trim(), target, targetText: this.el.target.value.trim(), method, keyId,
+      shape: this.shape,
+    });
   }
 
   renderRecent() {

@@ -9,9 +9,11 @@ import { formatTarget, knownHostsKey } from '../client/target.js';
 import { TerminalView } from './terminal_view.js';
 
 const KEX_TIMEOUT_MS = 30000;
+const NO_RESUME = 'this connection will not resume after a network drop';
 
 export class SessionFlow extends EventTarget {
-  // request: {relay, target, targetText, method, keyId}; ui: {steps, status, screens, terminalEl}
+  // request: {relay, target, targetText, method, keyId, shape}; ui: {steps, status, screens, terminalEl}
+  // shape: 'v4' (resumes after a network drop) or 'relay' (the plain /relay endpoint: does not).
   constructor(mod, request, ui) {
     super();
     this.mod = mod;
@@ -27,32 +29,27 @@ export class SessionFlow extends EventTarget {
   }
 
   get label() { return formatTarget(this.request.target); }
+  get plainRelay() { return this.request.shape === 'relay'; }
+  // Where the bytes go, for the status line: the relay, and for /relay that nothing will resume.
+  get via() { return `${this.request.relay}${this.plainRelay ? ` /relay — ${NO_RESUME}` : ''}`; }
 
   async start() {
     const { steps, status } = this.ui;
-    status.setTarget(this.label);
+    status.setTarget(this.plainRelay ? `${this.label} · /relay, no resume` : this.label);
     status.show('busy', 'Connecting…');
-    steps.progress(`Connecting to ${this.label}`, `through ${this.request.relay}`);
+    steps.progress(`Connecting to ${this.label}`, `through ${this.via}`);
     const { host, port, user } = this.request.target;
-    this.conn = new SshConnection(this.mod, { relay: this.request.relay, host, port, user });
+    this.conn = new SshConnection(this.mod, { relay: this.request.relay, host, port, user, shape: this.request.shape });
     this.conn.addEventListener('state', (e) => this.onState(e.detail));
     this.conn.addEventListener('output', (e) => this.terminal?.write(e.detail));
     this.conn.addEventListener('transport', (e) => this.onTransport(e.detail));
-    this.conn.addEventListener('ended', (e) => this.onEnded(e.detail.reason));
+    this.conn.addEventListener('ended', (e) => this.onEnded(e.detail.reason, e.detail.outcome));
     // A target that never sends an SSH banner (a web server, say) would leave "Exchanging keys" forever.
     this.kexTimer = setTimeout(() => this.giveUp({
       headline: `${this.label} did not answer like an SSH server`,
       detail: `No SSH key exchange within ${KEX_TIMEOUT_MS / 1000} s: check the host and port.`,
     }), KEX_TIMEOUT_MS);
-    try {
-      await this.conn.start();
-    } catch (e) {
-      clearTimeout(this.kexTimer);
-      this.fail({
-        headline: `Cannot reach the relay at ${this.request.relay}`,
-        detail: `${e.message}. Check the relay address${location.protocol === 'chrome-extension:' ? ' and that it allows this extension\'s origin (--allowed-origins)' : ''}.`,
-      });
-    }
+    await this.conn.start();
   }
 
   // Ends the connection with our own explanation instead of what the end would say.
@@ -97,7 +94,7 @@ export class SessionFlow extends EventTarget {
         break;
       case 'open':
         this.timings.open = performance.now();
-        status.show('ok', 'Connected', `${this.label} via ${this.request.relay}`);
+        status.show('ok', 'Connected', `${this.label} via ${this.via}`);
         this.terminal.focus();
         this.emit('connected');
         break;
@@ -185,6 +182,7 @@ export class SessionFlow extends EventTarget {
       onResize: (cols, rows) => this.conn.resize(cols, rows),
       onBackpressure: (full) => (full ? this.conn.pause() : this.conn.resume()),
     });
+    if (this.plainRelay) this.terminal.note(`[Plain /relay endpoint: ${NO_RESUME}]`);
   }
 
   onTransport(t) {
@@ -197,9 +195,17 @@ export class SessionFlow extends EventTarget {
     }
   }
 
-  onEnded(closeInfo) {
+  onEnded(closeInfo, outcome) {
     clearTimeout(this.kexTimer);
     this.ui.screens.reconnecting(false);
+    // The first open failed (core's outcome: unreachable, or refused): no session was ever there.
+    if (outcome && (outcome.end === 'unreachable' || outcome.end === 'refused') && this.outcome !== 'cancelled') {
+      this.fail({
+        headline: `Cannot reach the relay at ${this.request.relay}`,
+        detail: `${outcome.detail}. Check the relay address${location.protocol === 'chrome-extension:' ? ' and that it allows this extension\'s origin (--allowed-origins)' : ''}.`,
+      });
+      return;
+    }
     if (this.outcome === 'gave-up') {
       this.fail(this.giveUpMessage);
       return;

@@ -23,8 +23,8 @@
 #include <thread>
 #include <vector>
 
-#include "core/audit_event.hpp"
-#include "core/result.hpp"
+#include "core/audit/audit_event.hpp"
+#include "core/common/result.hpp"
 #include "native/daemon/audit/audit_config.hpp"
 #include "native/daemon/audit/audit_sink.hpp"
 

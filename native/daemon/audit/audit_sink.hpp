@@ -14,7 +14,7 @@
 #include <thread>
 #include <vector>
 
-#include "core/audit_event.hpp"
+#include "core/audit/audit_event.hpp"
 
 namespace sshrelay::daemon::audit {
 

@@ -18,7 +18,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/result.hpp"
+#include "core/common/result.hpp"
 
 namespace sshrelay::daemon::audit {
 

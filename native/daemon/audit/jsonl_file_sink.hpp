@@ -11,7 +11,7 @@
 #include <cstdint>
 #include <string>
 
-#include "core/result.hpp"
+#include "core/common/result.hpp"
 #include "native/daemon/audit/audit_sink.hpp"
 
 namespace sshrelay::daemon::audit {

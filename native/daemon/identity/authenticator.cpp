@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <stdexcept>
 
-#include "core/quote.hpp"
+#include "core/common/quote.hpp"
 #include "native/daemon/identity/jwt_signature.hpp"
 
 namespace sshrelay::daemon::identity {

@@ -20,10 +20,10 @@
 #include <string>
 #include <vector>
 
-#include "core/jwt.hpp"
-#include "core/result.hpp"
-#include "core/target_policy.hpp"
-#include "core/token_source.hpp"
+#include "core/identity/jwt.hpp"
+#include "core/common/result.hpp"
+#include "core/policy/target_policy.hpp"
+#include "core/identity/token_source.hpp"
 #include "native/daemon/identity/identity_config.hpp"
 #include "native/daemon/identity/jwks_cache.hpp"
 

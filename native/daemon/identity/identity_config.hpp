@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "core/result.hpp"
+#include "core/common/result.hpp"
 
 namespace sshrelay::daemon::identity {
 

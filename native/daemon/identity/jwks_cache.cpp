@@ -19,8 +19,8 @@
 #include <optional>
 #include <stdexcept>
 
-#include "core/jwt.hpp"
-#include "core/quote.hpp"
+#include "core/identity/jwt.hpp"
+#include "core/common/quote.hpp"
 #include "native/daemon/log.hpp"
 
 namespace sshrelay::daemon::identity {

@@ -30,8 +30,8 @@
 #include <string_view>
 #include <vector>
 
-#include "core/jwks.hpp"
-#include "core/result.hpp"
+#include "core/identity/jwks.hpp"
+#include "core/common/result.hpp"
 #include "native/daemon/identity/jwt_signature.hpp"
 
 namespace sshrelay::daemon::identity {

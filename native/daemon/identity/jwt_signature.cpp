@@ -9,7 +9,7 @@
 
 #include <vector>
 
-#include "core/quote.hpp"
+#include "core/common/quote.hpp"
 
 namespace sshrelay::daemon::identity {
 namespace {

@@ -11,9 +11,9 @@
 #include <string>
 #include <string_view>
 
-#include "core/jwks.hpp"
-#include "core/jwt.hpp"
-#include "core/result.hpp"
+#include "core/identity/jwks.hpp"
+#include "core/identity/jwt.hpp"
+#include "core/common/result.hpp"
 
 typedef struct evp_pkey_st EVP_PKEY;  // NOLINT(modernize-use-using): OpenSSL's own spelling
 

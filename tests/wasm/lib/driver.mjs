@@ -1,14 +1,24 @@
-// Drives one SshSession the way a page does: the link (WebSocket) feeds receiveMessage(), every event
-// is followed by step() + takeOutgoingMessages() + read(), and an unclean drop is resumed through
-// /v4/reconnect?sid=&ack=. Every wait is bounded.
+// Drives one SshSession the way a page does (web/client/ssh_connection.js): only I/O glue. The core
+// machine inside the session says what to open (takeOpen(): the first connect, and after a drop the
+// reconnects, on its own schedule), when (nextDeadline() → onTimeout()), what to send and how the
+// session ends; this opens links, reports what they do with the time, and steps libssh. Every wait is
+// bounded.
+//
+// openLink(open) -> Promise<link>, where open is {requestTarget, reconnect, attempt, credentialsRefused}.
+// A link: send(bytes), close(code, reason), drop()?; callbacks onmessage(bytes) and onclose(clean); after
+// a clean close, link.closeCode / link.closeReason (when known) say what the relay sent.
+const now = () => performance.now();
+
 export class Driver {
-  // openLink(kind, {sid, ack}) -> Promise<link>; kind is 'connect' or 'reconnect'.
-  constructor(mod, options, openLink, { reconnect = true } = {}) {
+  constructor(mod, options, openLink) {
     this.mod = mod;
-    this.s = new mod.SshSession(options);
+    this.s = new mod.SshSession({ seed: 1, ...options });
     this.openLink = openLink;
-    this.autoReconnect = reconnect;
     this.link = null;
+    this.opening = null;     // the token of the open in flight
+    this.openSeq = 0;
+    this.opens = [];         // every open the machine asked for
+    this.events = [];        // every nextEvent()
     this.state = { state: 'new' };
     this.stdout = [];
     this.stderr = [];
@@ -16,55 +26,62 @@ export class Driver {
     this.reconnects = 0;
     this.failures = [];
     this.waiters = new Set();
-    this.onStdout = null;  // optional (chunk) => void, instead of collecting
+    this.timer = null;
+    this.timerAt = null;
+    this.stopped = false;
+    this.ended = null;       // the outcome, once there is one
+    this.onStdout = null;    // optional (chunk) => void, instead of collecting
   }
 
+  // Starts the session and waits until the first open settled (the link is up, or the session ended).
   async connect() {
-    this.attach(await this.openLink('connect', {}));
+    this.s.start(now());
     this.pump();
+    await this.waitFor(() => this.link || this.ended, 'the first open');
+    if (!this.link && this.ended) throw new Error(`the first open failed: ${JSON.stringify(this.ended)}`);
+  }
+
+  doOpen(open) {
+    this.opens.push(open);
+    const token = ++this.openSeq;
+    this.opening = token;
+    this.openLink(open).then((link) => {
+      if (this.opening !== token || !this.s || this.ended) { link.close?.(1000, 'abandoned'); return; }
+      this.opening = null;
+      this.attach(link);
+      this.s.openSucceeded(now());
+      this.pump();
+    }, (e) => {
+      if (this.opening !== token || !this.s) return;
+      this.opening = null;
+      this.failures.push(`${open.reconnect ? `reconnect attempt ${open.attempt}` : 'connect'}: ${e.message}`);
+      this.s.openFailed(e.message, now());
+      this.pump();
+    });
   }
 
   attach(link) {
     this.link = link;
     link.onmessage = (data) => {
       if (this.link !== link) return;
-      if (!this.s.receiveMessage(data)) this.failures.push(`receiveMessage: ${this.s.lastError()}`);
+      if (!this.s.receiveMessage(data, true, now())) this.failures.push(`receiveMessage: ${this.s.lastError()}`);
       this.pump();
     };
-    link.onclose = (clean) => this.onClose(link, clean);
-  }
-
-  async onClose(link, clean) {
-    if (this.link !== link) return;
-    this.link = null;
-    if (clean) {
-      this.s.transportClosed();
+    link.onclose = (clean) => {
+      if (this.link !== link) return;
+      this.link = null;
+      if (clean) this.s.relayClosed(link.closeCode ?? 1000, link.closeReason ?? '', now());
+      else this.s.transportLost('the link dropped', now());
       this.pump();
-      return;
-    }
-    this.s.transportLost();
-    this.pump();
-    if (!this.autoReconnect || !this.s.canResume()) return;
-    for (let attempt = 1; attempt <= 3; attempt++) {
-      try {
-        const next = await this.openLink('reconnect', { sid: this.s.sessionId(), ack: this.s.reconnectAck() });
-        this.reconnects++;
-        this.attach(next);
-        if (!this.s.transportReconnected()) this.failures.push(`transportReconnected: ${this.s.lastError()}`);
-        this.pump();
-        return;
-      } catch (e) {
-        this.failures.push(`reconnect attempt ${attempt}: ${e.message}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
+    };
   }
 
   pump() {
+    if (!this.s) return this.state;
     let st;
     do {
       st = this.s.step();
-      if (this.link) for (const m of this.s.takeOutgoingMessages()) this.link.send(m);
+      if (this.link) for (const m of this.s.takeOutgoingMessages(now())) this.link.send(m);
       const out = this.s.read();
       if (out.length) {
         this.stdoutBytes += out.length;
@@ -74,13 +91,56 @@ export class Driver {
       if (err.length) this.stderr.push(err);
     } while (st.more);
     this.state = st;
-    if ((st.state === 'closed' || st.state === 'error') && this.link) {
-      const link = this.link;
-      this.link = null;
-      link.close();
+    if ((st.state === 'closed' || st.state === 'error') && !this.stopped) {
+      this.stopped = true;
+      this.s.stop(now());
     }
+    this.driveTransport();
     for (const w of [...this.waiters]) w();
     return st;
+  }
+
+  driveTransport() {
+    for (let ev = this.s.nextEvent(); ev; ev = this.s.nextEvent()) {
+      this.events.push(ev);
+      if (ev.type === 'resumed') this.reconnects++;
+    }
+    if (this.s.takeAbandon()) {
+      this.opening = null;
+      if (this.link) { (this.link.drop ?? this.link.close).call(this.link); this.link = null; }
+    }
+    const outcome = this.s.outcome();
+    if (outcome) {
+      if (!this.ended) {
+        this.ended = outcome;
+        const close = this.s.takeClose();
+        const link = this.link;
+        this.link = null;
+        link?.close(close?.code ?? 1000, close?.reason ?? '');
+        clearTimeout(this.timer);
+        this.timer = null;
+      }
+      return;
+    }
+    const open = this.s.takeOpen();
+    if (open) this.doOpen(open);
+    this.armTimer();
+  }
+
+  armTimer() {
+    const at = this.s.nextDeadline();
+    if (at === this.timerAt) return;
+    clearTimeout(this.timer);
+    this.timer = null;
+    this.timerAt = at;
+    if (at === null) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.timerAt = null;
+      if (!this.s || this.ended) return;
+      this.s.onTimeout(now());
+      this.pump();
+    }, Math.max(0, at - now()));
   }
 
   // Calls a session method (acceptHostKey, authPassword, write, ...) and steps.
@@ -112,7 +172,8 @@ export class Driver {
       const timer = setTimeout(() => {
         finish();
         reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; state ${JSON.stringify(this.state)}` +
-                         `, failures ${JSON.stringify(this.failures)}, stdout ${JSON.stringify(this.stdoutText().slice(-300))}`));
+                         `, outcome ${JSON.stringify(this.ended)}, failures ${JSON.stringify(this.failures)}` +
+                         `, stdout ${JSON.stringify(this.stdoutText().slice(-300))}`));
       }, timeoutMs);
       const finish = () => { clearTimeout(timer); this.waiters.delete(check); };
       this.waiters.add(check);
@@ -127,6 +188,8 @@ export class Driver {
       return false;
     }, `state ${name}`, timeoutMs);
   }
+
+  waitEnded(timeoutMs) { return this.waitFor(() => this.ended, 'the end of the session', timeoutMs).then(() => this.ended); }
 
   stdoutText() { return Buffer.concat(this.stdout).toString('utf8'); }
   stderrText() { return Buffer.concat(this.stderr).toString('utf8'); }
@@ -152,8 +215,18 @@ export class Driver {
   }
 
   dispose() {
+    clearTimeout(this.timer);
+    this.timer = null;
+    this.opening = null;
     this.link?.close();
     this.link = null;
-    this.s.delete();
+    this.s?.delete();
+    this.s = null;
   }
+}
+
+// The sid and ack of a /v4/reconnect request target (for the in-test relay).
+export function reconnectParams(requestTarget) {
+  const q = new URL(requestTarget, 'http://relay').searchParams;
+  return { sid: q.get('sid'), ack: Number(q.get('ack')) };
 }

@@ -1,6 +1,7 @@
 // A minimal WebSocket client (RFC 6455) over node's net: node 20 has no WebSocket client and the tests
 // take no npm dependency. Binary messages only, client frames masked, pings answered, fragmented
-// messages joined. Offers subprotocol `ssh` and requires the server to echo it (design.md §2).
+// messages joined. Offers a subprotocol (`ssh` for corp-relay-v4, `binary` for /relay) and requires the
+// server to echo it (design.md §2).
 import crypto from 'node:crypto';
 import net from 'node:net';
 
@@ -23,7 +24,7 @@ function frame(opcode, payload) {
 // Resolves with a link once the upgrade succeeded; rejects with the HTTP status line otherwise.
 // The upgrade's bound is generous (an ASan relay on a loaded machine is slow); it only costs time when the
 // relay never answers.
-export function openWebSocket({ host, port, path, origin, timeoutMs = 30000 }) {
+export function openWebSocket({ host, port, path, origin, subprotocol = 'ssh', timeoutMs = 30000 }) {
   return new Promise((resolve, reject) => {
     const key = crypto.randomBytes(16).toString('base64');
     const socket = net.connect({ host, port });
@@ -64,7 +65,7 @@ export function openWebSocket({ host, port, path, origin, timeoutMs = 30000 }) {
     socket.once('connect', () => {
       socket.write([
         `GET ${path} HTTP/1.1`, `Host: ${host}:${port}`, 'Upgrade: websocket', 'Connection: Upgrade',
-        `Sec-WebSocket-Key: ${key}`, 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Protocol: ssh',
+        `Sec-WebSocket-Key: ${key}`, 'Sec-WebSocket-Version: 13', `Sec-WebSocket-Protocol: ${subprotocol}`,
         ...(origin ? [`Origin: ${origin}`] : []), '', ''].join('\r\n'));
     });
     socket.on('error', (e) => {
@@ -90,7 +91,7 @@ export function openWebSocket({ host, port, path, origin, timeoutMs = 30000 }) {
         const accept = crypto.createHash('sha1').update(key + GUID).digest('base64');
         if (!/^HTTP\/1\.1 101/.test(head[0])) { socket.destroy(); return reject(new Error(head[0])); }
         if (headers['sec-websocket-accept'] !== accept) { socket.destroy(); return reject(new Error('bad Sec-WebSocket-Accept')); }
-        if (headers['sec-websocket-protocol'] !== 'ssh') { socket.destroy(); return reject(new Error('subprotocol ssh not echoed')); }
+        if (headers['sec-websocket-protocol'] !== subprotocol) { socket.destroy(); return reject(new Error(`subprotocol ${subprotocol} not echoed`)); }
         open = true;
         resolve(link);
       }
@@ -129,7 +130,7 @@ export function openWebSocket({ host, port, path, origin, timeoutMs = 30000 }) {
           finish(true);
           continue;
         }
-        if (opcode === 0x1) { link.textMessage = true; continue; }  // v4 is binary only
+        if (opcode === 0x1) { link.textMessage = true; continue; }  // both shapes are binary only
         fragments.push(payload);
         if (!fin) continue;
         const message = fragments.length === 1 ? fragments[0] : Buffer.concat(fragments);

@@ -1,0 +1,89 @@
+#pragma once
+// The audit trail's event: one struct for every type, its stable JSON form (docs/audit.md), and the
+// redaction of request paths. Sans-I/O: the time is passed in, nothing is written anywhere here; the
+// daemon's sinks (native/daemon/audit/) carry the JSON to stderr, files, Splunk and PAN-OS.
+//
+// Secrets: the JSON never carries a query-string value that is not on the allow-list (see
+// redact_query), whatever the caller put in `path`. Bearer tokens have no field of their own.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace sshrelay {
+
+enum class AuditEventType {
+  session_start,      // "session.start": target dialed, WebSocket accepted, before the first byte flows
+  session_reconnect,  // "session.reconnect": a socket took over a session (after the resume check passed)
+  session_close,      // "session.close": the session ended, on every exit path (client, target, grace, shutdown)
+  auth_denied,        // "auth.denied": no identity, or an identity that failed verification
+  policy_denied,      // "policy.denied": origin, target, session cap, unknown session/owner mismatch
+  audit_lost,         // "audit.lost": some sink dropped events; `lost` says which and how many
+};
+
+// "session.start", "session.reconnect", ... (the event.action value).
+std::string_view audit_event_type_name(AuditEventType type);
+std::optional<AuditEventType> parse_audit_event_type(std::string_view name);
+
+// How many events one sink has lost (dropped because its queue was full, or given up on delivering).
+struct AuditLostCount {
+  std::string sink;             // "stderr", "jsonl", "splunk_hec", "pan_userid"
+  std::uint64_t total = 0;      // since the daemon started
+  std::uint64_t since_last = 0; // since the previous audit.lost report
+
+  friend bool operator==(const AuditLostCount&, const AuditLostCount&) = default;
+};
+
+// Empty strings and zero ports mean "not known / not applicable" and are left out of the JSON, as are
+// unset optionals. Which type carries which field is tabulated in docs/audit.md.
+struct AuditEvent {
+  AuditEventType type = AuditEventType::session_start;
+  std::int64_t time_ms = 0;  // Unix time in milliseconds (the caller reads the clock)
+
+  std::string principal;         // who: the verified identity ("anonymous" with the none provider)
+  std::string source_ip;         // the client as the relay sees it (the proxy's address behind a proxy)
+  std::uint16_t source_port = 0;
+  std::string target;            // "host:port" as the user asked for it (IPv6 bracketed)
+  std::string target_user;       // dstUsername from /v4/connect: informational, the relay never logs in
+  std::string resolved_ip;       // the address actually dialed (after the SSRF check)
+  std::uint16_t resolved_port = 0;
+  std::string relay_ip;          // the relay's own end of the target connection: what a firewall sees
+  std::uint16_t relay_source_port = 0;  // ... and its source port (PAN User-ID maps relay_ip:port -> user)
+  std::string sid;               // session id, to join start/reconnect/close (see docs/audit.md on secrecy)
+  std::string endpoint;          // the relay endpoint's kind: "v4" (/v4/*), "relay" (/relay, /websockify)
+  std::optional<std::uint64_t> bytes_up;    // client -> target payload bytes
+  std::optional<std::uint64_t> bytes_down;  // target -> client payload bytes
+  std::optional<std::uint64_t> duration_ms; // session.close: first connect to close
+  std::optional<std::uint16_t> close_code;  // WebSocket close code sent to the client (1000, 4403, ...)
+  std::string close_reason;
+  std::string reason;            // why something was denied, or other detail
+  std::string path;              // request target (path + query); redacted on output
+  std::vector<AuditLostCount> lost;  // audit.lost only
+};
+
+// Keeps the path and every parameter name, replaces every query value with "REDACTED" unless its name is
+// on the allow-list: host, port, dstUsername, egressDomain, ack, ext, path, version, method. Names are
+// compared exactly (case-sensitive, not percent-decoded), so "Token=" or "%74oken=" are redacted too.
+// A parameter without '=' is a value in disguise ("?eyJhbGciOi..."): the whole component becomes
+// "REDACTED" unless it is an allow-listed name. A name that does not look like one (more than 32
+// characters, or anything besides letters, digits, '_', '-', '.') is replaced as well. A fragment
+// becomes "#REDACTED". sid is redacted: it names a live session (see docs/audit.md). Idempotent.
+std::string redact_query(std::string_view path);
+
+// Milliseconds since the Unix epoch as RFC 3339 UTC with milliseconds: "2024-05-01T12:00:00.123Z".
+std::string format_utc_millis(std::int64_t unix_ms);
+
+// The stable JSON object documented in docs/audit.md: flat dotted keys, ECS names where ECS has one.
+// The path is run through redact_query and cut to kMaxAuditPathLength.
+nlohmann::json to_json(const AuditEvent& event);
+// to_json(event) serialized on one line (no newline). Invalid UTF-8 from a peer (a path, a reason) is
+// replaced with U+FFFD instead of throwing. Never throws except std::bad_alloc.
+std::string to_json_line(const AuditEvent& event);
+
+inline constexpr std::size_t kMaxAuditPathLength = 2048;
+inline constexpr int kAuditSchemaVersion = 1;
+
+}  // namespace sshrelay

@@ -1,0 +1,57 @@
+#include "core/policy/origin_policy.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace sshrelay {
+namespace {
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+// "http://h:p" or "https://h:p" -> "h:p" (browsers omit default ports in both Origin and Host).
+std::string_view authority_of(std::string_view origin) {
+  for (std::string_view scheme : {"http://", "https://"}) {
+    if (origin.substr(0, scheme.size()) == scheme) return origin.substr(scheme.size());
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string origin_of(std::string_view scheme, std::string_view host, std::uint16_t port) {
+  std::string out = lower(scheme) + "://";
+  const bool v6 = host.find(':') != std::string_view::npos;
+  out += v6 ? "[" + lower(host) + "]" : lower(host);
+  const bool default_port = (scheme == "https" && port == 443) || (scheme == "http" && port == 80);
+  if (!default_port) out += ":" + std::to_string(port);
+  return out;
+}
+
+OriginPolicy::OriginPolicy(OriginPolicyConfig config, HostPolicy hosts)
+    : hosts_(std::move(hosts)), require_origin_(config.require_origin) {
+  for (auto& origin : config.allowed) {
+    if (origin == "*") any_ = true;
+    allowed_.push_back(lower(origin));
+  }
+  // Behind a TLS proxy the page is https while the relay may listen on plain http: both are its own.
+  if (!config.public_host.empty() && config.public_port != 0) {
+    for (std::string_view scheme : {"http", "https"}) {
+      allowed_.push_back(origin_of(scheme, config.public_host, config.public_port));
+    }
+  }
+}
+
+bool OriginPolicy::allows(std::string_view origin, std::string_view host) const {
+  if (origin.empty()) return !require_origin_;
+  if (any_) return true;
+  const std::string wanted = lower(origin);
+  if (std::find(allowed_.begin(), allowed_.end(), wanted) != allowed_.end()) return true;
+  const auto authority = authority_of(wanted);
+  return !authority.empty() && authority == lower(host) && hosts_.answers_to(host);
+}
+
+}  // namespace sshrelay

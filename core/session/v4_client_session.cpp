@@ -1,0 +1,292 @@
+#include "core/session/v4_client_session.hpp"
+
+#include <algorithm>
+
+#include "core/wire/close_code.hpp"
+#include "core/wire/v4_url.hpp"
+
+namespace sshrelay {
+namespace {
+
+// 4xx says "you may not" (auth, origin, unknown route): retrying will not help. 408 and 429 are
+// transient, and 5xx is what proxies answer while the relay restarts.
+bool final_status(unsigned status) { return status >= 400 && status < 500 && status != 408 && status != 429; }
+
+std::string describe_status(unsigned status, const std::string& detail) {
+  if (!detail.empty()) return detail;
+  return status ? "the relay answered HTTP " + std::to_string(status) : "the relay could not be reached";
+}
+
+}  // namespace
+
+V4ClientSession::V4ClientSession(V4ClientSessionConfig config)
+    : config_(std::move(config)),
+      stream_(Role::client, config_.replay_cap),
+      policy_(config_.reconnect),
+      random_state_(config_.seed ^ 0x9e3779b97f4a7c15ull) {}
+
+std::uint64_t V4ClientSession::next_random() {
+  // splitmix64: only jitter, seeded by the driver from a CSPRNG.
+  std::uint64_t z = (random_state_ += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+void V4ClientSession::start(TimePoint now) {
+  if (started_ || outcome_) return;
+  started_ = true;
+  request_open(false, false, now);
+}
+
+void V4ClientSession::stop(TimePoint) {
+  if (outcome_) return;
+  close_and_finish(close_code::normal, "client stopped", {ClientEnd::stopped, 0, {}, 0, "the session was stopped"});
+}
+
+void V4ClientSession::request_open(bool reconnect, bool credentials_refused, TimePoint now) {
+  hello_deadline_ = now + config_.hello_timeout;
+  OpenTransport open;
+  open.reconnect = reconnect;
+  open.credentials_refused = credentials_refused;
+  open.attempt = reconnect ? policy_.attempts() : 0;
+  open.request_target = reconnect ? v4::reconnect_request_target(config_.path_prefix, session_id_, stream_.bytes_received())
+                                  : v4::connect_request_target(config_.path_prefix, config_.host, config_.port, config_.user);
+  pending_open_ = std::move(open);
+  opening_ = true;
+  opening_reconnect_ = reconnect;
+}
+
+std::optional<OpenTransport> V4ClientSession::take_open() {
+  auto open = std::move(pending_open_);
+  pending_open_.reset();
+  return open;
+}
+
+void V4ClientSession::on_open_succeeded(TimePoint) {
+  if (outcome_ || !opening_) return;
+  opening_ = false;
+  transport_open_ = true;
+  awaiting_hello_ = true;
+  if (opening_reconnect_) {
+    if (auto ok = stream_.resume_client(); !ok) {
+      close_and_finish(close_code::protocol_error, ok.error().message,
+                       {ClientEnd::protocol_error, 0, {}, 0, ok.error().message});
+    }
+  }
+}
+
+void V4ClientSession::on_open_failed(const OpenFailure& failure, TimePoint now) {
+  if (outcome_ || !opening_) return;
+  opening_ = false;
+  const std::string detail = describe_status(failure.http_status, failure.detail);
+  if ((failure.http_status == 401 || failure.http_status == 403) && retry_credentials(now)) return;
+  if (!opening_reconnect_) {
+    return finish({failure.http_status ? ClientEnd::refused : ClientEnd::unreachable, 0, {}, failure.http_status, detail});
+  }
+  if (failure.fatal || final_status(failure.http_status)) {
+    return finish({ClientEnd::refused, 0, {}, failure.http_status, detail});
+  }
+  schedule_attempt(detail, now);
+}
+
+void V4ClientSession::on_credentials_unavailable(const std::string& why, TimePoint now) {
+  if (outcome_ || !opening_) return;
+  opening_ = false;
+  if (!opening_reconnect_) return finish({ClientEnd::credentials_unavailable, 0, {}, 0, why});
+  schedule_attempt("credentials: " + why, now);
+}
+
+bool V4ClientSession::retry_credentials(TimePoint now) {
+  if (!config_.refreshable_credentials || credentials_retried_) return false;
+  credentials_retried_ = true;
+  events_.push_back(CredentialsRetry{});
+  request_open(!session_id_.empty(), true, now);
+  return true;
+}
+
+void V4ClientSession::schedule_attempt(const std::string& last_error, TimePoint now) {
+  last_error_ = last_error;
+  hello_deadline_.reset();
+  // Credentials refused again after something else failed in between (a long outage outlives tokens)
+  // deserve a fresh retry; refused twice in a row, they are final.
+  credentials_retried_ = false;
+  const bool after_failure = policy_.attempts() > 0;
+  const auto at = policy_.next_attempt(now, next_random());
+  if (!at) {
+    const auto spent = std::chrono::duration_cast<Duration>(now - policy_.dropped_at());
+    return finish({ClientEnd::gave_up, 0, {}, 0,
+                   "gave up after " + std::to_string(policy_.attempts()) + " attempts in " +
+                       std::to_string(spent.count()) + " ms; last error: " + last_error});
+  }
+  attempt_at_ = at;
+  if (after_failure) {
+    events_.push_back(AttemptFailed{policy_.attempts() - 1, last_error, std::chrono::duration_cast<Duration>(*at - now)});
+  }
+}
+
+std::optional<std::span<const std::uint8_t>> V4ClientSession::on_relay_message(std::span<const std::uint8_t> message,
+                                                                               bool binary, TimePoint now) {
+  if (outcome_ || !transport_open_) return std::nullopt;
+  if (!binary) {
+    close_and_finish(close_code::protocol_error, "text message",
+                     {ClientEnd::protocol_error, 0, {}, 0, "the relay sent a text message"});
+    return std::nullopt;
+  }
+  auto event = stream_.receive(message);
+  if (!event) {
+    close_and_finish(close_code::protocol_error, event.error().message,
+                     {ClientEnd::protocol_error, 0, {}, 0, event.error().message});
+    return std::nullopt;
+  }
+  if (auto* payload = std::get_if<PayloadReceived>(&*event)) return payload->bytes;
+  if (auto* connected = std::get_if<Connected>(&*event)) {
+    session_id_ = connected->session_id;
+    awaiting_hello_ = false;
+    hello_deadline_.reset();
+    credentials_retried_ = false;
+    events_.push_back(RelayConnected{session_id_});
+  } else if (auto* resumed = std::get_if<Resumed>(&*event)) {
+    awaiting_hello_ = false;
+    hello_deadline_.reset();
+    credentials_retried_ = false;
+    ++reconnects_;
+    events_.push_back(RelayResumed{resumed->peer_received, stream_.bytes_queued() - resumed->peer_received,
+                                   std::chrono::duration_cast<Duration>(now - policy_.dropped_at())});
+    policy_.succeeded();
+  }
+  return std::nullopt;
+}
+
+void V4ClientSession::on_relay_closed(std::uint16_t code, const std::string& reason, TimePoint now) {
+  if (outcome_ || !transport_open_) return;
+  transport_open_ = false;
+  // 4401 (identity missing or invalid) in answer to a connect or reconnect: fresh credentials may do.
+  if (code == close_code::identity_invalid && awaiting_hello_) {
+    if (!session_id_.empty()) stream_.detach();
+    if (retry_credentials(now)) return;
+  }
+  finish({ClientEnd::closed_by_relay, code, reason, 0, {}});
+}
+
+void V4ClientSession::on_transport_lost(const std::string& why, TimePoint now) {
+  if (outcome_ || !transport_open_) return;
+  transport_open_ = false;
+  awaiting_hello_ = false;
+  if (session_id_.empty()) return finish({ClientEnd::lost_before_connect, 0, {}, 0, why});
+  stream_.detach();
+  if (!policy_.in_series()) {
+    policy_.dropped(now);
+    events_.push_back(TransportDropped{why, stream_.bytes_received()});
+  }
+  schedule_attempt(why, now);
+}
+
+bool V4ClientSession::can_accept_local() const { return !outcome_ && stream_.can_send(); }
+
+Status V4ClientSession::on_local_data(std::span<const std::uint8_t> bytes, TimePoint) {
+  if (outcome_) return local_error("the session has ended");
+  return stream_.send(bytes);
+}
+
+void V4ClientSession::on_delivered(std::size_t n, TimePoint now) {
+  if (outcome_) return;
+  (void)stream_.delivered(n);  // the driver delivers what on_relay_message returned: it cannot exceed it
+  if (config_.ack_batch == 0) return;
+  if (stream_.bytes_delivered() - ack_flushed_at_ >= config_.ack_batch) {
+    ack_flushed_at_ = stream_.bytes_delivered();
+    ack_deadline_.reset();
+    stream_.hold_acks(false);
+    return;
+  }
+  stream_.hold_acks(true);
+  if (!ack_deadline_) ack_deadline_ = now + config_.ack_delay;
+}
+
+void V4ClientSession::on_local_failed(const std::string& why, TimePoint) {
+  if (outcome_) return;
+  close_and_finish(close_code::normal, "client's local side closed", {ClientEnd::local_closed, 0, {}, 0, why});
+}
+
+std::optional<FrameBytes> V4ClientSession::next_relay_message(TimePoint) {
+  if (outcome_ || !transport_open_) return std::nullopt;
+  // With refreshable credentials a first connect may be refused and retried on a new socket: early
+  // bytes stay queued until the relay has accepted this one.
+  if (config_.refreshable_credentials && session_id_.empty()) return std::nullopt;
+  auto message = stream_.next_message();
+  if (!message) {
+    if (const Error* error = stream_.error()) {
+      close_and_finish(close_code::protocol_error, error->message, {ClientEnd::protocol_error, 0, {}, 0, error->message});
+    }
+    return std::nullopt;
+  }
+  return message;
+}
+
+std::optional<SendClose> V4ClientSession::take_close() {
+  auto close = std::move(close_);
+  close_.reset();
+  return close;
+}
+
+std::optional<ClientEvent> V4ClientSession::next_event() {
+  if (events_.empty()) return std::nullopt;
+  auto event = std::move(events_.front());
+  events_.pop_front();
+  return event;
+}
+
+std::optional<TimePoint> V4ClientSession::next_deadline() const {
+  if (outcome_) return std::nullopt;
+  std::optional<TimePoint> deadline = attempt_at_;
+  for (const auto& other : {ack_deadline_, hello_deadline_}) {
+    if (other && (!deadline || *other < *deadline)) deadline = other;
+  }
+  return deadline;
+}
+
+bool V4ClientSession::take_abandon() {
+  const bool abandon = abandon_;
+  abandon_ = false;
+  return abandon;
+}
+
+void V4ClientSession::on_timeout(TimePoint now) {
+  if (outcome_) return;
+  if (ack_deadline_ && now >= *ack_deadline_) {
+    ack_deadline_.reset();
+    ack_flushed_at_ = stream_.bytes_delivered();
+    stream_.hold_acks(false);
+  }
+  if (hello_deadline_ && now >= *hello_deadline_ && (opening_ || awaiting_hello_)) {
+    hello_deadline_.reset();
+    abandon_ = true;
+    const std::string why = "no answer from the relay within " + std::to_string(config_.hello_timeout.count() / 1000) + " s";
+    if (opening_) {
+      on_open_failed({0, false, why}, now);
+    } else {
+      on_transport_lost(why, now);
+    }
+  }
+  if (attempt_at_ && now >= *attempt_at_) {
+    attempt_at_.reset();
+    request_open(true, false, now);
+  }
+}
+
+void V4ClientSession::close_and_finish(std::uint16_t code, const std::string& reason, ClientOutcome outcome) {
+  if (transport_open_) close_ = SendClose{code, close_reason_text(reason)};
+  finish(std::move(outcome));
+}
+
+void V4ClientSession::finish(ClientOutcome outcome) {
+  if (outcome_) return;
+  outcome_ = std::move(outcome);
+  attempt_at_.reset();
+  ack_deadline_.reset();
+  hello_deadline_.reset();
+  pending_open_.reset();
+  opening_ = false;
+}
+
+}  // namespace sshrelay

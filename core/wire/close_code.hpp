@@ -1,0 +1,45 @@
+#pragma once
+// WebSocket close codes (design.md §2) and the text a close frame carries. The 4xxx codes are shared
+// with existing relays: keep them. The close reason is the only error text the Secure Shell
+// extension's user sees.
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace sshrelay {
+namespace close_code {
+
+inline constexpr std::uint16_t normal = 1000;
+inline constexpr std::uint16_t protocol_error = 1002;
+inline constexpr std::uint16_t unsupported_data = 1003;
+inline constexpr std::uint16_t invalid_payload = 1007;  // e.g. a close reason that is not UTF-8
+inline constexpr std::uint16_t too_big = 1009;
+inline constexpr std::uint16_t internal_error = 1011;
+inline constexpr std::uint16_t service_restart = 1012;
+inline constexpr std::uint16_t identity_invalid = 4401;
+inline constexpr std::uint16_t denied = 4403;           // origin or target not allowed
+inline constexpr std::uint16_t unknown_session = 4404;  // or owner mismatch
+inline constexpr std::uint16_t session_cap = 4429;
+inline constexpr std::uint16_t dial_failed = 4502;
+inline constexpr std::uint16_t port_pool_exhausted = 4503;
+
+}  // namespace close_code
+
+// What a close code from the relay means, in words for the person at the client (the CLI's message,
+// the page's headline); empty for a code the relay does not use. Clients show the relay's own reason
+// with it: the reason says which origin, target or session.
+std::string_view close_code_meaning(std::uint16_t code);
+
+// A close frame's reason is at most 123 bytes of UTF-8 (RFC 6455 §5.5.1, §7.1.6). Browsers drop a
+// reason that is not valid UTF-8, so the user would see nothing at all.
+inline constexpr std::size_t kMaxCloseReasonBytes = 123;
+
+// `reason` made fit for a close frame: every byte that is not part of a well-formed UTF-8 sequence
+// (overlong forms, surrogates and code points above U+10FFFF included) becomes '?', and the text is cut
+// to at most kMaxCloseReasonBytes on a character boundary, ending in "..." when cut.
+std::string close_reason_text(std::string_view reason);
+
+// Whether `text` is well-formed UTF-8 (the same rule close_reason_text applies).
+bool is_utf8(std::string_view text);
+
+}  // namespace sshrelay

@@ -1,0 +1,73 @@
+#pragma once
+// The one admission pipeline every WebSocket endpoint goes through, in this order:
+//   origin -> relay stopping -> repeated parameters -> the endpoint's own parse -> per-source rate ->
+//   identity -> (reconnect: the session and its owner | new: caps, then target policy and dial) ->
+//   upgrade -> the session starts (or resumes) with the socket.
+// A refusal is audited and answered the endpoint's way: v4 completes the upgrade and closes with a code
+// (the close reason is the only text the Secure Shell extension shows), others answer an HTTP status
+// with a readable body before any upgrade. Runs on the connection's strand; the HttpSession that read
+// the request hands its stream over and is done.
+#include <boost/beast/core.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/policy/target_policy.hpp"
+#include "native/daemon/client_connection.hpp"
+#include "native/daemon/identity/authenticator.hpp"
+#include "native/daemon/relay_context.hpp"
+#include "native/daemon/router.hpp"
+#include "native/daemon/session_registry.hpp"
+#include "native/daemon/target_dialer.hpp"
+
+namespace sshrelay::daemon {
+
+// The TCP peer of a connection, as the listener saw it.
+struct ConnectionPeer {
+  std::string ip;
+  std::uint16_t port = 0;
+  std::string text;  // "ip:port", for log lines
+};
+
+template <class Stream>
+class Admission : public std::enable_shared_from_this<Admission<Stream>> {
+ public:
+  // `leftover`: bytes read behind the request (the client may send frames at once).
+  Admission(RelayContext& ctx, Stream&& stream, boost::beast::flat_buffer&& leftover, Request request, WsRequest ws,
+            ConnectionPeer peer);
+  void run();
+
+ private:
+  void on_authenticated(Result<identity::Principal> who);
+  void resume_session();
+  void dial();
+  void on_dialed(DialOutcome outcome);
+  // Audits the refusal (principal, source, target, path; `detail` says why), then refuses.
+  void deny(AuditEventType type, std::uint16_t code, std::string reason, std::string detail);
+  void refuse(std::uint16_t code, std::string reason);
+  // Writes the 101, then calls then(connection) on this strand (a null connection if the write failed).
+  template <class Then>
+  void upgrade(Then then);
+  ClientPeer client_peer() const;
+
+  RelayContext& ctx_;
+  Stream stream_;
+  boost::beast::flat_buffer leftover_;
+  Request request_;
+  WsRequest ws_;
+  ConnectionPeer peer_;
+  std::string client_ip_;  // the user's address: the peer, or X-Forwarded-For from a trusted proxy
+  EndpointRequest parsed_;
+  PrincipalView principal_;
+  std::string target_;         // for the audit trail
+  std::string requested_sid_;  // for the audit trail
+  bool fixed_target_ = false;  // --relay-target: the operator's own choice, not checked by the policy
+  SessionSlot slot_;
+  std::optional<Strand> session_strand_;
+};
+
+extern template class Admission<boost::beast::tcp_stream>;
+extern template class Admission<boost::beast::ssl_stream<boost::beast::tcp_stream>>;
+
+}  // namespace sshrelay::daemon

@@ -1,0 +1,237 @@
+#pragma once
+// Admission's member definitions. Each stream type is instantiated in its own .cpp (admission_plain.cpp,
+// admission_tls.cpp): one TLS instantiation per translation unit keeps the compiler's memory in bounds.
+#include "native/daemon/admission.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <openssl/rand.h>
+
+#include "core/policy/client_address.hpp"
+#include "core/session/session_id.hpp"
+#include "core/wire/close_code.hpp"
+#include "native/daemon/http_refusal.hpp"
+#include "native/daemon/log.hpp"
+#include "native/daemon/websocket_upgrade.hpp"
+
+namespace sshrelay::daemon {
+namespace admission_detail {
+
+// 128 random bits from OpenSSL, or nothing if it has none to give.
+inline std::optional<std::string> new_session_id() {
+  std::array<std::uint8_t, 16> random{};
+  if (RAND_bytes(random.data(), static_cast<int>(random.size())) != 1) return std::nullopt;
+  auto sid = make_session_id(random);
+  if (!sid) return std::nullopt;
+  return *sid;
+}
+
+// What the client is told, and what the audit trail's event.reason says.
+struct CapRefusal {
+  std::string reason;
+  std::string detail;
+};
+inline CapRefusal cap_refusal(SessionRegistry::Refusal refusal) {
+  switch (refusal) {
+    case SessionRegistry::Refusal::total_full: return {"too many sessions on this relay", "relay session cap"};
+    case SessionRegistry::Refusal::principal_full:
+      return {"you have too many sessions open on this relay", "per-principal session cap"};
+    case SessionRegistry::Refusal::source_full:
+      return {"too many connections from your address", "per-source connection cap"};
+    case SessionRegistry::Refusal::none: break;
+  }
+  return {};
+}
+
+}  // namespace admission_detail
+
+template <class Stream>
+Admission<Stream>::Admission(RelayContext& ctx, Stream&& stream, boost::beast::flat_buffer&& leftover, Request request,
+                             WsRequest ws, ConnectionPeer peer)
+    : ctx_(ctx),
+      stream_(std::move(stream)),
+      leftover_(std::move(leftover)),
+      request_(std::move(request)),
+      ws_(std::move(ws)),
+      peer_(std::move(peer)) {}
+
+template <class Stream>
+void Admission<Stream>::run() {
+  client_ip_ = effective_client_address(peer_.ip, request_["X-Forwarded-For"], ctx_.config.trusted_proxies);
+  const auto origin = request_[http::field::origin];
+  if (!ctx_.origins.allows(origin, request_[http::field::host])) {
+    return deny(AuditEventType::policy_denied, close_code::denied, "origin " + std::string(origin) + " is not allowed",
+                "origin not allowed");
+  }
+  if (ctx_.stopping) return deny(AuditEventType::policy_denied, close_code::service_restart, "relay is restarting", "stopping");
+  if (!ws_.repeated.empty()) {
+    const std::string why = ws_.repeated + "= is given more than once";
+    return deny(AuditEventType::policy_denied, close_code::protocol_error, why, why);
+  }
+  fixed_target_ = ctx_.config.relay_target && ws_.endpoint->kind == "relay";
+  auto parsed = ws_.endpoint->parse(ws_.params, fixed_target_ ? ctx_.config.relay_target : std::nullopt);
+  if (auto* refusal = std::get_if<RequestRefusal>(&parsed)) {
+    return deny(AuditEventType::policy_denied, refusal->code, refusal->reason, refusal->reason);
+  }
+  parsed_ = std::get<EndpointRequest>(std::move(parsed));
+  if (parsed_.target) target_ = parsed_.target->to_string();
+  if (!ctx_.connect_rate.allow(client_ip_, std::chrono::steady_clock::now())) {
+    log(LogLevel::warn, "connection attempts from " + client_ip_ + " over the rate limit");
+    return deny(AuditEventType::policy_denied, close_code::session_cap,
+                "too many connection attempts; try again in a minute", "connection rate limit");
+  }
+  ctx_.authenticator->async_authenticate(request_, [self = this->shared_from_this()](Result<identity::Principal> who) {
+    net::post(self->stream_.get_executor(),
+              [self, who = std::move(who)]() mutable { self->on_authenticated(std::move(who)); });
+  });
+}
+
+template <class Stream>
+void Admission<Stream>::on_authenticated(Result<identity::Principal> who) {
+  if (!who) {
+    // The log and the audit trail get the check that failed; the client learns as much when its token is
+    // at fault, and only that the relay could not check it otherwise.
+    log(LogLevel::warn, "request from " + client_ip_ + " refused: " + who.error().message);
+    const bool relay_side = who.error().kind == ErrorKind::local;
+    return deny(AuditEventType::auth_denied, close_code::identity_invalid,
+                relay_side ? "identity could not be verified; try again later" : "identity: " + who.error().message,
+                who.error().message);
+  }
+  principal_ = identity::principal_view(*who);
+  if (parsed_.resume_sid) return resume_session();
+  SessionRegistry::Refusal refusal{};
+  slot_ = ctx_.registry.reserve(principal_.name, client_ip_, refusal);
+  if (!slot_) {
+    auto cap = admission_detail::cap_refusal(refusal);
+    return deny(AuditEventType::policy_denied, close_code::session_cap, std::move(cap.reason), std::move(cap.detail));
+  }
+  dial();
+}
+
+template <class Stream>
+void Admission<Stream>::resume_session() {
+  requested_sid_ = *parsed_.resume_sid;
+  auto session = ctx_.registry.find(requested_sid_);
+  // Another principal's session is reported exactly like a missing one: sids are not to be probed.
+  if (!session || session->principal() != principal_.name) {
+    if (!session) {
+      // A session that ended cleanly while the client was away (its close frame lost in the drop): the
+      // client learns how it ended rather than "unknown session".
+      auto ending = ctx_.registry.ending_of(requested_sid_, std::chrono::steady_clock::now());
+      if (ending && ending->principal == principal_.name) {
+        log(LogLevel::info, "reconnect from " + peer_.text + " to an ended session: " + std::to_string(ending->code));
+        return upgrade([code = ending->code, reason = ending->reason](std::shared_ptr<ClientConnection> client) {
+          if (client) close_client(std::move(client), code, reason);
+        });
+      }
+    }
+    const std::string why = session ? "reconnect to a session owned by " + session->principal() : "unknown session";
+    if (session) log(LogLevel::warn, "sid=" + session->sid() + " reconnect by " + principal_.name + " refused: not the owner");
+    return deny(AuditEventType::policy_denied, close_code::unknown_session, "unknown session", why);
+  }
+  upgrade([session, ack = parsed_.resume_ack, peer = client_peer()](std::shared_ptr<ClientConnection> client) {
+    if (client) session->resume(std::move(client), ack, peer);
+  });
+}
+
+template <class Stream>
+void Admission<Stream>::dial() {
+  // The session's strand exists before its target socket, so the socket lives on it from birth, on the
+  // io_context (thread) of this connection.
+  auto& home = static_cast<net::io_context&>(
+      net::query(boost::beast::get_lowest_layer(stream_).get_executor(), net::execution::context));
+  session_strand_.emplace(net::make_strand(home));
+  DialRequest dial{*parsed_.target, principal_, fixed_target_ ? nullptr : &ctx_.policy, ctx_.source_ports,
+                   std::chrono::duration_cast<std::chrono::milliseconds>(ctx_.config.connect_timeout)};
+  async_dial(*session_strand_, std::move(dial), [self = this->shared_from_this()](DialOutcome outcome) mutable {
+    net::post(self->stream_.get_executor(),
+              [self, outcome = std::move(outcome)]() mutable { self->on_dialed(std::move(outcome)); });
+  });
+}
+
+template <class Stream>
+void Admission<Stream>::on_dialed(DialOutcome outcome) {
+  if (outcome.error) {
+    slot_ = SessionSlot{};
+    log(LogLevel::info, "connect from " + peer_.text + " to " + target_ + " refused: " + outcome.reason);
+    // A target the policy forbids, or no pinned port left, is a denial to audit; an unreachable target
+    // is the network's doing.
+    if (outcome.close_code == close_code::denied || outcome.close_code == close_code::port_pool_exhausted) {
+      return deny(AuditEventType::policy_denied, outcome.close_code, outcome.reason, outcome.reason);
+    }
+    return refuse(outcome.close_code, std::move(outcome.reason));
+  }
+  auto sid = admission_detail::new_session_id();
+  if (!sid) return refuse(close_code::internal_error, "the relay has no randomness for a session id");
+  SessionDescription description{*sid, principal_.name, parsed_.target_user, *parsed_.target,
+                                 std::string(ws_.endpoint->kind)};
+  auto session = ws_.endpoint->make_session(ctx_, *session_strand_, std::move(outcome), std::move(description));
+  ctx_.registry.add(std::move(slot_), session);
+  upgrade([session, peer = client_peer()](std::shared_ptr<ClientConnection> client) {
+    if (client) return session->start(std::move(client), peer);
+    session->shutdown(close_code::normal, "WebSocket upgrade failed");
+  });
+}
+
+template <class Stream>
+ClientPeer Admission<Stream>::client_peer() const {
+  return ClientPeer{client_ip_, client_ip_ == peer_.ip ? peer_.port : std::uint16_t{0}, peer_.text,
+                    std::string(request_.target())};
+}
+
+template <class Stream>
+void Admission<Stream>::deny(AuditEventType type, std::uint16_t code, std::string reason, std::string detail) {
+  AuditEvent event;
+  event.type = type;
+  event.principal = principal_.name;
+  const auto peer = client_peer();
+  event.source_ip = peer.address;
+  event.source_port = peer.port;
+  event.target = target_;
+  event.sid = requested_sid_;
+  event.endpoint = std::string(ws_.endpoint->kind);
+  event.path = std::string(request_.target());
+  event.close_code = code;
+  event.close_reason = close_reason_text(reason);
+  event.reason = std::move(detail);
+  ctx_.audit(std::move(event));
+  refuse(code, std::move(reason));
+}
+
+template <class Stream>
+void Admission<Stream>::refuse(std::uint16_t code, std::string reason) {
+  if (ws_.endpoint->refusals_as_close_frames) {
+    return upgrade([code, reason = std::move(reason)](std::shared_ptr<ClientConnection> client) {
+      if (client) close_client(std::move(client), code, reason);
+    });
+  }
+  answer_and_close(stream_,
+                   closing_response(static_cast<http::status>(http_status_for(code)), close_reason_text(reason) + "\n"),
+                   this->shared_from_this());
+}
+
+template <class Stream>
+template <class Then>
+void Admission<Stream>::upgrade(Then then) {
+  const auto key = request_[http::field::sec_websocket_key];
+  const auto offered = request_[http::field::sec_websocket_protocol];
+  const bool echo = offers_subprotocol(offered, ws_.endpoint->subprotocol);
+  auto response = std::make_shared<std::string>(upgrade_response(key, echo ? ws_.endpoint->subprotocol : ""));
+  boost::beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(10));
+  net::async_write(stream_, net::buffer(*response),
+                   [self = this->shared_from_this(), response, then = std::move(then)](boost::system::error_code ec,
+                                                                                      std::size_t) mutable {
+                     if (ec) {
+                       log(LogLevel::debug, "WebSocket upgrade for " + self->peer_.text + " failed: " + ec.message());
+                       return then(nullptr);
+                     }
+                     boost::beast::get_lowest_layer(self->stream_).expires_never();  // the session's liveness rules now
+                     const auto pending = self->leftover_.cdata();
+                     auto client = std::make_shared<ClientConnection>(
+                         std::move(self->stream_), self->ws_.endpoint->max_message,
+                         std::span(static_cast<const std::uint8_t*>(pending.data()), pending.size()));
+                     then(std::move(client));
+                   });
+}
+
+}  // namespace sshrelay::daemon

@@ -1,0 +1,39 @@
+#pragma once
+// What the daemon knows of any session, whatever its endpoint: the registry, /statz and shutdown hold
+// sessions through this interface. A session runs on its own strand; every method here is safe from any
+// thread.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace sshrelay::daemon {
+
+class ClientConnection;
+
+// The far end of one WebSocket, for the log and the audit trail.
+struct ClientPeer {
+  std::string address;     // the user's address: X-Forwarded-For from a trusted proxy, else the TCP peer
+  std::uint16_t port = 0;  // the TCP peer's port when that is the user (0 behind a proxy)
+  std::string text;        // the TCP peer "ip:port", for log lines
+  std::string path;        // the request target (/v4/connect?...), for the audit trail, which redacts it
+};
+
+class Session {
+ public:
+  virtual ~Session() = default;
+  virtual const std::string& sid() const = 0;
+  virtual const std::string& principal() const = 0;
+  virtual std::string_view kind() const = 0;  // the endpoint's name: "v4", "relay"
+  virtual bool attached() const = 0;
+  // The first socket, upgraded by the request that created the session.
+  virtual void start(std::shared_ptr<ClientConnection> client, ClientPeer peer) = 0;
+  // Ends the session with a close frame to the attached client (if any).
+  virtual void shutdown(std::uint16_t code, std::string reason) = 0;
+  // A reconnect's upgraded socket, for a session that can resume (v4): checked on the session's strand,
+  // then attached, or refused with a close frame leaving the session as it was. Others refuse (4404).
+  virtual void resume(std::shared_ptr<ClientConnection> client, std::uint64_t ack, ClientPeer peer) = 0;
+};
+
+}  // namespace sshrelay::daemon

@@ -1,0 +1,530 @@
+#pragma once
+// SessionDriver's member definitions, instantiated once per session machine (v4_session.cpp,
+// raw_relay_session.cpp).
+#include "native/daemon/session_driver.hpp"
+
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <sstream>
+#include <type_traits>
+
+#include "core/wire/close_code.hpp"
+#include "native/daemon/audit/audit_log.hpp"
+#include "native/daemon/log.hpp"
+
+namespace sshrelay::daemon {
+namespace session_driver_detail {
+
+constexpr std::size_t kClientReadSize = 256 * 1024;   // one socket read: many frames
+constexpr std::size_t kTargetReadSize = 256 * 1024;   // one target read, cut into messages by the machine
+constexpr std::size_t kWriteBatchBytes = 512 * 1024;  // one gathered write to the client
+constexpr std::size_t kWriteBatchFrames = 128;
+constexpr std::size_t kDrainLimit = 16 * 1024 * 1024;  // read from a failed connection at most this much
+constexpr auto kBudgetRetry = std::chrono::milliseconds(20);
+
+}  // namespace session_driver_detail
+
+template <class Machine>
+SessionDriver<Machine>::SessionDriver(RelayContext& ctx, Strand strand, tcp::socket target,
+                                      std::unique_ptr<PortLease> source_port, SessionDescription description,
+                                      Machine machine)
+    : ctx_(ctx),
+      strand_(std::move(strand)),
+      target_(std::move(target)),
+      source_port_(std::move(source_port)),
+      description_(std::move(description)),
+      machine_(std::move(machine)),
+      timer_(strand_),
+      budget_timer_(strand_) {
+  boost::system::error_code ignored;
+  target_endpoint_ = target_.remote_endpoint(ignored);
+  relay_endpoint_ = target_.local_endpoint(ignored);
+  started_at_ = std::chrono::steady_clock::now();
+}
+
+template <class Machine>
+void SessionDriver<Machine>::start(std::shared_ptr<ClientConnection> client, ClientPeer peer) {
+  net::post(strand_, [self = this->shared_from_this(), client = std::move(client), peer = std::move(peer)]() mutable {
+    self->on_attach(std::move(client), std::nullopt, std::move(peer));
+  });
+}
+
+template <class Machine>
+void SessionDriver<Machine>::resume(std::shared_ptr<ClientConnection> client, std::uint64_t ack, ClientPeer peer) {
+  net::post(strand_, [self = this->shared_from_this(), client = std::move(client), ack, peer = std::move(peer)]() mutable {
+    self->on_attach(std::move(client), ack, std::move(peer));
+  });
+}
+
+template <class Machine>
+void SessionDriver<Machine>::shutdown(std::uint16_t code, std::string reason) {
+  net::post(strand_, [self = this->shared_from_this(), code, reason = std::move(reason)] {
+    self->machine_.shutdown(code, reason, self->now());
+    self->pump();
+  });
+}
+
+template <class Machine>
+void SessionDriver<Machine>::on_attach(std::shared_ptr<ClientConnection> client, std::optional<std::uint64_t> ack,
+                                       ClientPeer peer) {
+  if (client_failing_) {  // the failed socket's last frames go first: they are part of the stream
+    if (pending_attach_) close_client(pending_attach_->client, close_code::unknown_session, "superseded");
+    pending_attach_ = PendingAttach{std::move(client), ack, std::move(peer)};
+    return;
+  }
+  if (ended_) return close_client(client, close_code::unknown_session, "session has ended");
+  if (ack) {
+    // Checked before anything changes: a reconnect that cannot resume leaves the attached socket be.
+    if (auto ok = machine_.check_reconnect(*ack); !ok) {
+      log(LogLevel::warn, "sid=" + description_.sid + " reconnect from " + peer.text + " refused: " + ok.error().message);
+      auto denied = audit_event(AuditEventType::policy_denied);
+      denied.source_ip = peer.address;
+      denied.source_port = peer.port;
+      denied.path = peer.path;
+      denied.close_code = close_code::unknown_session;
+      denied.reason = "reconnect refused: " + ok.error().message;
+      ctx_.audit(std::move(denied));
+      return close_client(client, close_code::unknown_session, "cannot resume: " + ok.error().message);
+    }
+  }
+  if (client_) {  // evict the old (often half-open) socket before taking over
+    log(LogLevel::info, "sid=" + description_.sid + " reconnect from " + peer.text + " evicts the socket from " + peer_.text);
+    drop_client();
+  }
+  if (auto ok = machine_.attach(ack, now()); !ok) return close_client(client, close_code::unknown_session, ok.error().message);
+  client_ = std::move(client);
+  ++generation_;
+  peer_ = std::move(peer);
+  close_written_ = false;
+  client_closing_ = false;
+  close_echo_.reset();
+  control_out_.clear();
+  if (ack) {
+    log(LogLevel::info, "sid=" + description_.sid + " resumed from " + peer_.text + " at ack " + std::to_string(*ack));
+  } else {
+    log(LogLevel::info, "sid=" + description_.sid + " connected " + peer_.text + " -> " + description_.target.to_string() +
+                            " (" + description_.kind + ") principal=" + description_.principal);
+  }
+  // Before any byte flows either way.
+  auto attached = audit_event(ack ? AuditEventType::session_reconnect : AuditEventType::session_start);
+  attached.path = peer_.path;
+  if (ack) {
+    attached.bytes_up = machine_.bytes_up();
+    attached.bytes_down = machine_.bytes_down();
+  }
+  ctx_.audit(std::move(attached));
+  attached_ = true;
+  process_client_frames();  // bytes that came with the upgrade request
+  pump();
+}
+
+template <class Machine>
+void SessionDriver<Machine>::pump() {
+  handle_events();
+  settle_budget();
+  if (client_ && !client_failing_) {
+    do_client_write();
+    do_client_read();
+  }
+  do_target_read();
+  arm_timer();
+}
+
+template <class Machine>
+void SessionDriver<Machine>::handle_events() {
+  while (auto event = machine_.next_event()) {
+    if (auto* lost = std::get_if<TransportLost>(&*event)) {
+      if (client_) {
+        log(LogLevel::info, "sid=" + description_.sid + " detached (" + lost->why + ")" +
+                                (machine_.ended() ? "" : "; waiting " + std::to_string(ctx_.config.grace.count()) +
+                                                             " s for a reconnect"));
+        drop_client();
+      }
+    } else {
+      const auto& ended = std::get<SessionEnded>(*event);
+      on_ended(ended.code, ended.reason);
+    }
+  }
+}
+
+// ------------------------------------------------------------------------------ client -> target
+
+template <class Machine>
+void SessionDriver<Machine>::do_client_read() {
+  if (!client_ || client_reading_ || client_failing_ || target_writing_ || ended_) return;
+  client_reading_ = true;
+  auto room = client_->reader().prepare(session_driver_detail::kClientReadSize);
+  client_->visit([&](auto& s) {
+    s.async_read_some(boost::asio::buffer(room.data(), room.size()),
+                      net::bind_executor(strand_, [self = this->shared_from_this(), client = client_,
+                                                   generation = generation_](boost::system::error_code ec, std::size_t n) {
+                        self->on_client_read(client, generation, ec, n);
+                      }));
+  });
+}
+
+template <class Machine>
+void SessionDriver<Machine>::on_client_read(std::shared_ptr<ClientConnection> client, std::uint64_t generation,
+                                            boost::system::error_code ec, std::size_t n) {
+  if (client == lingering_) {  // closed by our close frame while this read was pending
+    client_reading_ = false;
+    lingering_.reset();
+    return linger_close(std::move(client));
+  }
+  // A superseded (evicted) socket's read: drop_client() already reset the flag, and a read on the new
+  // socket may be pending now — touching it would start a second read on that stream.
+  if (generation != generation_ || client != client_) return;
+  client_reading_ = false;
+  client_->reader().commit(n);
+  if (client_failing_) return finish_failed_transport();  // a read cancelled by a failed write
+  if (ec) {
+    if (n > 0) process_client_frames();
+    return client_failed(ec == boost::asio::error::eof ? "the client closed the connection" : "read: " + ec.message());
+  }
+  process_client_frames();
+  pump();
+}
+
+template <class Machine>
+void SessionDriver<Machine>::process_client_frames() {
+  if (!client_ || target_writing_) return;
+  auto& reader = client_->reader();
+  const auto t = now();
+  while (!ended_ && !client_closing_) {
+    auto event = reader.next();
+    if (!event) {
+      machine_.shutdown(reader.close_code(), event.error().message, t);
+      handle_events();
+      break;
+    }
+    if (!*event) break;
+    if (auto* message = std::get_if<ws::Message>(&**event)) {
+      if (auto payload = machine_.on_client_message(message->payload, message->binary, t); payload && !payload->empty()) {
+        target_batch_.emplace_back(payload->data(), payload->size());
+        target_batch_bytes_ += payload->size();
+      }
+      if (machine_.ended()) break;
+    } else if (auto* ping = std::get_if<ws::Ping>(&**event)) {
+      const auto header = ws::frame_header(ws::Opcode::pong, ping->payload.size());
+      std::vector<std::uint8_t> pong(header.view().begin(), header.view().end());
+      pong.insert(pong.end(), ping->payload.begin(), ping->payload.end());
+      control_out_.push_back(std::move(pong));
+    } else if (std::holds_alternative<ws::Pong>(**event)) {
+      machine_.on_pong(t);
+    } else {
+      const auto& close = std::get<ws::Close>(**event);
+      client_closing_ = true;
+      close_echo_ = close.code;
+      machine_.on_client_closed(close.code, t);
+    }
+  }
+  if (!target_batch_.empty() && !target_closed_) return do_target_write();
+  target_batch_.clear();
+  target_batch_bytes_ = 0;
+  reader.release();
+}
+
+template <class Machine>
+void SessionDriver<Machine>::do_target_write() {
+  target_writing_ = true;
+  // The payloads live in this connection's read buffer: it stays alive until they are written, even if
+  // a reconnect supersedes it meanwhile.
+  net::async_write(target_, target_batch_,
+                   net::bind_executor(strand_, [self = this->shared_from_this(), client = client_](
+                                                   boost::system::error_code ec, std::size_t n) {
+                     self->on_target_write(client, ec, n);
+                   }));
+}
+
+template <class Machine>
+void SessionDriver<Machine>::on_target_write(std::shared_ptr<ClientConnection> writer, boost::system::error_code ec,
+                                             std::size_t n) {
+  target_writing_ = false;
+  target_batch_.clear();
+  target_batch_bytes_ = 0;
+  writer->reader().release();
+  if (ended_) return pump();
+  if (ec) {
+    machine_.on_target_failed(ec.message(), now());
+    return pump();
+  }
+  // During an upload burst (more of the client's frames already here) the machine may hold its ACK.
+  const bool more_waiting = client_ && (client_->reader().buffered() > 0 || client_->available() > 0);
+  machine_.on_target_written(n, more_waiting, now());
+  if (client_failing_) return finish_failed_transport();
+  process_client_frames();
+  pump();
+}
+
+// ------------------------------------------------------------------------------ target -> client
+
+template <class Machine>
+void SessionDriver<Machine>::do_client_write() {
+  if (!client_ || client_writing_ || client_failing_) return;
+  write_headers_.clear();
+  write_payloads_.clear();
+  write_controls_.clear();
+  write_buffers_.clear();
+  std::size_t bytes = 0;
+  std::size_t messages = 0;
+  while (!control_out_.empty()) {
+    write_controls_.push_back(std::move(control_out_.front()));
+    control_out_.pop_front();
+  }
+  // Answer the client's close frame with ours (RFC 6455 §5.5.1); then nothing more is written.
+  if (client_closing_ && close_echo_ && !close_written_) {
+    const auto payload = *close_echo_ ? ws::close_payload(*close_echo_, "") : std::vector<std::uint8_t>{};
+    const auto header = ws::frame_header(ws::Opcode::close, payload.size());
+    std::vector<std::uint8_t> frame(header.view().begin(), header.view().end());
+    frame.insert(frame.end(), payload.begin(), payload.end());
+    write_controls_.push_back(std::move(frame));
+    close_written_ = true;
+  }
+  // Headers must not move once their buffers are taken: reserve for every frame of the batch first.
+  write_headers_.reserve(session_driver_detail::kWriteBatchFrames);
+  for (const auto& control : write_controls_) write_buffers_.emplace_back(control.data(), control.size());
+  const auto t = now();
+  while (!close_written_ && write_headers_.size() < session_driver_detail::kWriteBatchFrames &&
+         bytes < session_driver_detail::kWriteBatchBytes) {
+    auto out = machine_.next_client_output(t);
+    if (!out) break;
+    if (auto* message = std::get_if<SendMessage>(&*out)) {
+      write_headers_.push_back(ws::frame_header(ws::Opcode::binary, message->bytes->size()));
+      write_buffers_.emplace_back(write_headers_.back().bytes.data(), write_headers_.back().size);
+      write_buffers_.emplace_back(message->bytes->data(), message->bytes->size());
+      bytes += message->bytes->size();
+      write_payloads_.push_back(std::move(message->bytes));
+      ++messages;
+    } else if (std::holds_alternative<SendPing>(*out)) {
+      write_headers_.push_back(ws::frame_header(ws::Opcode::ping, 0));
+      write_buffers_.emplace_back(write_headers_.back().bytes.data(), write_headers_.back().size);
+    } else {
+      const auto& close = std::get<SendClose>(*out);
+      auto payload = ws::close_payload(close.code, close.reason);
+      const auto header = ws::frame_header(ws::Opcode::close, payload.size());
+      std::vector<std::uint8_t> frame(header.view().begin(), header.view().end());
+      frame.insert(frame.end(), payload.begin(), payload.end());
+      write_controls_.push_back(std::move(frame));
+      write_buffers_.emplace_back(write_controls_.back().data(), write_controls_.back().size());
+      close_written_ = true;
+    }
+  }
+  handle_events();  // pulling output may have ended the session (target EOF after the last byte)
+  if (write_buffers_.empty()) return;
+  client_writing_ = true;
+  client_->visit([&](auto& s) {
+    net::async_write(s, write_buffers_,
+                     net::bind_executor(strand_, [self = this->shared_from_this(), client = client_, generation = generation_,
+                                                  messages](boost::system::error_code ec, std::size_t) {
+                       self->on_client_write(client, generation, ec, messages);
+                     }));
+  });
+}
+
+template <class Machine>
+void SessionDriver<Machine>::on_client_write(std::shared_ptr<ClientConnection> client, std::uint64_t generation,
+                                             boost::system::error_code ec, std::size_t messages) {
+  // A superseded socket's write (aborted): the flag and the buffers now belong to the new socket's write.
+  if (generation != generation_ || client != client_) return;
+  client_writing_ = false;
+  write_payloads_.clear();
+  if (ec) return client_failed("write: " + ec.message());
+  for (std::size_t i = 0; i < messages; ++i) machine_.on_client_written(now());
+  if (close_written_) {  // the last frame: let the client close its side, then forget the socket
+    auto closed = std::move(client_);
+    ++generation_;
+    attached_ = false;
+    if (client_reading_) {
+      // Beast allows one read at a time on a stream: the pending read ends first (cancelled), and
+      // on_client_read hands the socket on to linger_close.
+      lingering_ = closed;
+      boost::system::error_code ignored;
+      closed->socket().cancel(ignored);
+    } else {
+      linger_close(std::move(closed));
+    }
+    return pump();
+  }
+  pump();
+}
+
+template <class Machine>
+void SessionDriver<Machine>::do_target_read() {
+  if (target_reading_ || target_closed_ || ended_ || !machine_.wants_target_data()) return;
+  // Wait for bytes before taking any budget: an idle session holds none of it.
+  target_reading_ = true;
+  target_.async_wait(tcp::socket::wait_read,
+                     net::bind_executor(strand_, [self = this->shared_from_this()](boost::system::error_code ec) {
+                       self->on_target_readable(ec);
+                     }));
+}
+
+template <class Machine>
+void SessionDriver<Machine>::on_target_readable(boost::system::error_code ec) {
+  target_reading_ = false;
+  if (ended_ || target_closed_) return;
+  std::size_t n = 0;
+  if (!ec) {
+    // Bytes are copied into the machine before this handler returns, so one buffer per thread serves
+    // every session.
+    thread_local std::vector<std::uint8_t> buffer(session_driver_detail::kTargetReadSize);
+    const std::size_t room = std::min(machine_.target_read_room(), buffer.size());
+    const std::size_t reserved = ctx_.budget.reserve(room, 1);
+    if (reserved == 0) {  // the global budget is spent: try again shortly
+      budget_timer_.expires_after(session_driver_detail::kBudgetRetry);
+      budget_timer_.async_wait([self = this->shared_from_this()](boost::system::error_code e) {
+        if (!e) self->do_target_read();
+      });
+      return;
+    }
+    target_.non_blocking(true, ec);
+    if (!ec) n = target_.read_some(net::buffer(buffer.data(), reserved), ec);
+    ctx_.budget.release(reserved - n);
+    if (ec == net::error::would_block || ec == net::error::try_again) return do_target_read();
+    budget_charged_ += n;
+    if (n > 0) machine_.on_target_data(std::span(buffer.data(), n), now());
+  }
+  if (ec) {
+    const std::string reason =
+        ec == net::error::eof ? "target closed the connection" : "target connection lost: " + ec.message();
+    log(LogLevel::debug, "sid=" + description_.sid + " " + reason);
+    machine_.on_target_eof(reason, now());
+  }
+  pump();
+}
+
+// ------------------------------------------------------------------------------ time
+
+template <class Machine>
+void SessionDriver<Machine>::arm_timer() {
+  const auto deadline = machine_.next_deadline();
+  if (deadline == timer_at_) return;
+  timer_at_ = deadline;
+  if (!deadline) {
+    timer_.cancel();
+    return;
+  }
+  timer_.expires_at(*deadline);
+  timer_.async_wait([self = this->shared_from_this(), at = *deadline](boost::system::error_code ec) {
+    if (ec || self->timer_at_ != at) return;  // cancelled, or re-armed since
+    self->timer_at_.reset();
+    self->on_timer(ec);
+  });
+}
+
+template <class Machine>
+void SessionDriver<Machine>::on_timer(boost::system::error_code) {
+  machine_.on_timeout(now());
+  pump();
+}
+
+// ------------------------------------------------------------------------------ endings
+
+template <class Machine>
+void SessionDriver<Machine>::client_failed(std::string why) {
+  if (!client_ || client_failing_) return;
+  client_failing_ = true;
+  failing_why_ = std::move(why);
+  if (client_reading_) {  // the pending read completes (cancelled) and finishes the job
+    boost::system::error_code ignored;
+    client_->socket().cancel(ignored);
+    return;
+  }
+  finish_failed_transport();
+}
+
+template <class Machine>
+void SessionDriver<Machine>::finish_failed_transport() {
+  if (!client_ || target_writing_ || client_reading_) return;  // on_target_write / on_client_read come back here
+  // Frames the client sent before it vanished, still in the kernel's buffer: read, parse and deliver
+  // them, so the bytes the relay reports on the next reconnect are the bytes it really received.
+  client_->reader().release();
+  if (client_->drain_now(session_driver_detail::kDrainLimit) > 0 || client_->reader().buffered() > 0) {
+    process_client_frames();
+    if (target_writing_) return;
+  }
+  client_failing_ = false;
+  const std::string why = std::move(failing_why_);
+  machine_.on_transport_lost(why, now());
+  handle_events();  // logs the detach and drops the socket
+  if (client_) drop_client();
+  pump();
+  if (pending_attach_) {
+    auto next = std::move(*pending_attach_);
+    pending_attach_.reset();
+    on_attach(std::move(next.client), next.ack, std::move(next.peer));
+  }
+}
+
+template <class Machine>
+void SessionDriver<Machine>::drop_client() {
+  if (client_) client_->abort();
+  client_.reset();
+  ++generation_;
+  attached_ = false;
+  client_reading_ = false;
+  client_writing_ = false;
+  target_batch_.clear();
+  target_batch_bytes_ = 0;
+}
+
+template <class Machine>
+void SessionDriver<Machine>::on_ended(std::uint16_t code, const std::string& reason) {
+  if (ended_) return;
+  ended_ = true;
+  std::ostringstream line;
+  line << "sid=" << description_.sid << " closed " << code << " \"" << reason << "\" up=" << machine_.bytes_up()
+       << " down=" << machine_.bytes_down();
+  log(LogLevel::info, line.str());
+  auto closed = audit_event(AuditEventType::session_close);
+  closed.bytes_up = machine_.bytes_up();
+  closed.bytes_down = machine_.bytes_down();
+  closed.duration_ms = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started_at_).count());
+  closed.close_code = code;
+  closed.close_reason = reason;
+  ctx_.audit(std::move(closed));
+  timer_.cancel();
+  budget_timer_.cancel();
+  boost::system::error_code ignored;
+  target_.shutdown(tcp::socket::shutdown_both, ignored);
+  target_.close(ignored);
+  target_closed_ = true;
+  source_port_.reset();
+  ctx_.budget.release(budget_charged_);
+  budget_charged_ = 0;
+  std::optional<SessionEnding> ending;
+  if (machine_.ended_cleanly()) ending = SessionEnding{description_.principal, code, reason};
+  ctx_.registry.remove(description_.sid, std::move(ending), std::chrono::steady_clock::now() + ctx_.config.grace);
+  if (!client_) attached_ = false;
+}
+
+template <class Machine>
+void SessionDriver<Machine>::settle_budget() {
+  const std::size_t held = machine_.held_bytes();
+  if (budget_charged_ > held) {
+    ctx_.budget.release(budget_charged_ - held);
+    budget_charged_ = held;
+  }
+}
+
+template <class Machine>
+AuditEvent SessionDriver<Machine>::audit_event(AuditEventType type) const {
+  AuditEvent event;
+  event.type = type;
+  event.principal = description_.principal;
+  event.source_ip = peer_.address;
+  event.source_port = peer_.port;
+  event.target = description_.target.to_string();
+  event.target_user = description_.target_user;
+  event.resolved_ip = target_endpoint_.address().to_string();
+  event.resolved_port = target_endpoint_.port();
+  event.relay_ip = relay_endpoint_.address().to_string();
+  event.relay_source_port = relay_endpoint_.port();
+  event.sid = description_.sid;
+  event.endpoint = description_.kind;
+  return event;
+}
+
+}  // namespace sshrelay::daemon
