@@ -28,6 +28,9 @@ struct OpenFailure {
   std::string detail;
 };
 
+// What failed, in words: the failure's own detail, else the status, else "could not be reached".
+std::string describe(const OpenFailure& failure);
+
 enum class ClientEnd {
   closed_by_relay,          // the relay sent a close frame: close_code/close_reason say why
   stopped,                  // the application stopped the session
@@ -48,6 +51,10 @@ struct ClientOutcome {
   unsigned http_status = 0;      // refused/unreachable: the upgrade's HTTP status, if any
   std::string detail;            // human text: what failed
 };
+
+// The outcome of a first open that failed (there is no session to resume yet): refused when the relay
+// (or a proxy) answered with a status, unreachable when nothing answered.
+ClientOutcome first_open_failed(const OpenFailure& failure);
 
 // Progress, for logs and the page's status line.
 struct RelayConnected {  // CONNECT_SUCCESS

@@ -20,6 +20,7 @@ class Liveness {
   void heard() { heard_ = true; }
   // The next check, while running.
   TimePoint deadline() const { return deadline_; }
+  Duration interval() const { return interval_; }
   // At or after deadline(): what the interval that just ended says, and the next check is scheduled.
   Verdict check(TimePoint now);
 

@@ -11,6 +11,7 @@
 #include "core/common/result.hpp"
 #include "core/common/time.hpp"
 #include "core/session/client_session.hpp"
+#include "core/session/client_session_ending.hpp"
 #include "core/session/client_session_types.hpp"
 #include "core/session/server_output.hpp"
 
@@ -46,23 +47,23 @@ class RawClientSession final : public ClientSession {
 
   std::optional<OpenTransport> take_open() override;
   std::optional<FrameBytes> next_relay_message(TimePoint now) override;
-  std::optional<SendClose> take_close() override;
-  std::optional<ClientEvent> next_event() override;
+  std::optional<SendClose> take_close() override { return ending_.take_close(); }
+  std::optional<ClientEvent> next_event() override { return ending_.next_event(); }
   // Nothing resumes, so nothing is ever abandoned or waited for.
   bool take_abandon() override { return false; }
   std::optional<TimePoint> next_deadline() const override { return std::nullopt; }
   void on_timeout(TimePoint) override {}
 
   bool transport_open() const override { return transport_open_; }
-  const std::optional<ClientOutcome>& outcome() const override { return outcome_; }
+  const std::optional<ClientOutcome>& outcome() const override { return ending_.outcome(); }
   const std::string& session_id() const override { return no_session_id_; }
   std::uint64_t reconnects() const override { return 0; }
   std::uint64_t bytes_sent() const { return bytes_sent_; }
   std::uint64_t bytes_received() const { return bytes_received_; }
 
  private:
-  void finish(ClientOutcome outcome);
-  void close_and_finish(std::uint16_t code, const std::string& reason, ClientOutcome outcome);
+  // Decides the outcome (first call wins), with a close frame for the open transport if `close`.
+  void finish(ClientOutcome outcome, std::optional<SendClose> close = std::nullopt);
 
   RawClientSessionConfig config_;
   bool started_ = false;
@@ -73,9 +74,7 @@ class RawClientSession final : public ClientSession {
   std::size_t queued_ = 0;
   std::uint64_t bytes_sent_ = 0;
   std::uint64_t bytes_received_ = 0;
-  std::optional<SendClose> close_;
-  std::optional<ClientOutcome> outcome_;
-  std::deque<ClientEvent> events_;
+  ClientSessionEnding ending_;
   std::string no_session_id_;  // /relay has no session ids
 };
 

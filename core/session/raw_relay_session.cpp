@@ -6,24 +6,22 @@
 
 namespace sshrelay {
 
-RawRelaySession::RawRelaySession(RawRelaySessionConfig config)
-    : config_(config), liveness_(config.ping_interval) {
+RawRelaySession::RawRelaySession(RawRelaySessionConfig config) : config_(config), state_(config.ping_interval) {
   config_.max_message = std::max<std::size_t>(config_.max_message, 1);
 }
 
 Status RawRelaySession::attach(std::optional<std::uint64_t> resume_ack, TimePoint now) {
   if (resume_ack) return check_reconnect(*resume_ack);
-  if (end_) return local_error("session has ended");
-  if (attached_) return local_error("a /relay session has one socket");
-  attached_ = true;
-  liveness_.start(now);
+  if (state_.ended()) return local_error("session has ended");
+  if (state_.attached()) return local_error("a /relay session has one socket");
+  state_.attach(now);
   return Ok{};
 }
 
 std::optional<std::span<const std::uint8_t>> RawRelaySession::on_client_message(std::span<const std::uint8_t> message,
                                                                                 bool binary, TimePoint) {
-  if (end_ || !attached_) return std::nullopt;
-  liveness_.heard();
+  if (!state_.open_for_data()) return std::nullopt;
+  state_.heard();
   if (!binary) {
     end(close_code::unsupported_data, "this endpoint carries binary messages only");
     return std::nullopt;
@@ -33,17 +31,14 @@ std::optional<std::span<const std::uint8_t>> RawRelaySession::on_client_message(
 }
 
 void RawRelaySession::on_client_closed(std::uint16_t code, TimePoint) {
-  if (end_) return;
-  end(close_code::normal, "client closed (" + std::to_string(code) + ")");
-  close_owed_ = false;
+  state_.client_closed(code);
+  pending_.clear();
 }
 
-void RawRelaySession::on_pong(TimePoint) { liveness_.heard(); }
-
+// No resume: a lost socket ends the session.
 void RawRelaySession::on_transport_lost(const std::string& why, TimePoint) {
-  if (end_ || !attached_) return;
-  attached_ = false;
-  events_.push_back(TransportLost{why});
+  if (!state_.open_for_data()) return;
+  state_.detach(why);
   end(close_code::normal, "connection lost: " + why);
 }
 
@@ -54,14 +49,16 @@ void RawRelaySession::on_client_written(TimePoint) {
   in_flight_.pop_front();
 }
 
-bool RawRelaySession::wants_target_data() const { return !end_ && !target_eof_ && queued_ < config_.queue_cap; }
+bool RawRelaySession::wants_target_data() const {
+  return !state_.ended() && !state_.target_eof() && queued_ < config_.queue_cap;
+}
 
 std::size_t RawRelaySession::target_read_room() const {
   return queued_ < config_.queue_cap ? config_.queue_cap - queued_ : 0;
 }
 
 void RawRelaySession::on_target_data(std::span<const std::uint8_t> bytes, TimePoint) {
-  if (end_) return;
+  if (state_.ended()) return;
   while (!bytes.empty()) {
     const auto chunk = bytes.first(std::min(bytes.size(), config_.max_message));
     pending_.push_back(std::make_shared<const std::vector<std::uint8_t>>(chunk.begin(), chunk.end()));
@@ -71,80 +68,47 @@ void RawRelaySession::on_target_data(std::span<const std::uint8_t> bytes, TimePo
 }
 
 void RawRelaySession::on_target_eof(const std::string& reason, TimePoint) {
-  if (end_ || target_eof_) return;
-  target_eof_ = true;
-  target_eof_reason_ = reason;
+  if (!state_.ended()) state_.target_eof(reason);
 }
 
 void RawRelaySession::on_target_written(std::size_t n, bool, TimePoint) { bytes_up_ += n; }
 
 void RawRelaySession::on_target_failed(const std::string& why, TimePoint) {
-  if (end_) return;
   end(close_code::internal_error, "target connection lost: " + why);
 }
 
-void RawRelaySession::shutdown(std::uint16_t code, const std::string& reason, TimePoint) {
-  if (end_) return;
-  end(code, reason);
-}
+void RawRelaySession::shutdown(std::uint16_t code, const std::string& reason, TimePoint) { end(code, reason); }
 
 void RawRelaySession::end(std::uint16_t code, std::string reason) {
-  end_ = SendClose{code, close_reason_text(reason)};
-  close_owed_ = attached_;
-  ping_due_ = false;
-  liveness_.stop();
+  if (state_.ended()) return;
+  state_.end(code, std::move(reason));
   pending_.clear();
-  events_.push_back(SessionEnded{code, std::move(reason)});
 }
 
 std::optional<ClientOutput> RawRelaySession::next_client_output(TimePoint now) {
-  if (!attached_) return std::nullopt;
-  if (end_) {
-    if (!close_owed_) return std::nullopt;
-    close_owed_ = false;
-    return ClientOutput{*end_};
-  }
-  if (ping_due_) {
-    ping_due_ = false;
-    return ClientOutput{SendPing{}};
-  }
+  if (auto control = state_.take_control_output()) return control;
+  if (!state_.open_for_data()) return std::nullopt;
   if (!pending_.empty()) {
     auto message = std::move(pending_.front());
     pending_.pop_front();
     in_flight_.push_back(message->size());
     return ClientOutput{SendMessage{std::move(message)}};
   }
-  if (target_eof_ && in_flight_.empty()) {
-    end(close_code::normal, target_eof_reason_);
+  if (state_.target_eof() && in_flight_.empty()) {
+    end(close_code::normal, state_.target_eof_reason());
     return next_client_output(now);
   }
   return std::nullopt;
 }
 
-std::optional<SessionEvent> RawRelaySession::next_event() {
-  if (events_.empty()) return std::nullopt;
-  auto event = std::move(events_.front());
-  events_.pop_front();
-  return event;
-}
-
 std::optional<TimePoint> RawRelaySession::next_deadline() const {
-  if (end_ || !attached_) return std::nullopt;
-  return liveness_.deadline();
+  if (!state_.open_for_data()) return std::nullopt;
+  return state_.liveness_deadline();
 }
 
 void RawRelaySession::on_timeout(TimePoint now) {
-  if (end_ || !attached_ || now < liveness_.deadline()) return;
-  switch (liveness_.check(now)) {
-    case Liveness::Verdict::alive:
-      break;
-    case Liveness::Verdict::ping:
-      ping_due_ = true;
-      break;
-    case Liveness::Verdict::dead:
-      on_transport_lost("no answer to a ping within " + std::to_string(config_.ping_interval.count() / 1000) + " s", now);
-      break;
-  }
+  if (!state_.open_for_data() || now < state_.liveness_deadline()) return;
+  if (auto dead = state_.check_liveness(now)) on_transport_lost(*dead, now);
 }
 
 }  // namespace sshrelay

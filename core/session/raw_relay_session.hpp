@@ -15,8 +15,8 @@
 
 #include "core/common/result.hpp"
 #include "core/common/time.hpp"
-#include "core/session/liveness.hpp"
 #include "core/session/server_output.hpp"
+#include "core/session/server_session_state.hpp"
 
 namespace sshrelay {
 
@@ -36,7 +36,7 @@ class RawRelaySession {
   std::optional<std::span<const std::uint8_t>> on_client_message(std::span<const std::uint8_t> message, bool binary,
                                                                  TimePoint now);
   void on_client_closed(std::uint16_t code, TimePoint now);
-  void on_pong(TimePoint now);
+  void on_pong(TimePoint) { state_.heard(); }
   void on_transport_lost(const std::string& why, TimePoint now);
   // A message from next_client_output() has been written (its bytes leave the queue).
   void on_client_written(TimePoint now);
@@ -51,36 +51,29 @@ class RawRelaySession {
   void shutdown(std::uint16_t code, const std::string& reason, TimePoint now);
 
   std::optional<ClientOutput> next_client_output(TimePoint now);
-  std::optional<SessionEvent> next_event();
+  std::optional<SessionEvent> next_event() { return state_.next_event(); }
   std::optional<TimePoint> next_deadline() const;
   void on_timeout(TimePoint now);
 
-  bool attached() const { return attached_; }
-  bool ended() const { return end_.has_value(); }
+  bool attached() const { return state_.attached(); }
+  bool ended() const { return state_.ended(); }
   std::uint64_t bytes_up() const { return bytes_up_; }
   std::uint64_t bytes_down() const { return bytes_down_; }
   std::size_t queued() const { return queued_; }
   std::size_t held_bytes() const { return queued_; }  // target bytes this session holds in memory
   bool ended_cleanly() const { return false; }
-  const std::optional<SendClose>& ending() const { return end_; }
+  const std::optional<SendClose>& ending() const { return state_.ending(); }
 
  private:
   void end(std::uint16_t code, std::string reason);
 
   RawRelaySessionConfig config_;
-  Liveness liveness_;
-  bool attached_ = false;
-  bool ping_due_ = false;
-  bool target_eof_ = false;
-  std::string target_eof_reason_;
+  ServerSessionState state_;
   std::deque<FrameBytes> pending_;        // target bytes not yet handed to the driver
   std::deque<std::size_t> in_flight_;     // sizes of messages handed out and not yet written
   std::size_t queued_ = 0;                // bytes in pending_ and in_flight_
   std::uint64_t bytes_up_ = 0;
   std::uint64_t bytes_down_ = 0;
-  std::optional<SendClose> end_;
-  bool close_owed_ = false;
-  std::deque<SessionEvent> events_;
 };
 
 }  // namespace sshrelay

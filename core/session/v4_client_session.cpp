@@ -12,11 +12,6 @@ namespace {
 // transient, and 5xx is what proxies answer while the relay restarts.
 bool final_status(unsigned status) { return status >= 400 && status < 500 && status != 408 && status != 429; }
 
-std::string describe_status(unsigned status, const std::string& detail) {
-  if (!detail.empty()) return detail;
-  return status ? "the relay answered HTTP " + std::to_string(status) : "the relay could not be reached";
-}
-
 }  // namespace
 
 V4ClientSession::V4ClientSession(V4ClientSessionConfig config)
@@ -34,14 +29,15 @@ std::uint64_t V4ClientSession::next_random() {
 }
 
 void V4ClientSession::start(TimePoint now) {
-  if (started_ || outcome_) return;
+  if (started_ || ending_.decided()) return;
   started_ = true;
   request_open(false, false, now);
 }
 
 void V4ClientSession::stop(TimePoint) {
-  if (outcome_) return;
-  close_and_finish(close_code::normal, "client stopped", {ClientEnd::stopped, 0, {}, 0, "the session was stopped"});
+  if (ending_.decided()) return;
+  finish({ClientEnd::stopped, 0, {}, 0, "the session was stopped"},
+        SendClose{close_code::normal, "client stopped"});
 }
 
 void V4ClientSession::request_open(bool reconnect, bool credentials_refused, TimePoint now) {
@@ -64,25 +60,25 @@ std::optional<OpenTransport> V4ClientSession::take_open() {
 }
 
 void V4ClientSession::on_open_succeeded(TimePoint) {
-  if (outcome_ || !opening_) return;
+  if (ending_.decided() || !opening_) return;
   opening_ = false;
   transport_open_ = true;
   awaiting_hello_ = true;
   if (opening_reconnect_) {
     if (auto ok = stream_.resume_client(); !ok) {
-      close_and_finish(close_code::protocol_error, ok.error().message,
-                       {ClientEnd::protocol_error, 0, {}, 0, ok.error().message});
+      finish({ClientEnd::protocol_error, 0, {}, 0, ok.error().message},
+        SendClose{close_code::protocol_error, ok.error().message});
     }
   }
 }
 
 void V4ClientSession::on_open_failed(const OpenFailure& failure, TimePoint now) {
-  if (outcome_ || !opening_) return;
+  if (ending_.decided() || !opening_) return;
   opening_ = false;
-  const std::string detail = describe_status(failure.http_status, failure.detail);
+  const std::string detail = describe(failure);
   if ((failure.http_status == 401 || failure.http_status == 403) && retry_credentials(now)) return;
   if (!opening_reconnect_) {
-    return finish({failure.http_status ? ClientEnd::refused : ClientEnd::unreachable, 0, {}, failure.http_status, detail});
+    return finish(first_open_failed(failure));
   }
   if (failure.fatal || final_status(failure.http_status)) {
     return finish({ClientEnd::refused, 0, {}, failure.http_status, detail});
@@ -91,7 +87,7 @@ void V4ClientSession::on_open_failed(const OpenFailure& failure, TimePoint now) 
 }
 
 void V4ClientSession::on_credentials_unavailable(const std::string& why, TimePoint now) {
-  if (outcome_ || !opening_) return;
+  if (ending_.decided() || !opening_) return;
   opening_ = false;
   if (!opening_reconnect_) return finish({ClientEnd::credentials_unavailable, 0, {}, 0, why});
   schedule_attempt("credentials: " + why, now);
@@ -100,7 +96,7 @@ void V4ClientSession::on_credentials_unavailable(const std::string& why, TimePoi
 bool V4ClientSession::retry_credentials(TimePoint now) {
   if (!config_.refreshable_credentials || credentials_retried_) return false;
   credentials_retried_ = true;
-  events_.push_back(CredentialsRetry{});
+  ending_.report(CredentialsRetry{});
   request_open(!session_id_.empty(), true, now);
   return true;
 }
@@ -121,22 +117,22 @@ void V4ClientSession::schedule_attempt(const std::string& last_error, TimePoint 
   }
   attempt_at_ = at;
   if (after_failure) {
-    events_.push_back(AttemptFailed{policy_.attempts() - 1, last_error, std::chrono::duration_cast<Duration>(*at - now)});
+    ending_.report(AttemptFailed{policy_.attempts() - 1, last_error, std::chrono::duration_cast<Duration>(*at - now)});
   }
 }
 
 std::optional<std::span<const std::uint8_t>> V4ClientSession::on_relay_message(std::span<const std::uint8_t> message,
                                                                                bool binary, TimePoint now) {
-  if (outcome_ || !transport_open_) return std::nullopt;
+  if (ending_.decided() || !transport_open_) return std::nullopt;
   if (!binary) {
-    close_and_finish(close_code::protocol_error, "text message",
-                     {ClientEnd::protocol_error, 0, {}, 0, "the relay sent a text message"});
+    finish({ClientEnd::protocol_error, 0, {}, 0, "the relay sent a text message"},
+        SendClose{close_code::protocol_error, "text message"});
     return std::nullopt;
   }
   auto event = stream_.receive(message);
   if (!event) {
-    close_and_finish(close_code::protocol_error, event.error().message,
-                     {ClientEnd::protocol_error, 0, {}, 0, event.error().message});
+    finish({ClientEnd::protocol_error, 0, {}, 0, event.error().message},
+        SendClose{close_code::protocol_error, event.error().message});
     return std::nullopt;
   }
   if (auto* payload = std::get_if<PayloadReceived>(&*event)) return payload->bytes;
@@ -145,13 +141,13 @@ std::optional<std::span<const std::uint8_t>> V4ClientSession::on_relay_message(s
     awaiting_hello_ = false;
     hello_deadline_.reset();
     credentials_retried_ = false;
-    events_.push_back(RelayConnected{session_id_});
+    ending_.report(RelayConnected{session_id_});
   } else if (auto* resumed = std::get_if<Resumed>(&*event)) {
     awaiting_hello_ = false;
     hello_deadline_.reset();
     credentials_retried_ = false;
     ++reconnects_;
-    events_.push_back(RelayResumed{resumed->peer_received, stream_.bytes_queued() - resumed->peer_received,
+    ending_.report(RelayResumed{resumed->peer_received, stream_.bytes_queued() - resumed->peer_received,
                                    std::chrono::duration_cast<Duration>(now - policy_.dropped_at())});
     policy_.succeeded();
   }
@@ -159,7 +155,7 @@ std::optional<std::span<const std::uint8_t>> V4ClientSession::on_relay_message(s
 }
 
 void V4ClientSession::on_relay_closed(std::uint16_t code, const std::string& reason, TimePoint now) {
-  if (outcome_ || !transport_open_) return;
+  if (ending_.decided() || !transport_open_) return;
   transport_open_ = false;
   // 4401 (identity missing or invalid) in answer to a connect or reconnect: fresh credentials may do.
   if (code == close_code::identity_invalid && awaiting_hello_) {
@@ -170,27 +166,27 @@ void V4ClientSession::on_relay_closed(std::uint16_t code, const std::string& rea
 }
 
 void V4ClientSession::on_transport_lost(const std::string& why, TimePoint now) {
-  if (outcome_ || !transport_open_) return;
+  if (ending_.decided() || !transport_open_) return;
   transport_open_ = false;
   awaiting_hello_ = false;
   if (session_id_.empty()) return finish({ClientEnd::lost_before_connect, 0, {}, 0, why});
   stream_.detach();
   if (!policy_.in_series()) {
     policy_.dropped(now);
-    events_.push_back(TransportDropped{why, stream_.bytes_received()});
+    ending_.report(TransportDropped{why, stream_.bytes_received()});
   }
   schedule_attempt(why, now);
 }
 
-bool V4ClientSession::can_accept_local() const { return !outcome_ && stream_.can_send(); }
+bool V4ClientSession::can_accept_local() const { return !ending_.decided() && stream_.can_send(); }
 
 Status V4ClientSession::on_local_data(std::span<const std::uint8_t> bytes, TimePoint) {
-  if (outcome_) return local_error("the session has ended");
+  if (ending_.decided()) return local_error("the session has ended");
   return stream_.send(bytes);
 }
 
 void V4ClientSession::on_delivered(std::size_t n, TimePoint now) {
-  if (outcome_) return;
+  if (ending_.decided()) return;
   (void)stream_.delivered(n);  // the driver delivers what on_relay_message returned: it cannot exceed it
   if (config_.ack_batch == 0) return;
   if (stream_.bytes_delivered() - ack_flushed_at_ >= config_.ack_batch) {
@@ -204,40 +200,29 @@ void V4ClientSession::on_delivered(std::size_t n, TimePoint now) {
 }
 
 void V4ClientSession::on_local_failed(const std::string& why, TimePoint) {
-  if (outcome_) return;
-  close_and_finish(close_code::normal, "client's local side closed", {ClientEnd::local_closed, 0, {}, 0, why});
+  if (ending_.decided()) return;
+  finish({ClientEnd::local_closed, 0, {}, 0, why},
+        SendClose{close_code::normal, "client's local side closed"});
 }
 
 std::optional<FrameBytes> V4ClientSession::next_relay_message(TimePoint) {
-  if (outcome_ || !transport_open_) return std::nullopt;
+  if (ending_.decided() || !transport_open_) return std::nullopt;
   // With refreshable credentials a first connect may be refused and retried on a new socket: early
   // bytes stay queued until the relay has accepted this one.
   if (config_.refreshable_credentials && session_id_.empty()) return std::nullopt;
   auto message = stream_.next_message();
   if (!message) {
     if (const Error* error = stream_.error()) {
-      close_and_finish(close_code::protocol_error, error->message, {ClientEnd::protocol_error, 0, {}, 0, error->message});
+      finish({ClientEnd::protocol_error, 0, {}, 0, error->message},
+        SendClose{close_code::protocol_error, error->message});
     }
     return std::nullopt;
   }
   return message;
 }
 
-std::optional<SendClose> V4ClientSession::take_close() {
-  auto close = std::move(close_);
-  close_.reset();
-  return close;
-}
-
-std::optional<ClientEvent> V4ClientSession::next_event() {
-  if (events_.empty()) return std::nullopt;
-  auto event = std::move(events_.front());
-  events_.pop_front();
-  return event;
-}
-
 std::optional<TimePoint> V4ClientSession::next_deadline() const {
-  if (outcome_) return std::nullopt;
+  if (ending_.decided()) return std::nullopt;
   std::optional<TimePoint> deadline = attempt_at_;
   for (const auto& other : {ack_deadline_, hello_deadline_}) {
     if (other && (!deadline || *other < *deadline)) deadline = other;
@@ -252,7 +237,7 @@ bool V4ClientSession::take_abandon() {
 }
 
 void V4ClientSession::on_timeout(TimePoint now) {
-  if (outcome_) return;
+  if (ending_.decided()) return;
   if (ack_deadline_ && now >= *ack_deadline_) {
     ack_deadline_.reset();
     ack_flushed_at_ = stream_.bytes_delivered();
@@ -274,14 +259,8 @@ void V4ClientSession::on_timeout(TimePoint now) {
   }
 }
 
-void V4ClientSession::close_and_finish(std::uint16_t code, const std::string& reason, ClientOutcome outcome) {
-  if (transport_open_) close_ = SendClose{code, close_reason_text(reason)};
-  finish(std::move(outcome));
-}
-
-void V4ClientSession::finish(ClientOutcome outcome) {
-  if (outcome_) return;
-  outcome_ = std::move(outcome);
+void V4ClientSession::finish(ClientOutcome outcome, std::optional<SendClose> close) {
+  if (!ending_.decide(std::move(outcome), transport_open_ ? std::move(close) : std::nullopt)) return;
   attempt_at_.reset();
   ack_deadline_.reset();
   hello_deadline_.reset();

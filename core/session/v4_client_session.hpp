@@ -26,6 +26,7 @@
 #include "core/common/result.hpp"
 #include "core/common/time.hpp"
 #include "core/session/client_session.hpp"
+#include "core/session/client_session_ending.hpp"
 #include "core/session/client_session_types.hpp"
 #include "core/session/reconnect_policy.hpp"
 #include "core/session/server_output.hpp"
@@ -80,17 +81,17 @@ class V4ClientSession final : public ClientSession {
   // The next message for the open transport (nothing while none is open or nothing may be written).
   std::optional<FrameBytes> next_relay_message(TimePoint now) override;
   // A close frame to send on the open transport, once; the outcome is already decided.
-  std::optional<SendClose> take_close() override;
+  std::optional<SendClose> take_close() override { return ending_.take_close(); }
   // True once when the transport being opened (or open, awaiting the relay's hello) is abandoned for
   // taking too long: the driver drops it without waiting for its completions.
   bool take_abandon() override;
-  std::optional<ClientEvent> next_event() override;
+  std::optional<ClientEvent> next_event() override { return ending_.next_event(); }
   std::optional<TimePoint> next_deadline() const override;
   void on_timeout(TimePoint now) override;
 
   // --- state ---
   bool transport_open() const override { return transport_open_; }
-  const std::optional<ClientOutcome>& outcome() const override { return outcome_; }
+  const std::optional<ClientOutcome>& outcome() const override { return ending_.outcome(); }
   const std::string& session_id() const override { return session_id_; }
   bool reconnecting() const { return policy_.in_series(); }
   std::uint64_t reconnects() const override { return reconnects_; }
@@ -102,8 +103,8 @@ class V4ClientSession final : public ClientSession {
   void request_open(bool reconnect, bool credentials_refused, TimePoint now);
   bool retry_credentials(TimePoint now);
   void schedule_attempt(const std::string& last_error, TimePoint now);
-  void finish(ClientOutcome outcome);
-  void close_and_finish(std::uint16_t code, const std::string& reason, ClientOutcome outcome);
+  // Decides the outcome (first call wins), with a close frame for the open transport if `close`.
+  void finish(ClientOutcome outcome, std::optional<SendClose> close = std::nullopt);
   std::uint64_t next_random();
 
   V4ClientSessionConfig config_;
@@ -125,9 +126,7 @@ class V4ClientSession final : public ClientSession {
   std::optional<TimePoint> ack_deadline_; // a held partial ACK batch goes out then
   std::uint64_t ack_flushed_at_ = 0;
   std::uint64_t reconnects_ = 0;
-  std::optional<SendClose> close_;
-  std::optional<ClientOutcome> outcome_;
-  std::deque<ClientEvent> events_;
+  ClientSessionEnding ending_;
 };
 
 }  // namespace sshrelay

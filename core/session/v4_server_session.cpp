@@ -5,12 +5,12 @@
 namespace sshrelay {
 
 V4ServerSession::V4ServerSession(V4ServerSessionConfig config, const std::string& session_id)
-    : config_(config), stream_(Role::server, config.replay_cap), liveness_(config.ping_interval) {
-  if (auto ok = stream_.start_server(session_id); !ok) end(close_code::internal_error, ok.error().message);
+    : config_(config), stream_(Role::server, config.replay_cap), state_(config.ping_interval) {
+  if (auto ok = stream_.start_server(session_id); !ok) state_.end(close_code::internal_error, ok.error().message);
 }
 
 Status V4ServerSession::check_reconnect(std::uint64_t client_received) const {
-  if (end_) return local_error("session has ended");
+  if (state_.ended()) return local_error("session has ended");
   if (!ever_attached_) return local_error("session was never connected");
   return stream_.check_resume(client_received);
 }
@@ -18,17 +18,15 @@ Status V4ServerSession::check_reconnect(std::uint64_t client_received) const {
 Status V4ServerSession::attach(std::optional<std::uint64_t> resume_ack, TimePoint now) {
   if (resume_ack) {
     if (auto ok = check_reconnect(*resume_ack); !ok) return ok;
-    if (attached_) stream_.detach();  // the superseded socket's frames in flight are resent
+    if (state_.attached()) stream_.detach();  // the superseded socket's frames in flight are resent
     if (auto ok = stream_.resume_server(*resume_ack); !ok) return ok;
   } else {
-    if (end_) return local_error("session has ended");
+    if (state_.ended()) return local_error("session has ended");
     if (ever_attached_) return local_error("a session is connected once; later sockets reconnect");
   }
   ever_attached_ = true;
-  attached_ = true;
+  state_.attach(now);
   grace_deadline_.reset();
-  ping_due_ = false;
-  liveness_.start(now);
   // Whatever the superseded socket held back is the new socket's to say.
   stream_.hold_acks(false);
   ack_flushed_at_ = stream_.bytes_delivered();
@@ -37,15 +35,15 @@ Status V4ServerSession::attach(std::optional<std::uint64_t> resume_ack, TimePoin
 
 std::optional<std::span<const std::uint8_t>> V4ServerSession::on_client_message(std::span<const std::uint8_t> message,
                                                                                 bool binary, TimePoint) {
-  if (end_ || !attached_) return std::nullopt;
-  liveness_.heard();
+  if (!state_.open_for_data()) return std::nullopt;
+  state_.heard();
   if (!binary) {
-    end(close_code::unsupported_data, "corp-relay-v4 uses binary messages only");
+    state_.end(close_code::unsupported_data, "corp-relay-v4 uses binary messages only");
     return std::nullopt;
   }
   auto event = stream_.receive(message);
   if (!event) {
-    end(close_code::protocol_error, event.error().message);
+    state_.end(close_code::protocol_error, event.error().message);
     return std::nullopt;
   }
   if (auto* payload = std::get_if<PayloadReceived>(&*event)) return payload->bytes;
@@ -55,40 +53,32 @@ std::optional<std::span<const std::uint8_t>> V4ServerSession::on_client_message(
   return std::nullopt;
 }
 
-void V4ServerSession::on_client_closed(std::uint16_t code, TimePoint) {
-  if (end_) return;
-  // A clean close by the client ends the session: the extension never resumes after one. The WebSocket
-  // library has answered the close frame already.
-  end(close_code::normal, "client closed (" + std::to_string(code) + ")");
-  close_owed_ = false;
-}
+// A clean close by the client ends the session: the extension never resumes after one.
+void V4ServerSession::on_client_closed(std::uint16_t code, TimePoint) { state_.client_closed(code); }
 
 void V4ServerSession::on_pong(TimePoint) {
-  liveness_.heard();
+  state_.heard();
   // The probe after the final-ACK wait came back: the client is there and simply does not ACK (the
   // bytes did reach it, the transport is alive), so the session ends. A dead transport never answers;
   // liveness detaches it and the replay after the reconnect is awaited again.
-  if (final_ack_probe_ && !end_) end(close_code::normal, target_eof_reason_);
+  if (final_ack_probe_) state_.end(close_code::normal, state_.target_eof_reason());
 }
 
 void V4ServerSession::on_transport_lost(const std::string& why, TimePoint now) {
-  if (end_ || !attached_) return;
+  if (!state_.open_for_data()) return;
   detach(why, now);
 }
 
 void V4ServerSession::detach(std::string why, TimePoint now) {
-  attached_ = false;
-  ping_due_ = false;
-  liveness_.stop();
+  state_.detach(std::move(why));
   stream_.detach();
   grace_deadline_ = now + config_.grace;
   final_ack_deadline_.reset();  // the replay after a reconnect is written, then awaited, again
   final_ack_probe_ = false;
-  events_.push_back(TransportLost{std::move(why)});
 }
 
 bool V4ServerSession::wants_target_data() const {
-  return !end_ && !target_eof_ && stream_.unacked() < config_.replay_cap;
+  return !state_.ended() && !state_.target_eof() && stream_.unacked() < config_.replay_cap;
 }
 
 std::size_t V4ServerSession::target_read_room() const {
@@ -96,18 +86,16 @@ std::size_t V4ServerSession::target_read_room() const {
 }
 
 void V4ServerSession::on_target_data(std::span<const std::uint8_t> bytes, TimePoint) {
-  if (end_ || bytes.empty()) return;
+  if (state_.ended() || bytes.empty()) return;
   (void)stream_.send(bytes);  // fails only on a failed stream, which ended the session already
 }
 
 void V4ServerSession::on_target_eof(const std::string& reason, TimePoint) {
-  if (end_ || target_eof_) return;
-  target_eof_ = true;
-  target_eof_reason_ = reason;
+  if (!state_.ended()) state_.target_eof(reason);
 }
 
 void V4ServerSession::on_target_written(std::size_t n, bool more_waiting, TimePoint) {
-  if (end_) return;
+  if (state_.ended()) return;
   (void)stream_.delivered(n);  // n is the payload just received: it cannot exceed it
   const bool burst = more_waiting && stream_.bytes_delivered() - ack_flushed_at_ < config_.ack_batch;
   if (!burst) ack_flushed_at_ = stream_.bytes_delivered();
@@ -115,73 +103,46 @@ void V4ServerSession::on_target_written(std::size_t n, bool more_waiting, TimePo
 }
 
 void V4ServerSession::on_target_failed(const std::string& why, TimePoint) {
-  if (end_) return;
-  end(close_code::internal_error, "target connection lost: " + why);
+  state_.end(close_code::internal_error, "target connection lost: " + why);
 }
 
-void V4ServerSession::shutdown(std::uint16_t code, const std::string& reason, TimePoint) {
-  if (end_) return;
-  end(code, reason);
-}
-
-void V4ServerSession::end(std::uint16_t code, std::string reason) {
-  end_ = SendClose{code, close_reason_text(reason)};
-  close_owed_ = attached_;
-  ping_due_ = false;
-  liveness_.stop();
-  grace_deadline_.reset();
-  events_.push_back(SessionEnded{code, std::move(reason)});
-}
+void V4ServerSession::shutdown(std::uint16_t code, const std::string& reason, TimePoint) { state_.end(code, reason); }
 
 std::optional<ClientOutput> V4ServerSession::next_client_output(TimePoint now) {
-  if (!attached_) return std::nullopt;
-  if (end_) {
-    if (!close_owed_) return std::nullopt;
-    close_owed_ = false;
-    return ClientOutput{*end_};
-  }
-  if (ping_due_) {
-    ping_due_ = false;
-    return ClientOutput{SendPing{}};
-  }
+  if (auto control = state_.take_control_output()) return control;
+  if (!state_.open_for_data()) return std::nullopt;
   if (auto message = stream_.next_message()) return ClientOutput{SendMessage{std::move(*message)}};
   if (const Error* error = stream_.error()) {
-    end(close_code::internal_error, error->message);
+    state_.end(close_code::internal_error, error->message);
     return next_client_output(now);
   }
   // Target EOF: close once the client has acknowledged every byte, not merely once they were written —
   // a drop now would lose what is in flight, and an ended session cannot replay it.
-  if (target_eof_ && stream_.flushed() && stream_.unacked() == 0) {
+  if (state_.target_eof() && stream_.flushed() && stream_.unacked() == 0) {
     ended_cleanly_ = true;
-    end(close_code::normal, target_eof_reason_);
+    state_.end(close_code::normal, state_.target_eof_reason());
     return next_client_output(now);
   }
-  if (target_eof_ && stream_.flushed() && !final_ack_deadline_ && !final_ack_probe_) {
+  if (state_.target_eof() && stream_.flushed() && !final_ack_deadline_ && !final_ack_probe_) {
     final_ack_deadline_ = now + config_.final_ack_wait;
   }
   return std::nullopt;
 }
 
-std::optional<SessionEvent> V4ServerSession::next_event() {
-  if (events_.empty()) return std::nullopt;
-  auto event = std::move(events_.front());
-  events_.pop_front();
-  return event;
-}
-
 std::optional<TimePoint> V4ServerSession::next_deadline() const {
-  if (end_) return std::nullopt;
-  if (attached_) {
-    if (final_ack_deadline_ && *final_ack_deadline_ < liveness_.deadline()) return final_ack_deadline_;
-    return liveness_.deadline();
+  if (state_.ended()) return std::nullopt;
+  if (state_.attached()) {
+    const TimePoint liveness = state_.liveness_deadline();
+    if (final_ack_deadline_ && *final_ack_deadline_ < liveness) return final_ack_deadline_;
+    return liveness;
   }
   return grace_deadline_;
 }
 
 void V4ServerSession::on_timeout(TimePoint now) {
-  if (end_) return;
-  if (!attached_) {
-    if (grace_deadline_ && now >= *grace_deadline_) end(close_code::normal, "grace period expired");
+  if (state_.ended()) return;
+  if (!state_.attached()) {
+    if (grace_deadline_ && now >= *grace_deadline_) state_.end(close_code::normal, "grace period expired");
     return;
   }
   if (final_ack_deadline_ && now >= *final_ack_deadline_) {
@@ -189,20 +150,11 @@ void V4ServerSession::on_timeout(TimePoint now) {
     // written is not received, so no tombstone claims that everything arrived.
     final_ack_deadline_.reset();
     final_ack_probe_ = true;
-    ping_due_ = true;
+    state_.ask_ping();
     return;
   }
-  if (now < liveness_.deadline()) return;
-  switch (liveness_.check(now)) {
-    case Liveness::Verdict::alive:
-      break;
-    case Liveness::Verdict::ping:
-      ping_due_ = true;
-      break;
-    case Liveness::Verdict::dead:
-      detach("no answer to a ping within " + std::to_string(config_.ping_interval.count() / 1000) + " s", now);
-      break;
-  }
+  if (now < state_.liveness_deadline()) return;
+  if (auto dead = state_.check_liveness(now)) detach(std::move(*dead), now);
 }
 
 }  // namespace sshrelay

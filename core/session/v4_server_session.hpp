@@ -16,15 +16,14 @@
 // the replay cap), and reads the next client message only after the previous payload was written to
 // the target.
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <span>
 #include <string>
 
 #include "core/common/result.hpp"
 #include "core/common/time.hpp"
-#include "core/session/liveness.hpp"
 #include "core/session/server_output.hpp"
+#include "core/session/server_session_state.hpp"
 #include "core/wire/resume_stream.hpp"
 
 namespace sshrelay {
@@ -77,42 +76,34 @@ class V4ServerSession {
   // --- outputs ---
   // The next thing to write on the attached socket; nothing while detached or with nothing to say.
   std::optional<ClientOutput> next_client_output(TimePoint now);
-  std::optional<SessionEvent> next_event();
+  std::optional<SessionEvent> next_event() { return state_.next_event(); }
   std::optional<TimePoint> next_deadline() const;
   void on_timeout(TimePoint now);
 
-  bool attached() const { return attached_; }
-  bool ended() const { return end_.has_value(); }
+  bool attached() const { return state_.attached(); }
+  bool ended() const { return state_.ended(); }
   // Ended by the target's EOF after the client acknowledged everything: a reconnect (the close frame was
   // lost in a drop) may be told the same ending instead of "unknown session".
   bool ended_cleanly() const { return ended_cleanly_; }
   // The ending, once decided.
-  const std::optional<SendClose>& ending() const { return end_; }
+  const std::optional<SendClose>& ending() const { return state_.ending(); }
   const ResumeStream& stream() const { return stream_; }
   std::uint64_t bytes_up() const { return stream_.bytes_received(); }
   std::uint64_t bytes_down() const { return stream_.bytes_sent(); }
   std::size_t held_bytes() const { return stream_.unacked(); }  // target bytes kept for replay
 
  private:
-  void end(std::uint16_t code, std::string reason);
   void detach(std::string why, TimePoint now);
 
   V4ServerSessionConfig config_;
   ResumeStream stream_;
-  Liveness liveness_;
-  bool attached_ = false;
+  ServerSessionState state_;
   bool ever_attached_ = false;
   std::optional<TimePoint> grace_deadline_;
-  bool ping_due_ = false;
-  bool target_eof_ = false;
-  std::string target_eof_reason_;
   std::uint64_t ack_flushed_at_ = 0;  // bytes delivered when an ACK was last let out
-  std::optional<SendClose> end_;      // the session's ending, once decided
-  bool close_owed_ = false;           // a close frame is still to be written on the attached socket
   bool ended_cleanly_ = false;
   std::optional<TimePoint> final_ack_deadline_;  // target EOF, all written, the client's ACK awaited
   bool final_ack_probe_ = false;                 // ... it did not come: a ping asks if the client is there
-  std::deque<SessionEvent> events_;
 };
 
 }  // namespace sshrelay

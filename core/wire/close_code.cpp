@@ -43,6 +43,20 @@ bool is_utf8(std::string_view text) {
   return true;
 }
 
+unsigned http_status_for(std::uint16_t code) {
+  switch (code) {
+    case close_code::identity_invalid: return 401;
+    case close_code::denied: return 403;
+    case close_code::unknown_session: return 404;
+    case close_code::session_cap: return 429;
+    case close_code::dial_failed: return 502;
+    case close_code::port_pool_exhausted: return 503;
+    case close_code::service_restart: return 503;
+    case close_code::internal_error: return 500;
+    default: return 400;
+  }
+}
+
 std::string_view close_code_meaning(std::uint16_t code) {
   switch (code) {
     case close_code::normal: return "the relay closed the session";

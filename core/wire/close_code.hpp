@@ -30,6 +30,11 @@ inline constexpr std::uint16_t port_pool_exhausted = 4503;
 // with it: the reason says which origin, target or session.
 std::string_view close_code_meaning(std::uint16_t code);
 
+// The HTTP status that refuses a WebSocket upgrade for what this close code says (a refusal before the
+// upgrade has no close frame): 4401 -> 401, 4403 -> 403, 4404 -> 404, 4429 -> 429, 4502 -> 502,
+// 4503 and 1012 -> 503, 1011 -> 500; 400 for any other code.
+unsigned http_status_for(std::uint16_t code);
+
 // A close frame's reason is at most 123 bytes of UTF-8 (RFC 6455 §5.5.1, §7.1.6). Browsers drop a
 // reason that is not valid UTF-8, so the user would see nothing at all.
 inline constexpr std::size_t kMaxCloseReasonBytes = 123;

@@ -70,6 +70,12 @@ std::vector<std::uint8_t> close_payload(std::uint16_t code, std::string_view rea
 Reader::Reader(std::size_t max_message) : max_message_(max_message) {}
 
 std::span<std::uint8_t> Reader::prepare(std::size_t max) {
+  if (start_ == end_ && buffer_.size() > 4 * max) {
+    // Nothing received is still referenced and reads have become small (a burst is over): give the
+    // burst's large buffer back, so that an idle connection holds a small one.
+    std::vector<std::uint8_t>(max).swap(buffer_);
+    start_ = parse_ = end_ = message_begin_ = message_end_ = 0;
+  }
   if (start_ > 0) {  // compact: nothing before start_ is referenced any more
     std::memmove(buffer_.data(), buffer_.data() + start_, end_ - start_);
     parse_ -= start_;

@@ -64,18 +64,4 @@ const Endpoint* find_endpoint(std::string_view path) {
   return nullptr;
 }
 
-unsigned http_status_for(std::uint16_t code) {
-  switch (code) {
-    case close_code::identity_invalid: return 401;
-    case close_code::denied: return 403;
-    case close_code::unknown_session: return 404;
-    case close_code::session_cap: return 429;
-    case close_code::dial_failed: return 502;
-    case close_code::port_pool_exhausted: return 503;
-    case close_code::service_restart: return 503;
-    case close_code::internal_error: return 500;
-    default: return 400;
-  }
-}
-
 }  // namespace sshrelay::daemon

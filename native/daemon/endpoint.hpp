@@ -52,7 +52,4 @@ struct Endpoint {
 // The endpoint serving `path`, or null.
 const Endpoint* find_endpoint(std::string_view path);
 
-// The HTTP status for a refusal made before any upgrade: 4401 -> 401, 4403 -> 403, 4429 -> 429, ...
-unsigned http_status_for(std::uint16_t close_code);
-
 }  // namespace sshrelay::daemon

@@ -110,6 +110,7 @@ class SessionDriver final : public Session, public std::enable_shared_from_this<
   ClientPeer peer_;
   std::atomic<bool> attached_{false};
   bool client_reading_ = false;
+  std::size_t client_read_size_;  // the next read's room (see kClientReadMin)
   bool client_writing_ = false;
   bool client_failing_ = false;  // draining a failed connection before the machine is told
   std::string failing_why_;

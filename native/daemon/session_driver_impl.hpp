@@ -16,7 +16,10 @@
 namespace sshrelay::daemon {
 namespace session_driver_detail {
 
-constexpr std::size_t kClientReadSize = 256 * 1024;   // one socket read: many frames
+// One socket read from the client: starts small (an idle session's pending read holds its buffer) and
+// doubles while reads fill it (a burst: many frames per read), halving again when they do not.
+constexpr std::size_t kClientReadMin = 2 * 1024;
+constexpr std::size_t kClientReadMax = 256 * 1024;
 constexpr std::size_t kTargetReadSize = 256 * 1024;   // one target read, cut into messages by the machine
 constexpr std::size_t kWriteBatchBytes = 512 * 1024;  // one gathered write to the client
 constexpr std::size_t kWriteBatchFrames = 128;
@@ -37,6 +40,7 @@ SessionDriver<Machine>::SessionDriver(RelayContext& ctx, Strand strand, tcp::soc
       machine_(std::move(machine)),
       timer_(strand_),
       budget_timer_(strand_) {
+  client_read_size_ = session_driver_detail::kClientReadMin;
   boost::system::error_code ignored;
   target_endpoint_ = target_.remote_endpoint(ignored);
   relay_endpoint_ = target_.local_endpoint(ignored);
@@ -154,7 +158,7 @@ template <class Machine>
 void SessionDriver<Machine>::do_client_read() {
   if (!client_ || client_reading_ || client_failing_ || target_writing_ || ended_) return;
   client_reading_ = true;
-  auto room = client_->reader().prepare(session_driver_detail::kClientReadSize);
+  auto room = client_->reader().prepare(client_read_size_);
   client_->visit([&](auto& s) {
     s.async_read_some(boost::asio::buffer(room.data(), room.size()),
                       net::bind_executor(strand_, [self = this->shared_from_this(), client = client_,
@@ -177,6 +181,11 @@ void SessionDriver<Machine>::on_client_read(std::shared_ptr<ClientConnection> cl
   if (generation != generation_ || client != client_) return;
   client_reading_ = false;
   client_->reader().commit(n);
+  if (n == client_read_size_) {
+    client_read_size_ = std::min(client_read_size_ * 2, session_driver_detail::kClientReadMax);
+  } else if (n < client_read_size_ / 4) {
+    client_read_size_ = std::max(client_read_size_ / 2, session_driver_detail::kClientReadMin);
+  }
   if (client_failing_) return finish_failed_transport();  // a read cancelled by a failed write
   if (ec) {
     if (n > 0) process_client_frames();
@@ -281,9 +290,11 @@ void SessionDriver<Machine>::do_client_write() {
     write_controls_.push_back(std::move(frame));
     close_written_ = true;
   }
-  // Headers must not move once their buffers are taken: reserve for every frame of the batch first.
-  write_headers_.reserve(session_driver_detail::kWriteBatchFrames);
-  for (const auto& control : write_controls_) write_buffers_.emplace_back(control.data(), control.size());
+  // Pull the batch first, then take the buffers: the vectors stop growing (and moving) before any
+  // pointer into them is taken, and an idle session keeps only what its small batches needed.
+  // write_payloads_[i] is the payload framed by write_headers_[i] (none for a ping); a close frame
+  // pulled here ends the batch and goes after them.
+  const std::size_t leading_controls = write_controls_.size();
   const auto t = now();
   while (!close_written_ && write_headers_.size() < session_driver_detail::kWriteBatchFrames &&
          bytes < session_driver_detail::kWriteBatchBytes) {
@@ -291,14 +302,12 @@ void SessionDriver<Machine>::do_client_write() {
     if (!out) break;
     if (auto* message = std::get_if<SendMessage>(&*out)) {
       write_headers_.push_back(ws::frame_header(ws::Opcode::binary, message->bytes->size()));
-      write_buffers_.emplace_back(write_headers_.back().bytes.data(), write_headers_.back().size);
-      write_buffers_.emplace_back(message->bytes->data(), message->bytes->size());
       bytes += message->bytes->size();
       write_payloads_.push_back(std::move(message->bytes));
       ++messages;
     } else if (std::holds_alternative<SendPing>(*out)) {
       write_headers_.push_back(ws::frame_header(ws::Opcode::ping, 0));
-      write_buffers_.emplace_back(write_headers_.back().bytes.data(), write_headers_.back().size);
+      write_payloads_.emplace_back();
     } else {
       const auto& close = std::get<SendClose>(*out);
       auto payload = ws::close_payload(close.code, close.reason);
@@ -306,9 +315,18 @@ void SessionDriver<Machine>::do_client_write() {
       std::vector<std::uint8_t> frame(header.view().begin(), header.view().end());
       frame.insert(frame.end(), payload.begin(), payload.end());
       write_controls_.push_back(std::move(frame));
-      write_buffers_.emplace_back(write_controls_.back().data(), write_controls_.back().size());
       close_written_ = true;
     }
+  }
+  for (std::size_t i = 0; i < leading_controls; ++i) {
+    write_buffers_.emplace_back(write_controls_[i].data(), write_controls_[i].size());
+  }
+  for (std::size_t i = 0; i < write_headers_.size(); ++i) {
+    write_buffers_.emplace_back(write_headers_[i].bytes.data(), write_headers_[i].size);
+    if (write_payloads_[i]) write_buffers_.emplace_back(write_payloads_[i]->data(), write_payloads_[i]->size());
+  }
+  for (std::size_t i = leading_controls; i < write_controls_.size(); ++i) {
+    write_buffers_.emplace_back(write_controls_[i].data(), write_controls_[i].size());
   }
   handle_events();  // pulling output may have ended the session (target EOF after the last byte)
   if (write_buffers_.empty()) return;

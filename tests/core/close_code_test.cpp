@@ -56,5 +56,18 @@ TEST(CloseCodeMeaning, EveryCodeTheRelaySendsHasWords) {
   EXPECT_NE(close_code_meaning(4404).find("no longer has the session"), std::string_view::npos);
 }
 
+// A refusal before the upgrade answers with the HTTP status of the close code it would have sent.
+TEST(CloseCodeHttpStatus, RefusalsBeforeTheUpgradeGetTheMatchingStatus) {
+  EXPECT_EQ(http_status_for(close_code::identity_invalid), 401u);
+  EXPECT_EQ(http_status_for(close_code::denied), 403u);
+  EXPECT_EQ(http_status_for(close_code::unknown_session), 404u);
+  EXPECT_EQ(http_status_for(close_code::session_cap), 429u);
+  EXPECT_EQ(http_status_for(close_code::internal_error), 500u);
+  EXPECT_EQ(http_status_for(close_code::dial_failed), 502u);
+  EXPECT_EQ(http_status_for(close_code::port_pool_exhausted), 503u);
+  EXPECT_EQ(http_status_for(close_code::service_restart), 503u);
+  EXPECT_EQ(http_status_for(close_code::protocol_error), 400u);
+}
+
 }  // namespace
 }  // namespace sshrelay

@@ -39,6 +39,10 @@ struct WireItem {
   std::uint16_t code = 0;
   std::string reason;
   TimePoint at{};  // when it arrives
+
+  static WireItem message(FrameBytes bytes) { return {Kind::message, std::move(bytes), 0, {}, {}}; }
+  static WireItem control(Kind kind) { return {kind, {}, 0, {}, {}}; }
+  static WireItem close(std::uint16_t code, std::string reason) { return {Kind::close, {}, code, std::move(reason), {}}; }
 };
 
 // One WebSocket between the client and the relay.
@@ -177,7 +181,9 @@ class Simulation {
         ++result_.gave_up;
         // Never before the deadline, and right after the last attempt (made at or just before it) failed.
         EXPECT_TRUE(dropped_at_.has_value());
-        if (dropped_at_) EXPECT_GE(now_, *dropped_at_ + s_.reconnect.budget) << "gave up early";
+        if (dropped_at_) {
+          EXPECT_GE(now_, *dropped_at_ + s_.reconnect.budget) << "gave up early";
+        }
         EXPECT_LE(now_ - last_attempt_at_, Duration(15000)) << "gave up long after the last attempt (its hello timeout)";
       }
     }
@@ -203,11 +209,11 @@ class Simulation {
     if (link_ && client_.transport_open() && !link_->client_closed) {
       while (auto message = client_.next_relay_message(now_)) {
         progress = true;
-        send_to_server({WireItem::Kind::message, *message});
+        send_to_server(WireItem::message(*message));
       }
       if (auto close = client_.take_close()) {
         progress = true;
-        send_to_server({WireItem::Kind::close, {}, close->code, close->reason});
+        send_to_server(WireItem::close(close->code, close->reason));
         link_->client_closed = true;
       }
     }
@@ -234,7 +240,9 @@ class Simulation {
         if (ended->reason == "grace period expired") {
           ++result_.grace_expiries;
           EXPECT_TRUE(server_detached_at_.has_value());
-          if (server_detached_at_) EXPECT_GE(now_, *server_detached_at_ + s_.grace) << "ended before its grace";
+          if (server_detached_at_) {
+            EXPECT_GE(now_, *server_detached_at_ + s_.grace) << "ended before its grace";
+          }
           EXPECT_EQ(now_, first_timeout_after_grace_) << "not ended at the first timeout after its grace";
         }
       } else {
@@ -281,11 +289,11 @@ class Simulation {
   void write_to_client(const ClientOutput& out) {
     if (auto* m = std::get_if<SendMessage>(&out)) {
       trace("server writes %zu-byte message on link %d", m->bytes->size(), link_->id);
-      return send_to_client({WireItem::Kind::message, m->bytes});
+      return send_to_client(WireItem::message(m->bytes));
     }
-    if (std::holds_alternative<SendPing>(out)) return send_to_client({WireItem::Kind::ping});
+    if (std::holds_alternative<SendPing>(out)) return send_to_client(WireItem::control(WireItem::Kind::ping));
     const auto& close = std::get<SendClose>(out);
-    send_to_client({WireItem::Kind::close, {}, close.code, close.reason});
+    send_to_client(WireItem::close(close.code, close.reason));
     link_->server_closed = true;
   }
 
@@ -409,7 +417,7 @@ class Simulation {
             client_.on_delivered(payload->size(), now_);
           }
           break;
-        case WireItem::Kind::ping: send_to_server({WireItem::Kind::pong}); break;
+        case WireItem::Kind::ping: send_to_server(WireItem::control(WireItem::Kind::pong)); break;
         case WireItem::Kind::close: client_.on_relay_closed(item.code, item.reason, now_); break;
         case WireItem::Kind::pong: break;
       }
@@ -434,7 +442,7 @@ class Simulation {
     link_->id = ++links_;
     client_link_ = link_->id;
     client_.on_open_succeeded(now_);
-    if (!token_ok) return send_to_client({WireItem::Kind::close, {}, close_code::identity_invalid, "identity expired"});
+    if (!token_ok) return send_to_client(WireItem::close(close_code::identity_invalid, "identity expired"));
     if (!open.reconnect) {
       EXPECT_FALSE(server_.has_value()) << "a second connect";
       V4ServerSessionConfig config{s_.replay_cap, s_.grace, s_.ping, 64 * 1024};
