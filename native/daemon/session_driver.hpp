@@ -79,9 +79,6 @@ class SessionDriver final : public Session, public std::enable_shared_from_this<
 
   void do_target_read();
   void on_target_readable(boost::system::error_code ec);
-  // Takes budget for one target read of at most `buffer_size`; 0 (and a retry scheduled) when spent.
-  std::size_t reserve_target_budget(std::size_t buffer_size);
-  void on_target_bytes(boost::system::error_code ec, const std::uint8_t* data, std::size_t n);
 
   void arm_timer();
   void on_timer(boost::system::error_code ec);
@@ -128,7 +125,6 @@ class SessionDriver final : public Session, public std::enable_shared_from_this<
   std::size_t target_batch_bytes_ = 0;
   bool target_writing_ = false;
   bool target_reading_ = false;
-  std::vector<std::uint8_t> target_buffer_;  // while the target streams (see kTargetStreamingRead)
   bool target_closed_ = false;
 
   // One gathered write to the client: the frames' headers and the payloads they frame.

@@ -21,11 +21,10 @@ namespace session_driver_detail {
 constexpr std::size_t kClientReadMin = 2 * 1024;
 constexpr std::size_t kClientReadMax = 256 * 1024;
 constexpr std::size_t kTargetReadSize = 256 * 1024;   // one target read, cut into messages by the machine
-// A target read of at least kTargetStreamingRead bytes gives the session a kTargetStreamBuffer of its
-// own for the reads that follow (no readiness wait per read); one under kTargetQuietRead takes it back.
+// A target read of at least kTargetStreamingRead bytes is followed by another at once, up to
+// kTargetReadsPerWake reads per readiness wait (see on_target_readable).
 constexpr std::size_t kTargetStreamingRead = 32 * 1024;
-constexpr std::size_t kTargetQuietRead = 4 * 1024;
-constexpr std::size_t kTargetStreamBuffer = 128 * 1024;
+constexpr int kTargetReadsPerWake = 4;
 constexpr std::size_t kWriteBatchBytes = 512 * 1024;  // one gathered write to the client
 constexpr std::size_t kWriteBatchFrames = 128;
 constexpr std::size_t kDrainLimit = 16 * 1024 * 1024;  // read from a failed connection at most this much
@@ -378,71 +377,45 @@ void SessionDriver<Machine>::on_client_write(std::shared_ptr<ClientConnection> c
 template <class Machine>
 void SessionDriver<Machine>::do_target_read() {
   if (target_reading_ || target_closed_ || ended_ || !machine_.wants_target_data()) return;
+  // Wait for bytes before taking any budget: an idle session holds none of it.
   target_reading_ = true;
-  if (target_buffer_.empty()) {
-    // Wait for bytes before taking any budget or buffer: an idle session holds neither.
-    target_.async_wait(tcp::socket::wait_read,
-                       net::bind_executor(strand_, [self = this->shared_from_this()](boost::system::error_code ec) {
-                         self->on_target_readable(ec);
-                       }));
-    return;
-  }
-  // Streaming: read straight into the session's buffer. Asio tries the read at once and otherwise
-  // waits without re-arming epoll (a readiness wait costs an epoll_ctl each time).
-  const std::size_t reserved = reserve_target_budget(target_buffer_.size());
-  if (reserved == 0) {
-    target_reading_ = false;
-    return;
-  }
-  target_.async_read_some(net::buffer(target_buffer_.data(), reserved),
-                          net::bind_executor(strand_, [self = this->shared_from_this(), reserved](
-                                                          boost::system::error_code ec, std::size_t n) {
-                            self->target_reading_ = false;
-                            if (self->ended_ || self->target_closed_) return self->ctx_.budget.release(reserved);
-                            self->ctx_.budget.release(reserved - n);
-                            self->on_target_bytes(ec, self->target_buffer_.data(), n);
-                          }));
-}
-
-template <class Machine>
-std::size_t SessionDriver<Machine>::reserve_target_budget(std::size_t buffer_size) {
-  const std::size_t room = std::min(machine_.target_read_room(), buffer_size);
-  const std::size_t reserved = ctx_.budget.reserve(room, 1);
-  if (reserved == 0) {  // the global budget is spent: try again shortly
-    budget_timer_.expires_after(session_driver_detail::kBudgetRetry);
-    budget_timer_.async_wait([self = this->shared_from_this()](boost::system::error_code e) {
-      if (!e) self->do_target_read();
-    });
-  }
-  return reserved;
+  target_.async_wait(tcp::socket::wait_read,
+                     net::bind_executor(strand_, [self = this->shared_from_this()](boost::system::error_code ec) {
+                       self->on_target_readable(ec);
+                     }));
 }
 
 template <class Machine>
 void SessionDriver<Machine>::on_target_readable(boost::system::error_code ec) {
   target_reading_ = false;
   if (ended_ || target_closed_) return;
-  if (ec) return on_target_bytes(ec, nullptr, 0);
-  // Bytes are copied into the machine before this handler returns, so one buffer per thread serves
-  // every session that is not streaming.
-  thread_local std::vector<std::uint8_t> buffer(session_driver_detail::kTargetReadSize);
-  const std::size_t reserved = reserve_target_budget(buffer.size());
-  if (reserved == 0) return;
-  const std::size_t n = target_.read_some(net::buffer(buffer.data(), reserved), ec);
-  ctx_.budget.release(reserved - n);
-  if (ec == net::error::would_block || ec == net::error::try_again) return do_target_read();
-  on_target_bytes(ec, buffer.data(), n);
-}
-
-template <class Machine>
-void SessionDriver<Machine>::on_target_bytes(boost::system::error_code ec, const std::uint8_t* data, std::size_t n) {
-  budget_charged_ += n;
-  if (n > 0) machine_.on_target_data(std::span(data, n), now());
-  // A large read says the target is streaming: read into a buffer of our own from now on; a small one
-  // says it stopped, and the buffer goes.
-  if (n >= session_driver_detail::kTargetStreamingRead && target_buffer_.empty()) {
-    target_buffer_.resize(session_driver_detail::kTargetStreamBuffer);
-  } else if (n < session_driver_detail::kTargetQuietRead && !target_buffer_.empty()) {
-    std::vector<std::uint8_t>().swap(target_buffer_);
+  // A streaming target has more bytes by the time one read is framed: keep reading (a few times, while
+  // each read is large and the machine wants more) before writing to the client. One readiness wait
+  // (an epoll_ctl and an epoll_wait) and one gathered write then serve several reads.
+  for (int reads = 0; !ec && reads < session_driver_detail::kTargetReadsPerWake; ++reads) {
+    // Bytes are copied into the machine before the next read, so one buffer per thread serves every
+    // session.
+    thread_local std::vector<std::uint8_t> buffer(session_driver_detail::kTargetReadSize);
+    const std::size_t room = std::min(machine_.target_read_room(), buffer.size());
+    const std::size_t reserved = ctx_.budget.reserve(room, 1);
+    if (reserved == 0) {  // the global budget is spent: try again shortly
+      if (reads > 0) break;
+      budget_timer_.expires_after(session_driver_detail::kBudgetRetry);
+      budget_timer_.async_wait([self = this->shared_from_this()](boost::system::error_code e) {
+        if (!e) self->do_target_read();
+      });
+      return;
+    }
+    const std::size_t n = target_.read_some(net::buffer(buffer.data(), reserved), ec);
+    ctx_.budget.release(reserved - n);
+    if (ec == net::error::would_block || ec == net::error::try_again) {
+      ec = {};
+      if (reads == 0) return do_target_read();  // woken for nothing
+      break;
+    }
+    budget_charged_ += n;
+    if (n > 0) machine_.on_target_data(std::span(buffer.data(), n), now());
+    if (n < session_driver_detail::kTargetStreamingRead || !machine_.wants_target_data()) break;
   }
   if (ec) {
     const std::string reason =
