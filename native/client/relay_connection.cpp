@@ -196,17 +196,8 @@ void RelayConnection::report(const ClientEvent& event) {
 }
 
 void RelayConnection::arm_timer() {
-  const auto deadline = machine_->next_deadline();
-  if (deadline == timer_armed_for_) return;
-  timer_armed_for_ = deadline;
-  if (!deadline) {
-    deadline_timer_.cancel();
-    return;
-  }
-  deadline_timer_.expires_at(*deadline);
-  deadline_timer_.async_wait([self = shared_from_this()](error_code ec) {
-    if (ec || self->finished_ || self->closing_) return;
-    self->timer_armed_for_.reset();
+  deadline_timer_.keep_at(machine_->next_deadline(), [self = shared_from_this()] {
+    if (self->finished_ || self->closing_) return;
     self->machine_->on_timeout(now());
     self->pump();
   });

@@ -36,6 +36,7 @@
 #include "native/client/local_stream.hpp"
 #include "native/client/relay_url.hpp"
 #include "native/client/ws_transport.hpp"
+#include "native/common/deadline_timer.hpp"
 
 namespace sshrelay::client {
 
@@ -143,8 +144,7 @@ class RelayConnection : public std::enable_shared_from_this<RelayConnection> {
   std::unique_ptr<ClientSession> machine_;
   std::shared_ptr<WsTransport> transport_;  // opening, or open while machine_->transport_open()
   boost::system::error_code open_error_;    // why the last open failed, for the outcome
-  boost::asio::steady_timer deadline_timer_;
-  std::optional<TimePoint> timer_armed_for_;
+  native::DeadlineTimer deadline_timer_;  // at the machine's next deadline
   boost::asio::steady_timer linger_timer_;
   std::vector<std::uint8_t> local_buffer_;
 

@@ -24,6 +24,7 @@
 
 #include "core/policy/target.hpp"
 #include "core/session/server_output.hpp"
+#include "native/common/deadline_timer.hpp"
 #include "native/daemon/client_connection.hpp"
 #include "native/daemon/relay_context.hpp"
 #include "native/daemon/session.hpp"
@@ -81,7 +82,7 @@ class SessionDriver final : public Session, public std::enable_shared_from_this<
   void on_target_readable(boost::system::error_code ec);
 
   void arm_timer();
-  void on_timer(boost::system::error_code ec);
+  void on_timer();
 
   // The client's connection failed: read what it already sent, then tell the machine.
   void client_failed(std::string why);
@@ -133,8 +134,7 @@ class SessionDriver final : public Session, public std::enable_shared_from_this<
   std::vector<std::vector<std::uint8_t>> write_controls_;
   std::vector<boost::asio::const_buffer> write_buffers_;
 
-  net::steady_timer timer_;
-  std::optional<TimePoint> timer_at_;
+  native::DeadlineTimer timer_;  // at the machine's next deadline
   net::steady_timer budget_timer_;
   std::size_t budget_charged_ = 0;
   bool ended_ = false;

@@ -430,23 +430,11 @@ void SessionDriver<Machine>::on_target_readable(boost::system::error_code ec) {
 
 template <class Machine>
 void SessionDriver<Machine>::arm_timer() {
-  const auto deadline = machine_.next_deadline();
-  if (deadline == timer_at_) return;
-  timer_at_ = deadline;
-  if (!deadline) {
-    timer_.cancel();
-    return;
-  }
-  timer_.expires_at(*deadline);
-  timer_.async_wait([self = this->shared_from_this(), at = *deadline](boost::system::error_code ec) {
-    if (ec || self->timer_at_ != at) return;  // cancelled, or re-armed since
-    self->timer_at_.reset();
-    self->on_timer(ec);
-  });
+  timer_.keep_at(machine_.next_deadline(), [self = this->shared_from_this()] { self->on_timer(); });
 }
 
 template <class Machine>
-void SessionDriver<Machine>::on_timer(boost::system::error_code) {
+void SessionDriver<Machine>::on_timer() {
   machine_.on_timeout(now());
   pump();
 }
