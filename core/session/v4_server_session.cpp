@@ -90,6 +90,11 @@ void V4ServerSession::on_target_data(std::span<const std::uint8_t> bytes, TimePo
   (void)stream_.send(bytes);  // fails only on a failed stream, which ended the session already
 }
 
+void V4ServerSession::on_target_frames(std::span<FrameBuffer> frames, std::size_t n, TimePoint) {
+  if (state_.ended() || n == 0) return;
+  if (auto sent = stream_.send_frames(frames, n); !sent) state_.end(close_code::internal_error, sent.error().message);
+}
+
 void V4ServerSession::on_target_eof(const std::string& reason, TimePoint) {
   if (!state_.ended()) state_.target_eof(reason);
 }

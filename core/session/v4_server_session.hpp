@@ -65,6 +65,9 @@ class V4ServerSession {
   bool wants_target_data() const;
   std::size_t target_read_room() const;  // at most this many bytes per read
   void on_target_data(std::span<const std::uint8_t> bytes, TimePoint now);
+  // The same bytes read straight into DATA frame buffers (see ResumeStream::send_frames): the driver
+  // reads a streaming target this way, with no copy into the replay buffer.
+  void on_target_frames(std::span<FrameBuffer> frames, std::size_t n, TimePoint now);
   void on_target_eof(const std::string& reason, TimePoint now);
   // `n` payload bytes reached the target; `more_waiting`: the client's next message is already here.
   void on_target_written(std::size_t n, bool more_waiting, TimePoint now);

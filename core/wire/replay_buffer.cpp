@@ -21,6 +21,35 @@ void ReplayBuffer::append(std::span<const std::uint8_t> payload) {
   }
 }
 
+Status ReplayBuffer::append_frames(std::span<FrameBuffer> frames, std::size_t n) {
+  std::size_t room = 0;
+  for (const auto& frame : frames) {
+    if (!frame || frame->size() <= v4::kDataHeaderSize) {
+      return local_error("append_frames: a frame buffer without room for a payload");
+    }
+    room += std::min(frame->size() - v4::kDataHeaderSize, v4::kMaxDataPayload);
+  }
+  if (n > room) {
+    return local_error("append_frames: " + std::to_string(n) + " bytes do not fit the frames' " +
+                       std::to_string(room) + " bytes of room");
+  }
+  for (auto& frame : frames) {
+    if (n == 0) break;
+    const std::size_t capacity = std::min(frame->size() - v4::kDataHeaderSize, v4::kMaxDataPayload);
+    const std::size_t payload = std::min(n, capacity);
+    if (payload < capacity / 4 * 3) {
+      append(std::span<const std::uint8_t>(*frame).subspan(v4::kDataHeaderSize, payload));
+    } else {
+      frame->resize(v4::kDataHeaderSize + payload);
+      v4::write_data_header(std::span(*frame).first<v4::kDataHeaderSize>(), payload);
+      entries_.push_back(Entry{end_, std::move(frame)});
+      end_ += payload;
+    }
+    n -= payload;
+  }
+  return Ok{};
+}
+
 Status ReplayBuffer::acknowledge(std::uint64_t offset) {
   if (offset < start_ || offset > end_) {
     return local_error("acknowledge(" + std::to_string(offset) + ") outside the buffer [" +

@@ -16,6 +16,9 @@ namespace sshrelay {
 
 // One encoded frame, shared with whoever is writing it, so a write in flight survives an ack.
 using FrameBytes = std::shared_ptr<const std::vector<std::uint8_t>>;
+// A DATA frame being filled in place: v4::kDataHeaderSize bytes kept for the header, then room for the
+// payload (a socket read goes straight there, with no copy into a frame afterwards).
+using FrameBuffer = std::shared_ptr<std::vector<std::uint8_t>>;
 
 class ReplayBuffer {
  public:
@@ -25,6 +28,13 @@ class ReplayBuffer {
 
   // Appends payload as DATA frames of at most kMaxDataPayload bytes.
   void append(std::span<const std::uint8_t> payload);
+  // Appends `n` payload bytes that were read straight into `frames`, filling them in order (each up
+  // to kMaxDataPayload bytes, the last one possibly in part; frames beyond `n` are left alone). Writes
+  // each header and takes the filled frames over (their slots are left empty). A frame filled less
+  // than 3/4 is copied into one of its own size instead: a trickle of small reads does not hold a
+  // whole frame buffer each, and the memory held stays within 4/3 of the bytes held (what the replay
+  // cap and the daemon's budget count). `n` beyond the frames' room is a LocalError (nothing appended).
+  Status append_frames(std::span<FrameBuffer> frames, std::size_t n);
 
   // Drops every byte below `offset`. Requires start() <= offset <= end(); the caller validates
   // peer-supplied values and reports them, so a violation here is a LocalError.

@@ -22,6 +22,11 @@ Status ResumeStream::send(std::span<const std::uint8_t> bytes) {
   return Ok{};
 }
 
+Status ResumeStream::send_frames(std::span<FrameBuffer> frames, std::size_t n) {
+  if (failed_) return *failed_;
+  return replay_.append_frames(frames, n);
+}
+
 Status ResumeStream::delivered(std::size_t n) {
   if (delivered_ + n > received_) {
     return local_error("delivered " + std::to_string(delivered_ + n) + " bytes but only " +

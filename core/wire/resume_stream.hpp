@@ -43,6 +43,8 @@ class ResumeStream {
 
   // --- application side ---
   Status send(std::span<const std::uint8_t> bytes);
+  // The same for `n` bytes read straight into DATA frame buffers (ReplayBuffer::append_frames).
+  Status send_frames(std::span<FrameBuffer> frames, std::size_t n);
   bool can_send() const { return replay_.size() < replay_cap_; }
   std::size_t unacked() const { return replay_.size(); }
   Status delivered(std::size_t n);

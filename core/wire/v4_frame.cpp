@@ -14,6 +14,11 @@ void put_be(std::vector<std::uint8_t>& out, T value) {
 }
 
 template <class T>
+void store_be(std::uint8_t* p, T value) {
+  for (std::size_t i = 0; i < sizeof(T); ++i) p[i] = static_cast<std::uint8_t>(value >> (8 * (sizeof(T) - 1 - i)));
+}
+
+template <class T>
 T get_be(const std::uint8_t* p) {
   T value = 0;
   for (std::size_t i = 0; i < sizeof(T); ++i) value = static_cast<T>((value << 8) | p[i]);
@@ -71,6 +76,11 @@ Result<std::optional<Parsed>> parse_one(std::span<const std::uint8_t> in) {
 }
 
 }  // namespace
+
+void write_data_header(std::span<std::uint8_t, kDataHeaderSize> frame, std::size_t payload_size) {
+  store_be(frame.data(), static_cast<std::uint16_t>(Tag::data));
+  store_be(frame.data() + 2, static_cast<std::uint32_t>(payload_size));
+}
 
 Status encode(const Frame& frame, std::vector<std::uint8_t>& out) {
   return std::visit(

@@ -34,6 +34,10 @@ struct Ack {
 };
 using Frame = std::variant<ConnectSuccess, ReconnectSuccess, Data, Ack>;
 
+// Writes a DATA header for a payload of `payload_size` (1..kMaxDataPayload) bytes into the first
+// kDataHeaderSize bytes of `frame`: for payloads read straight into a frame buffer, after the header.
+void write_data_header(std::span<std::uint8_t, kDataHeaderSize> frame, std::size_t payload_size);
+
 // Appends the encoding of `frame` to `out`. A Data payload must be 1..kMaxDataPayload bytes.
 Status encode(const Frame& frame, std::vector<std::uint8_t>& out);
 std::vector<std::uint8_t> encode(const Frame& frame);

@@ -80,6 +80,9 @@ class SessionDriver final : public Session, public std::enable_shared_from_this<
 
   void do_target_read();
   void on_target_readable(boost::system::error_code ec);
+  // One read of at most `max` target bytes, handed to the machine; returns the count (0 with `ec` set
+  // when nothing came).
+  std::size_t read_target(std::size_t max, boost::system::error_code& ec);
 
   void arm_timer();
   void on_timer();

@@ -6,11 +6,14 @@
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
+#include <array>
 #include <sstream>
 #include <type_traits>
 
 #include "core/wire/close_code.hpp"
+#include "core/wire/v4_frame.hpp"
 #include "native/daemon/audit/audit_log.hpp"
+#include "native/daemon/frame_pool.hpp"
 #include "native/daemon/log.hpp"
 
 namespace sshrelay::daemon {
@@ -393,10 +396,7 @@ void SessionDriver<Machine>::on_target_readable(boost::system::error_code ec) {
   // each read is large and the machine wants more) before writing to the client. One readiness wait
   // (an epoll_ctl and an epoll_wait) and one gathered write then serve several reads.
   for (int reads = 0; !ec && reads < session_driver_detail::kTargetReadsPerWake; ++reads) {
-    // Bytes are copied into the machine before the next read, so one buffer per thread serves every
-    // session.
-    thread_local std::vector<std::uint8_t> buffer(session_driver_detail::kTargetReadSize);
-    const std::size_t room = std::min(machine_.target_read_room(), buffer.size());
+    const std::size_t room = std::min(machine_.target_read_room(), session_driver_detail::kTargetReadSize);
     const std::size_t reserved = ctx_.budget.reserve(room, 1);
     if (reserved == 0) {  // the global budget is spent: try again shortly
       if (reads > 0) break;
@@ -406,7 +406,7 @@ void SessionDriver<Machine>::on_target_readable(boost::system::error_code ec) {
       });
       return;
     }
-    const std::size_t n = target_.read_some(net::buffer(buffer.data(), reserved), ec);
+    const std::size_t n = read_target(reserved, ec);
     ctx_.budget.release(reserved - n);
     if (ec == net::error::would_block || ec == net::error::try_again) {
       ec = {};
@@ -414,7 +414,6 @@ void SessionDriver<Machine>::on_target_readable(boost::system::error_code ec) {
       break;
     }
     budget_charged_ += n;
-    if (n > 0) machine_.on_target_data(std::span(buffer.data(), n), now());
     if (n < session_driver_detail::kTargetStreamingRead || !machine_.wants_target_data()) break;
   }
   if (ec) {
@@ -424,6 +423,34 @@ void SessionDriver<Machine>::on_target_readable(boost::system::error_code ec) {
     machine_.on_target_eof(reason, now());
   }
   pump();
+}
+
+template <class Machine>
+std::size_t SessionDriver<Machine>::read_target(std::size_t max, boost::system::error_code& ec) {
+  using session_driver_detail::kTargetReadSize;
+  if constexpr (requires(Machine& m, std::span<FrameBuffer> frames) { m.on_target_frames(frames, std::size_t{}, TimePoint{}); }) {
+    // Straight into DATA frame buffers (one scattered read), which the machine keeps for the client
+    // and for replay: no copy of the payload in the relay.
+    constexpr std::size_t kPayload = v4::kMaxDataPayload;
+    constexpr std::size_t kFrames = kTargetReadSize / kPayload;
+    std::array<FrameBuffer, kFrames> frames;
+    std::array<net::mutable_buffer, kFrames> buffers{};  // the unused ones stay empty
+    const std::size_t count = std::min((max + kPayload - 1) / kPayload, kFrames);
+    for (std::size_t i = 0; i < count; ++i) {
+      frames[i] = FramePool::take();
+      buffers[i] = net::buffer(frames[i]->data() + v4::kDataHeaderSize, std::min(kPayload, max - i * kPayload));
+    }
+    const std::size_t n = target_.read_some(buffers, ec);
+    if (n > 0) machine_.on_target_frames(std::span(frames.data(), count), n, now());
+    return n;  // frames the read did not reach go back to the pool here
+  } else {
+    // Bytes are copied into the machine before the next read, so one buffer per thread serves every
+    // session.
+    thread_local std::vector<std::uint8_t> buffer(kTargetReadSize);
+    const std::size_t n = target_.read_some(net::buffer(buffer.data(), std::min(max, buffer.size())), ec);
+    if (n > 0) machine_.on_target_data(std::span(buffer.data(), n), now());
+    return n;
+  }
 }
 
 // ------------------------------------------------------------------------------ time

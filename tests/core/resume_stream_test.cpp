@@ -252,5 +252,95 @@ TEST(ReplayBuffer, FrameAtRefusesOffsetsOutsideTheBuffer) {
   EXPECT_EQ(mid->second, 100u);
 }
 
+// Frame buffers as the daemon's target read fills them: header room, then a full payload's room, each
+// payload byte i of the read being `pattern(i)`.
+std::vector<FrameBuffer> filled_frames(std::size_t count, std::size_t n) {
+  std::vector<FrameBuffer> frames;
+  std::size_t i = 0;
+  for (std::size_t f = 0; f < count; ++f) {
+    auto frame = std::make_shared<Bytes>(v4::kDataHeaderSize + v4::kMaxDataPayload, 0xee);
+    for (std::size_t k = v4::kDataHeaderSize; k < frame->size() && i < n; ++k, ++i) {
+      (*frame)[k] = static_cast<std::uint8_t>(i % 251);
+    }
+    frames.push_back(std::move(frame));
+  }
+  return frames;
+}
+
+TEST(ReplayBuffer, AppendFramesAdoptsFilledFramesAndWritesTheirHeaders) {
+  ReplayBuffer buffer;
+  auto frames = filled_frames(3, 47768);  // 16384 + 16384 + 15000 (trimmed, still adopted)
+  const auto* first = frames[0].get();
+  ASSERT_TRUE(buffer.append_frames(frames, 47768));
+  EXPECT_EQ(buffer.end(), 47768u);
+  EXPECT_EQ(frames[0], nullptr);  // taken over
+  EXPECT_EQ(frames[1], nullptr);
+  EXPECT_EQ(frames[2], nullptr);
+  Bytes stream;
+  std::uint64_t at = 0;
+  std::vector<std::size_t> sizes;
+  while (at < buffer.end()) {
+    auto frame = buffer.frame_at(at);
+    ASSERT_TRUE(frame);
+    if (at == 0) {
+      EXPECT_EQ(frame->first.get(), first);  // the same memory: no copy
+    }
+    const auto payload = std::get<v4::Data>(*v4::decode_message(*frame->first)).payload;
+    sizes.push_back(payload.size());
+    stream.insert(stream.end(), payload.begin(), payload.end());
+    at = frame->second;
+  }
+  EXPECT_EQ(sizes, (std::vector<std::size_t>{16384, 16384, 15000}));
+  ASSERT_EQ(stream.size(), 47768u);
+  for (std::size_t i = 0; i < stream.size(); ++i) ASSERT_EQ(stream[i], i % 251) << "at " << i;
+}
+
+TEST(ReplayBuffer, AppendFramesCopiesAShortLastPayloadAndLeavesUnreachedFrames) {
+  ReplayBuffer buffer;
+  auto frames = filled_frames(4, 16384 + 100);
+  ASSERT_TRUE(buffer.append_frames(frames, 16384 + 100));
+  EXPECT_EQ(frames[0], nullptr);
+  ASSERT_NE(frames[1], nullptr);  // 100 bytes (< 3/4 of a frame): copied into a frame of their own size
+  EXPECT_NE(frames[2], nullptr);  // not reached
+  auto last = buffer.frame_at(16384);
+  ASSERT_TRUE(last);
+  EXPECT_EQ(last->first->size(), v4::kDataHeaderSize + 100);
+  EXPECT_LE(last->first->capacity(), v4::kDataHeaderSize + 100);
+  EXPECT_EQ(std::get<v4::Data>(*v4::decode_message(*last->first)).payload[99], (16384 + 99) % 251);
+  ASSERT_TRUE(buffer.append_frames(std::span(frames).subspan(1), 0));  // nothing read: nothing appended
+  EXPECT_EQ(buffer.end(), 16484u);
+}
+
+TEST(ReplayBuffer, AppendFramesRefusesMoreBytesThanTheFramesHoldAndAppendsNothing) {
+  ReplayBuffer buffer;
+  auto frames = filled_frames(2, 2 * 16384);
+  const auto refused = buffer.append_frames(frames, 2 * 16384 + 1);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().kind, ErrorKind::local);
+  EXPECT_EQ(buffer.end(), 0u);
+  EXPECT_NE(frames[0], nullptr);
+  std::vector<FrameBuffer> no_room{std::make_shared<Bytes>(v4::kDataHeaderSize)};
+  EXPECT_FALSE(buffer.append_frames(no_room, 1));
+}
+
+TEST(ResumeStream, SendFramesIsSentAndReplayedLikeSend) {
+  auto server = live_server();
+  auto frames = filled_frames(2, 20000);
+  ASSERT_TRUE(server.send_frames(frames, 20000));
+  Bytes sent;
+  while (auto m = server.next_message()) {
+    const auto payload = std::get<v4::Data>(decode(*m)).payload;
+    sent.insert(sent.end(), payload.begin(), payload.end());
+  }
+  ASSERT_EQ(sent.size(), 20000u);
+  EXPECT_EQ(sent[19999], 19999 % 251);
+  server.detach();
+  ASSERT_TRUE(server.resume_server(0));
+  server.next_message();  // RECONNECT_SUCCESS
+  auto replayed = server.next_message();  // from the client's ack (0): the first frame again
+  ASSERT_TRUE(replayed);
+  EXPECT_EQ(std::get<v4::Data>(decode(*replayed)).payload.size(), 16384u);
+}
+
 }  // namespace
 }  // namespace sshrelay

@@ -9,8 +9,10 @@
 // Payload is checked twice: at the sender (each DATA frame carries the pattern at the cursor) and at
 // the receiver (each byte is the pattern at its absolute offset, so nothing is lost, repeated or
 // reordered) while the two sides' positions agree.
+#include <algorithm>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -88,12 +90,24 @@ class ResumePair {
     check_account(server_);
   }
 
-  // The application sends n bytes of its pattern, if the replay cap lets it.
-  void send(Side& side, std::size_t n) {
+  // The application sends n bytes of its pattern, if the replay cap lets it. `in_place`: the way the
+  // daemon reads a target, straight into DATA frame buffers (send_frames), one more than n needs.
+  void send(Side& side, std::size_t n, bool in_place = false) {
     if (!running_ || !side.stream.can_send()) return;
-    Bytes chunk(n);
-    side.pattern.fill(side.queued, chunk);
-    FUZZ_CHECK(side.stream.send(chunk).ok());
+    if (in_place) {
+      std::vector<FrameBuffer> frames;
+      for (std::size_t at = 0; at <= n; at += v4::kMaxDataPayload) {
+        auto frame = std::make_shared<Bytes>(v4::kDataHeaderSize + v4::kMaxDataPayload);
+        const std::size_t fill = std::min(n - at, v4::kMaxDataPayload);
+        side.pattern.fill(side.queued + at, std::span(*frame).subspan(v4::kDataHeaderSize, fill));
+        frames.push_back(std::move(frame));
+      }
+      FUZZ_CHECK(side.stream.send_frames(frames, n).ok());
+    } else {
+      Bytes chunk(n);
+      side.pattern.fill(side.queued, chunk);
+      FUZZ_CHECK(side.stream.send(chunk).ok());
+    }
     side.queued += n;
   }
 

@@ -1,8 +1,9 @@
 // Resumable streams (core/resume_stream.hpp, core/replay_buffer.hpp): a client and a server driven by a
-// script of up to 64 operations read from the input, honest ones (send, write, carry, confirm delivery,
-// drop the transport with part of what is in flight delivered, reconnect) and adversarial ones (a forged
-// ACK into either side, a forged RECONNECT_SUCCESS into the client, a reconnect with any ack into the
-// server). ResumePair (resume_pair.hpp) checks every call against its own account of both streams:
+// script of up to 64 operations read from the input, honest ones (send: copied, or read in place into
+// DATA frame buffers as the daemon does; write, carry, confirm delivery, drop the transport with part
+// of what is in flight delivered, reconnect) and adversarial ones (a forged ACK into either side, a
+// forged RECONNECT_SUCCESS into the client, a reconnect with any ack into the server). ResumePair
+// (resume_pair.hpp) checks every call against its own account of both streams:
 //  (a) each side's application receives the sender's bytes at their absolute offsets, exactly once, in
 //      order, and after the script settles everything sent has arrived;
 //  (b) an ACK or a reconnect ack is accepted iff acked <= value <= the write cursor (tracked here from
@@ -60,7 +61,11 @@ void run_operation(ResumePair& pair, Operation op, FuzzedDataProvider& in) {
   const int count = in.ConsumeIntegralInRange<int>(1, 8);
   switch (op) {
     case Operation::client_sends: pair.send(client, send_size(in)); break;
-    case Operation::server_sends: pair.send(server, send_size(in)); break;
+    case Operation::server_sends: {  // in place (as the daemon reads a target) or copied
+      const std::size_t n = send_size(in);
+      pair.send(server, n, in.ConsumeBool());
+      break;
+    }
     case Operation::client_writes: pair.write(client, count); break;
     case Operation::server_writes: pair.write(server, count); break;
     case Operation::carry_to_server: pair.carry(client, count); break;
