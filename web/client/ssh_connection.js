@@ -8,7 +8,7 @@
 // wait here undelivered, so no ACK goes out and the relay's replay cap stops it reading from sshd.
 // Events (EventTarget, `detail` holds the payload):
 //   state      the session's step() result, whenever `state` changes or an auth failure is reported
-//   output     Uint8Array of stdout+stderr, in order of arrival
+//   output     Uint8Array of stdout+stderr, in order of arrival (the event's `stream` says which)
 //   transport  {state: 'reconnecting', attempt, detail?} | {state: 'live'}
 //   ended      {reason: {code, reason, meaning} | null, outcome} once, when the session is over
 //              (outcome: SshSession.outcome(), null after dispose)
@@ -38,10 +38,17 @@ function splitRelay(relay) {
   return { origin: `${url.protocol}//${url.host}`, pathPrefix: url.pathname.replace(/\/+$/, '') };
 }
 
+// The browser's WebSocket, as RelayLink wraps it.
+const webSocketLink = (url, subprotocol) => new RelayLink(url, subprotocol);
+
 export class SshConnection extends EventTarget {
   // shape: 'v4' (corp-relay-v4, resumes after a drop) or 'relay' (plain /relay, does not resume).
-  constructor(mod, { relay, host, port, user, shape = 'v4' }) {
+  // Outside a browser (the wasm tests under node) `createLink(url, subprotocol, open)` supplies an
+  // object with RelayLink's interface instead of a WebSocket, and `sessionOptions` override the
+  // SshSession options below (a fixed seed, another ACK batch).
+  constructor(mod, { relay, host, port, user, shape = 'v4' }, { createLink = webSocketLink, sessionOptions = {} } = {}) {
     super();
+    this.createLink = createLink;
     this.relay = relay;
     this.shape = shape === 'relay' ? 'relay' : 'v4';
     this.target = { host, port, user };
@@ -49,7 +56,7 @@ export class SshConnection extends EventTarget {
     this.origin = origin;
     this.session = new mod.SshSession({
       host, port, user, shape: this.shape, pathPrefix, ackBatch: ACK_BATCH, ackDelayMs: ACK_DELAY_MS,
-      reconnectBudgetMs: RECONNECT_BUDGET_MS, seed: randomSeed(),
+      reconnectBudgetMs: RECONNECT_BUDGET_MS, seed: randomSeed(), ...sessionOptions,
     });
     this.link = null;
     this.inbox = [];          // socket happenings not yet reported to the session (kept in order)
@@ -103,7 +110,7 @@ export class SshConnection extends EventTarget {
   openLink(open) {
     let link;
     try {
-      link = new RelayLink(this.origin + open.requestTarget, this.shape === 'relay' ? 'binary' : 'ssh');
+      link = this.createLink(this.origin + open.requestTarget, this.shape === 'relay' ? 'binary' : 'ssh', open);
     } catch (e) {  // a URL the browser refuses outright (SyntaxError, a blocked port)
       setTimeout(() => { if (!this.finished) { this.session.openFailed(e.message, now()); this.pump(); } }, 0);
       return;
@@ -150,9 +157,9 @@ export class SshConnection extends EventTarget {
       st = this.session.step();
       this.sendOutgoing();
       const out = this.session.read();
-      if (out.length) this.emitOutput(out);
+      if (out.length) this.emitOutput(out, 'stdout');
       const err = this.session.readStderr();
-      if (err.length) this.emitOutput(err);
+      if (err.length) this.emitOutput(err, 'stderr');
       if (!st.more) break;
     }
     if (st.more && !this.pumpScheduled) {
@@ -229,9 +236,11 @@ export class SshConnection extends EventTarget {
     }, Math.max(0, at - now()));
   }
 
-  emitOutput(bytes) {
+  emitOutput(bytes, stream) {
     this.stats.bytesOut += bytes.length;
-    this.emit('output', bytes);
+    const event = new CustomEvent('output', { detail: bytes });
+    event.stream = stream;
+    this.dispatchEvent(event);
   }
 
   finish(outcome) {

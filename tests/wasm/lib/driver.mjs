@@ -1,161 +1,132 @@
-// Drives one SshSession the way a page does (web/client/ssh_connection.js): only I/O glue. The core
-// machine inside the session says what to open (takeOpen(): the first connect, and after a drop the
-// reconnects, on its own schedule), when (nextDeadline() → onTimeout()), what to send and how the
-// session ends; this opens links, reports what they do with the time, and steps libssh. Every wait is
-// bounded.
+// Drives one SshSession through the page's own glue, web/client/ssh_connection.js (SshConnection), with
+// a test link where the page has a WebSocket; so the loop these tests exercise — what to open and
+// when, the one timer, the steps, the close — is the page's, not a copy of it. This file only keeps
+// what the tests look at (opens, transport events, stdout and stderr apart, failed opens) and waits
+// for states. Every wait is bounded.
 //
 // openLink(open) -> Promise<link>, where open is {requestTarget, reconnect, attempt, credentialsRefused}.
 // A link: send(bytes), close(code, reason), drop()?; callbacks onmessage(bytes) and onclose(clean); after
 // a clean close, link.closeCode / link.closeReason (when known) say what the relay sent.
-const now = () => performance.now();
+import { SshConnection } from '../../../web/client/ssh_connection.js';
+
+// A test link seen through RelayLink's interface (web/client/relay_link.js), which SshConnection uses:
+// onopen / onmessage(data, binary) / onclose({opened, clean, code, reason}), isOpen, send, close, abort.
+class TestLink {
+  constructor(pending, onOpenFailed) {
+    this.inner = null;
+    this.closed = false;
+    this.onopen = this.onmessage = this.onclose = null;
+    pending.then((inner) => {
+      if (this.closed) {  // abandoned while opening
+        inner.close?.(1000, 'abandoned');
+        return;
+      }
+      this.inner = inner;
+      inner.onmessage = (bytes) => { if (!this.closed) this.onmessage?.(bytes, true); };
+      inner.onclose = (clean) => this.ended({
+        opened: true, clean, code: inner.closeCode ?? (clean ? 1000 : 1006), reason: inner.closeReason ?? '',
+      });
+      this.onopen?.();
+    }, (e) => {
+      onOpenFailed(e);
+      this.ended({ opened: false, clean: false, code: 1006, reason: e.message });
+    });
+  }
+
+  get isOpen() { return !this.closed && this.inner !== null; }
+  send(bytes) { this.inner.send(bytes); }
+
+  close(code = 1000, reason = '') {
+    if (this.forget()) this.inner?.close(code, reason);
+  }
+
+  abort() {
+    if (this.forget() && this.inner) (this.inner.drop ?? this.inner.close).call(this.inner);
+  }
+
+  ended(how) {
+    const notify = this.onclose;
+    if (this.forget()) notify?.(how);
+  }
+
+  // No callback after this; false when already done.
+  forget() {
+    if (this.closed) return false;
+    this.closed = true;
+    this.onopen = this.onmessage = this.onclose = null;
+    return true;
+  }
+}
 
 export class Driver {
+  // options: the target ({host, port, user, shape}) and any SshSession option (seed, ackBatch, replayCap…).
   constructor(mod, options, openLink) {
-    this.mod = mod;
-    this.s = new mod.SshSession({ seed: 1, ...options });
-    this.openLink = openLink;
-    this.link = null;
-    this.opening = null;     // the token of the open in flight
-    this.openSeq = 0;
+    const { host, port, user, shape, ...sessionOptions } = options;
     this.opens = [];         // every open the machine asked for
-    this.events = [];        // every nextEvent()
+    this.transport = [];     // every `transport` event: {state: 'reconnecting', attempt, detail?} | {state: 'live'}
+    this.failures = [];      // opens that failed, with why
     this.state = { state: 'new' };
     this.stdout = [];
     this.stderr = [];
     this.stdoutBytes = 0;
-    this.reconnects = 0;
-    this.failures = [];
-    this.waiters = new Set();
-    this.timer = null;
-    this.timerAt = null;
-    this.stopped = false;
-    this.ended = null;       // the outcome, once there is one
     this.onStdout = null;    // optional (chunk) => void, instead of collecting
+    this.ended = null;       // the outcome, once there is one
+    this.current = null;     // the TestLink of the last open
+    this.waiters = new Set();
+    const createLink = (url, subprotocol, open) => {
+      this.opens.push(open);
+      const what = open.reconnect ? `reconnect attempt ${open.attempt}` : 'connect';
+      this.current = new TestLink(openLink(open), (e) => { this.failures.push(`${what}: ${e.message}`); this.wake(); });
+      return this.current;
+    };
+    this.conn = new SshConnection(mod, { relay: 'ws://relay.test', host, port, user, shape },
+                                  { createLink, sessionOptions: { seed: 1, ...sessionOptions } });
+    this.conn.addEventListener('state', (e) => { this.state = e.detail; this.wake(); });
+    this.conn.addEventListener('output', (e) => {
+      if (e.stream === 'stderr') {
+        this.stderr.push(e.detail);
+      } else {
+        this.stdoutBytes += e.detail.length;
+        if (this.onStdout) this.onStdout(e.detail); else this.stdout.push(e.detail);
+      }
+      this.wake();
+    });
+    this.conn.addEventListener('transport', (e) => { this.transport.push(e.detail); this.wake(); });
+    this.conn.addEventListener('ended', (e) => { this.ended = e.detail.outcome; this.wake(); });
   }
+
+  get s() { return this.conn.session; }
+  // The test link the session is on (null while none is open).
+  get link() { return this.current?.isOpen ? this.current.inner : null; }
+  get reconnects() { return this.conn.stats.resumes; }
 
   // Starts the session and waits until the first open settled (the link is up, or the session ended).
   async connect() {
-    this.s.start(now());
-    this.pump();
+    await this.conn.start();
     await this.waitFor(() => this.link || this.ended, 'the first open');
     if (!this.link && this.ended) throw new Error(`the first open failed: ${JSON.stringify(this.ended)}`);
   }
 
-  doOpen(open) {
-    this.opens.push(open);
-    const token = ++this.openSeq;
-    this.opening = token;
-    this.openLink(open).then((link) => {
-      if (this.opening !== token || !this.s || this.ended) { link.close?.(1000, 'abandoned'); return; }
-      this.opening = null;
-      this.attach(link);
-      this.s.openSucceeded(now());
-      this.pump();
-    }, (e) => {
-      if (this.opening !== token || !this.s) return;
-      this.opening = null;
-      this.failures.push(`${open.reconnect ? `reconnect attempt ${open.attempt}` : 'connect'}: ${e.message}`);
-      this.s.openFailed(e.message, now());
-      this.pump();
-    });
-  }
-
-  attach(link) {
-    this.link = link;
-    link.onmessage = (data) => {
-      if (this.link !== link) return;
-      if (!this.s.receiveMessage(data, true, now())) this.failures.push(`receiveMessage: ${this.s.lastError()}`);
-      this.pump();
-    };
-    link.onclose = (clean) => {
-      if (this.link !== link) return;
-      this.link = null;
-      if (clean) this.s.relayClosed(link.closeCode ?? 1000, link.closeReason ?? '', now());
-      else this.s.transportLost('the link dropped', now());
-      this.pump();
-    };
-  }
-
-  pump() {
-    if (!this.s) return this.state;
-    let st;
-    do {
-      st = this.s.step();
-      if (this.link) for (const m of this.s.takeOutgoingMessages(now())) this.link.send(m);
-      const out = this.s.read();
-      if (out.length) {
-        this.stdoutBytes += out.length;
-        if (this.onStdout) this.onStdout(out); else this.stdout.push(out);
-      }
-      const err = this.s.readStderr();
-      if (err.length) this.stderr.push(err);
-    } while (st.more);
-    this.state = st;
-    if ((st.state === 'closed' || st.state === 'error') && !this.stopped) {
-      this.stopped = true;
-      this.s.stop(now());
-    }
-    this.driveTransport();
-    for (const w of [...this.waiters]) w();
-    return st;
-  }
-
-  driveTransport() {
-    for (let ev = this.s.nextEvent(); ev; ev = this.s.nextEvent()) {
-      this.events.push(ev);
-      if (ev.type === 'resumed') this.reconnects++;
-    }
-    if (this.s.takeAbandon()) {
-      this.opening = null;
-      if (this.link) { (this.link.drop ?? this.link.close).call(this.link); this.link = null; }
-    }
-    const outcome = this.s.outcome();
-    if (outcome) {
-      if (!this.ended) {
-        this.ended = outcome;
-        const close = this.s.takeClose();
-        const link = this.link;
-        this.link = null;
-        link?.close(close?.code ?? 1000, close?.reason ?? '');
-        clearTimeout(this.timer);
-        this.timer = null;
-      }
-      return;
-    }
-    const open = this.s.takeOpen();
-    if (open) this.doOpen(open);
-    this.armTimer();
-  }
-
-  armTimer() {
-    const at = this.s.nextDeadline();
-    if (at === this.timerAt) return;
-    clearTimeout(this.timer);
-    this.timer = null;
-    this.timerAt = at;
-    if (at === null) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.timerAt = null;
-      if (!this.s || this.ended) return;
-      this.s.onTimeout(now());
-      this.pump();
-    }, Math.max(0, at - now()));
-  }
-
-  // Calls a session method (acceptHostKey, authPassword, write, ...) and steps.
+  // Calls a session method (acceptHostKey, authPassword, write, ...) through the connection, which
+  // steps the session after it.
   act(method, ...args) {
-    const ok = this.s[method](...args);
-    if (!ok && typeof ok === 'boolean') throw new Error(`${method}() refused: ${this.s.lastError()}`);
-    this.pump();
+    const ok = this.conn.act(method, ...args);
+    if (!ok && typeof ok === 'boolean') throw new Error(`${method}() refused: ${this.s?.lastError() ?? 'the session ended'}`);
     return ok;
   }
 
-  // The default bound is generous: it only costs time when the state never comes, and a loaded CI machine
-  // (an ASan relay, sshd, node all sharing two cores) can take many seconds for one step.
+  wake() { for (const w of [...this.waiters]) w(); }
+
+  // Checked at every event of the connection and every 20 ms (a predicate may look at the relay or at
+  // the session itself). The default bound is generous: it only costs time when the state never comes,
+  // and a loaded CI machine (an ASan relay, sshd, node all sharing two cores) can take many seconds for
+  // one step.
   waitFor(predicate, what, timeoutMs = 60000) {
     return new Promise((resolve, reject) => {
       const check = () => {
+        // Once the session is over the page stops stepping it; a test may still wait for libssh to
+        // notice (state error or closed), so step it here.
+        if (this.ended && this.s) this.state = this.s.step();
         let done;
         try {
           done = predicate(this.state, this);
@@ -169,13 +140,14 @@ export class Driver {
           resolve(this.state);
         }
       };
+      const poll = setInterval(check, 20);
       const timer = setTimeout(() => {
         finish();
         reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; state ${JSON.stringify(this.state)}` +
                          `, outcome ${JSON.stringify(this.ended)}, failures ${JSON.stringify(this.failures)}` +
                          `, stdout ${JSON.stringify(this.stdoutText().slice(-300))}`));
       }, timeoutMs);
-      const finish = () => { clearTimeout(timer); this.waiters.delete(check); };
+      const finish = () => { clearTimeout(timer); clearInterval(poll); this.waiters.delete(check); };
       this.waiters.add(check);
       check();
     });
@@ -215,13 +187,7 @@ export class Driver {
   }
 
   dispose() {
-    clearTimeout(this.timer);
-    this.timer = null;
-    this.opening = null;
-    this.link?.close();
-    this.link = null;
-    this.s?.delete();
-    this.s = null;
+    this.conn.dispose();
   }
 }
 
