@@ -1,5 +1,6 @@
 #include "native/daemon/config.hpp"
 
+#include "core/common/nearest_name.hpp"
 #include "core/policy/origin_policy.hpp"
 
 #include <algorithm>
@@ -303,12 +304,22 @@ Options::Options() {
 
   po::options_description diagnostics = group("Diagnostics");
   add(diagnostics, "log-level", text("LEVEL", d.log_level), "debug, info, warn or error");
+  add(diagnostics, "strict-config", boolean(),
+      "refuse to start when a RELAY_* variable names no setting (without it, each one is reported at "
+      "startup, with the nearest setting's name, and ignored)");
   add(diagnostics, "dev", boolean(),
       "developer defaults: --unsafe-allow-loopback, --log-level=debug and --identity-provider=none "
       "(unauthenticated) unless those are given");
 
   settings.add(listening).add(sessions).add(access).add(policy).add(identity).add(audit).add(diagnostics);
   all.add(general).add(settings);
+}
+
+// The long names of everything a config file or RELAY_* variable may set.
+std::vector<std::string> setting_names(const Options& options) {
+  std::vector<std::string> names;
+  for (const auto& option : options.settings.options()) names.push_back(option->long_name());
+  return names;
 }
 
 std::string help_text(const Options& options) {
@@ -321,9 +332,10 @@ std::string help_text(const Options& options) {
       << options.all
       << "\nEach setting comes from, highest precedence first: the command line, its RELAY_* environment\n"
          "variable (shown in brackets), the --config file, the default. An empty variable counts as unset;\n"
-         "RELAY_* variables that name no setting are ignored. Lists (listen, allowed-origins) may be\n"
-         "repeated or comma-separated. Sizes take K/M/G or KiB/MiB/GiB (powers of 1024). Booleans take\n"
-         "1/0, true/false, yes/no, on/off. See docs/configuration.md.\n";
+         "a RELAY_* variable that names no setting is reported at startup (refused with --strict-config).\n"
+         "Lists (listen, allowed-origins) may be repeated or comma-separated. Sizes take K/M/G or\n"
+         "KiB/MiB/GiB (powers of 1024). Booleans take 1/0, true/false, yes/no, on/off. See\n"
+         "docs/configuration.md.\n";
   return out.str();
 }
 
@@ -791,11 +803,13 @@ ConfigParse parse_daemon_config(int argc, const char* const argv[],
   if (vm.count("version")) return HelpRequested{version_text()};
 
   // 2. RELAY_* environment variables, named like the long options.
+  std::vector<std::string> unknown_variables;
   const auto name_mapper = [&](const std::string& var) -> std::string {
+    if (!var.starts_with(kEnvPrefix)) return {};
     std::string name = option_name_of(var);
-    if (name.empty()) return {};
-    if (name == "config" || options.settings.find_nothrow(name, false)) return name;
-    return {};  // RELAY_* that names no setting: ignored
+    if (!name.empty() && (name == "config" || options.settings.find_nothrow(name, false))) return name;
+    unknown_variables.push_back(var);  // names no setting: reported below, never silently dropped
+    return {};
   };
   try {
     const po::parsed_options parsed = parse_environment_map(options.all, relay_env, name_mapper);
@@ -819,8 +833,10 @@ ConfigParse parse_daemon_config(int argc, const char* const argv[],
       remember(parsed, Source::config_file);
     } catch (const po::unknown_option& e) {
       const std::string key = strip_dashes(e.get_option_name());
+      const auto near = nearest_name(key, setting_names(options));
       return ConfigError{where_in_file(config_path, key) + ": unknown key " + in_quotes(key) +
-                         " (keys are the long option names without --, e.g. grace-seconds = 120)"};
+                         (near ? " (did you mean " + *near + "?)"
+                               : " (keys are the long option names without --, e.g. grace-seconds = 120)")};
     } catch (const po::error& e) {
       return ConfigError{"config file " + in_quotes(config_path) + ": " + e.what()};
     }
@@ -829,7 +845,23 @@ ConfigParse parse_daemon_config(int argc, const char* const argv[],
   // 4. Defaults are already in vm (from the description); check and convert everything.
   try {
     po::notify(vm);
-    return to_config(Reader(vm, sources, config_path));
+    const Reader reader(vm, sources, config_path);
+    DaemonConfig config = to_config(reader);
+    if (!unknown_variables.empty()) {
+      std::vector<std::string> known{env_name("config")};
+      for (const auto& name : setting_names(options)) known.push_back(env_name(name));
+      std::vector<std::string> problems;
+      for (const auto& var : unknown_variables) {
+        const auto near = nearest_name(var, known);
+        problems.push_back(var + " names no setting" + (near ? " (did you mean " + *near + "?)" : ""));
+        config.warnings.push_back(problems.back() + "; ignored");
+      }
+      if (reader.flag("strict-config")) {
+        return ConfigError{"--strict-config (RELAY_STRICT_CONFIG): " + join(problems, "; ") +
+                           " (see --help for every setting)"};
+      }
+    }
+    return config;
   } catch (const Failure& f) {
     return ConfigError{f.message};
   } catch (const std::exception& e) {  // not expected: every check above reports through Failure

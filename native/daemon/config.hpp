@@ -65,6 +65,9 @@ struct DaemonConfig {
   audit::AuditConfig audit;                   // --audit-*: where events go (docs/audit.md)
   std::string log_level = "info";             // --log-level: debug|info|warn|error
   bool dev = false;                           // --dev: developer defaults (see docs/configuration.md)
+  // What was read but did not count (a RELAY_* variable that names no setting), one line each: logged
+  // as warnings at startup. With --strict-config these refuse the start instead.
+  std::vector<std::string> warnings;
 };
 
 // --help or --version was given: print text to stdout and exit 0.
@@ -81,7 +84,8 @@ struct ConfigError {
 using ConfigParse = std::variant<DaemonConfig, HelpRequested, ConfigError>;
 
 // Never throws for bad input (only std::bad_alloc). relay_env holds RELAY_* variables by name;
-// entries whose name is not a known setting are ignored.
+// entries whose name is not a known setting are listed in DaemonConfig::warnings (or, with
+// --strict-config, make a ConfigError).
 ConfigParse parse_daemon_config(int argc, const char* const argv[],
                                 const std::map<std::string, std::string>& relay_env);
 

@@ -186,15 +186,39 @@ TEST(Config, EnvironmentNamesMapToOptions) {
   EXPECT_TRUE(c.unsafe_allow_loopback);
 }
 
-TEST(Config, UnknownOrEmptyEnvironmentVariablesAreIgnored) {
+TEST(Config, UnknownEnvironmentVariablesAreReportedAndEmptyOnesAreUnset) {
   const ConfigParse r = parse({}, {{"RELAY_NO_SUCH_SETTING", "x"},
                                    {"RELAY_HELP", "1"},
                                    {"RELAY_VERSION", "1"},
                                    {"RELAY_", "x"},
+                                   {"RELAY_GRACE_SECOND", "5"},
                                    {"OTHER_GRACE_SECONDS", "abc"},
                                    {"RELAY_THREADS", ""}});
   const DaemonConfig c = config_of(r);
   EXPECT_EQ(c.threads, 0u);
+  EXPECT_EQ(c.grace, 120s);  // the misspelt variable did not count
+  const std::vector<std::string> expected{
+      "RELAY_ names no setting; ignored",
+      "RELAY_GRACE_SECOND names no setting (did you mean RELAY_GRACE_SECONDS?); ignored",
+      "RELAY_HELP names no setting; ignored",
+      "RELAY_NO_SUCH_SETTING names no setting; ignored",
+      "RELAY_VERSION names no setting; ignored",
+  };
+  EXPECT_EQ(c.warnings, expected);  // OTHER_* is not ours to judge
+}
+
+TEST(Config, KnownVariablesLeaveNoWarnings) {
+  EXPECT_EQ(config_of(parse({}, {{"RELAY_GRACE_SECONDS", "5"}, {"RELAY_CONFIG", ""}})).warnings,
+            std::vector<std::string>{});
+}
+
+TEST(ConfigErrors, StrictConfigRefusesAVariableThatNamesNoSetting) {
+  const std::string message = error_of(parse({"--strict-config"}, {{"RELAY_GRACE_SECOND", "5"}}));
+  EXPECT_MENTIONS(message, "--strict-config (RELAY_STRICT_CONFIG)");
+  EXPECT_MENTIONS(message, "RELAY_GRACE_SECOND names no setting (did you mean RELAY_GRACE_SECONDS?)");
+  EXPECT_MENTIONS(error_of(parse({}, {{"RELAY_STRICT_CONFIG", "yes"}, {"RELAY_AUTH_REQUIRED", "true"}})),
+                  "RELAY_AUTH_REQUIRED names no setting");
+  EXPECT_EQ(config_of(parse({"--strict-config"}, {{"RELAY_GRACE_SECONDS", "5"}})).grace, 5s);
 }
 
 TEST(Config, RelayEnvironmentReadsOnlyRelayVariables) {
@@ -439,6 +463,8 @@ TEST(ConfigErrors, ConfigFile) {
 
   const std::string unknown = tmp.write("unknown.conf", "grace-seconds = 5\nno-such-key = 1\n");
   expect_error({{"--config", unknown}, {}, {"unknown.conf", "line 2", "\"no-such-key\""}});
+  const std::string typo = tmp.write("typo.conf", "grace-second = 5\n");
+  expect_error({{"--config", typo}, {}, {"typo.conf", "line 1", "\"grace-second\"", "did you mean grace-seconds?"}});
 
   const std::string help = tmp.write("help.conf", "help = 1\n");
   expect_error({{"--config", help}, {}, {"help.conf", "\"help\""}});
