@@ -2,7 +2,8 @@
 // DATA frame buffers for target reads, kept per I/O thread and reused. A v4 session holds what it sent
 // until the client acknowledges it (up to --max-replay-buffer), so a bulk download cycles megabytes of
 // 16 KiB frames: allocated fresh, each cost a malloc and, as the heap grew and shrank, page faults on
-// first touch (a third of the relay's CPU in a profiled download, with the copy into the frame).
+// first touch (with the copy into the frame, a third of the relay's samples in a profiled download;
+// the CPU saved was less, about 6%: docs/performance.md).
 // A frame from here is filled by the socket read itself, and comes back here when its last holder
 // (the replay buffer, a write in flight) lets go.
 #include <cstddef>
