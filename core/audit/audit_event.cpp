@@ -1,5 +1,7 @@
 #include "core/audit/audit_event.hpp"
 
+#include "core/audit/ssh_relay_audit.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cstdio>
@@ -150,7 +152,14 @@ nlohmann::json to_json(const AuditEvent& event) {
   j["event.action"] = std::string(audit_event_type_name(event.type));
   j["event.dataset"] = "sshrelay.audit";
   j["sshrelay.schema"] = kAuditSchemaVersion;
+  // Seconds since the epoch, for tools that want a number (Splunk's time, jq arithmetic).
+  j["event.epoch"] = static_cast<double>(event.time_ms) / 1000.0;
+  put_string(j, "event.id", event.event_id);
   put_string(j, "user.name", event.principal);
+  put_string(j, "user.id", event.identity_subject);
+  put_string(j, "user.email", event.identity_email);
+  put_string(j, "sshrelay.identity_provider", event.identity_provider);
+  put_string(j, "user_agent.original", event.user_agent);
   put_string(j, "source.ip", event.source_ip);
   put_port(j, "source.port", event.source_port);
   put_string(j, "sshrelay.target", event.target);
@@ -167,6 +176,12 @@ nlohmann::json to_json(const AuditEvent& event) {
   put_optional(j, "sshrelay.close.code", event.close_code);
   put_string(j, "sshrelay.close.reason", event.close_reason);
   put_string(j, "event.reason", event.reason);
+  put_string(j, "error.message", event.error);
+  put_optional(j, "sshrelay.dial_ms", event.dial_ms);
+  put_optional(j, "sshrelay.reconnect_count", event.reconnect_count);
+  put_optional(j, "sshrelay.resume_ack", event.resume_ack);
+  put_string(j, "sshrelay.client_banner", event.client_banner);
+  put_string(j, "sshrelay.target_banner", event.target_banner);
   if (!event.path.empty()) {
     std::string path = redact_query(event.path);
     if (path.size() > kMaxAuditPathLength) {
@@ -188,7 +203,16 @@ nlohmann::json to_json(const AuditEvent& event) {
   return j;
 }
 
-std::string to_json_line(const AuditEvent& event) {
+std::optional<AuditFormat> parse_audit_format(std::string_view name) {
+  if (name == "sshrelay") return AuditFormat::sshrelay;
+  if (name == "ssh-relay") return AuditFormat::ssh_relay;
+  return std::nullopt;
+}
+
+std::string to_json_line(const AuditEvent& event, AuditFormat format) {
+  if (format == AuditFormat::ssh_relay) {
+    return to_ssh_relay_json(event).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
   return to_json(event).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 

@@ -42,8 +42,13 @@ struct AuditLostCount {
 struct AuditEvent {
   AuditEventType type = AuditEventType::session_start;
   std::int64_t time_ms = 0;  // Unix time in milliseconds (the caller reads the clock)
+  std::string event_id;      // unique per event (32 hex digits), filled in by the audit log
 
   std::string principal;         // who: the verified identity ("anonymous" with the none provider)
+  std::string identity_provider; // the provider that vouched for it ("cloudflare-access", ...); empty: nobody
+  std::string identity_subject;  // the token's sub (or the trusted header's value)
+  std::string identity_email;    // the token's email, if it has one
+  std::string user_agent;        // the client's User-Agent header
   std::string source_ip;         // the client as the relay sees it (the proxy's address behind a proxy)
   std::uint16_t source_port = 0;
   std::string target;            // "host:port" as the user asked for it (IPv6 bracketed)
@@ -60,6 +65,12 @@ struct AuditEvent {
   std::optional<std::uint16_t> close_code;  // WebSocket close code sent to the client (1000, 4403, ...)
   std::string close_reason;
   std::string reason;            // why something was denied, or other detail
+  std::string error;             // session.close: what went wrong, when the ending was an error
+  std::optional<std::uint64_t> dial_ms;          // session.start: how long the target's TCP connect took
+  std::optional<std::uint32_t> reconnect_count;  // session.reconnect/close: reconnects so far
+  std::optional<std::uint64_t> resume_ack;       // session.reconnect: the client's ack (bytes it had)
+  std::string client_banner;     // session.close: the SSH version lines each side sent first (up to 128
+  std::string target_banner;     //   characters of the first line; empty if none was seen)
   std::string path;              // request target (path + query); redacted on output
   std::vector<AuditLostCount> lost;  // audit.lost only
 };
@@ -79,9 +90,15 @@ std::string format_utc_millis(std::int64_t unix_ms);
 // The stable JSON object documented in docs/audit.md: flat dotted keys, ECS names where ECS has one.
 // The path is run through redact_query and cut to kMaxAuditPathLength.
 nlohmann::json to_json(const AuditEvent& event);
-// to_json(event) serialized on one line (no newline). Invalid UTF-8 from a peer (a path, a reason) is
-// replaced with U+FFFD instead of throwing. Never throws except std::bad_alloc.
-std::string to_json_line(const AuditEvent& event);
+
+// Which field names and vocabulary the trail uses: ours (docs/audit.md), or the Python relay's
+// (ssh-relay; core/audit/ssh_relay_audit.hpp) so that searches built on it keep working.
+enum class AuditFormat { sshrelay, ssh_relay };
+std::optional<AuditFormat> parse_audit_format(std::string_view name);  // "sshrelay", "ssh-relay"
+
+// The event in `format`, serialized on one line (no newline). Invalid UTF-8 from a peer (a path, a
+// reason) is replaced with U+FFFD instead of throwing. Never throws except std::bad_alloc.
+std::string to_json_line(const AuditEvent& event, AuditFormat format = AuditFormat::sshrelay);
 
 inline constexpr std::size_t kMaxAuditPathLength = 2048;
 inline constexpr int kAuditSchemaVersion = 1;

@@ -90,8 +90,11 @@ Result<Method> parse_method(const std::optional<std::string>& method) {
   return protocol_error("method " + quote(*method) + " is not supported (use js-redirect, direct or close)");
 }
 
+// No version: v2, as the Python relay answers (the extension's page reads either form; only v2 can
+// carry an error text).
 Result<int> parse_version(const std::optional<std::string>& version) {
-  if (!version || *version == "1") return 1;
+  if (!version || *version == "2") return 2;
+  if (*version == "1") return 1;
   if (*version == "2") return 2;
   return protocol_error("version " + quote(*version) + " is not supported (use 1 or 2, or leave it out)");
 }
@@ -108,9 +111,9 @@ Status check_ext(const std::optional<std::string>& ext, bool required) {
 }
 
 Status check_path(const std::optional<std::string>& path) {
-  if (path && *path != kNasshRelayPagePath) {
+  if (path && *path != kNasshRelayPagePath && *path != kNasshMainPagePath) {
     return protocol_error("path " + quote(*path) + " is not allowed (only \"" + std::string(kNasshRelayPagePath) +
-                          "\")");
+                          "\" or \"" + std::string(kNasshMainPagePath) + "\")");
   }
   return Ok{};
 }
@@ -166,8 +169,8 @@ Result<CookieAnswer> answer_cookie(const CookieRequest& request) {
   } else {
     fragment = percent_encode(request.user.value_or("")) + "@" + endpoint;
   }
-  return CookieAnswer{
-      CookieRedirect{"chrome-extension://" + *request.ext + "/" + std::string(kNasshRelayPagePath) + "#" + fragment}};
+  const std::string page = request.path.value_or(std::string(kNasshRelayPagePath));
+  return CookieAnswer{CookieRedirect{"chrome-extension://" + *request.ext + "/" + page + "#" + fragment}};
 }
 
 std::string html_escape(std::string_view text) {

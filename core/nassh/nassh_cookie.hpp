@@ -22,9 +22,10 @@
 
 namespace sshrelay {
 
-// The only page /cookie redirects to: anything else would make the relay an open redirector into the
-// extension.
+// The only pages /cookie redirects to (the Python relay's two): anything else would make the relay an
+// open redirector into the extension. The relay page is the default.
 inline constexpr std::string_view kNasshRelayPagePath = "html/nassh_google_relay.html";
+inline constexpr std::string_view kNasshMainPagePath = "html/nassh.html";
 // XSSI guard the extension strips before JSON.parse; it rejects bodies without it.
 inline constexpr std::string_view kXssiPrefix = ")]}'\n";
 
@@ -57,9 +58,10 @@ struct CookieClose {};
 using CookieAnswer = std::variant<CookieRedirect, CookieJson, CookieClose>;
 
 // Validates the query and builds the answer:
-// - method absent or "js-redirect": ext must be an extension id, path absent or kNasshRelayPagePath;
-//   redirect to chrome-extension://<ext>/<path>#<fragment>, fragment v1 "user@host:port" when version is
-//   absent or "1", v2 base64url({"endpoint":"host:port"}) when version is "2".
+// - method absent or "js-redirect": ext must be an extension id, path absent (kNasshRelayPagePath),
+//   kNasshRelayPagePath or kNasshMainPagePath; redirect to chrome-extension://<ext>/<path>#<fragment>,
+//   fragment v2 base64url({"endpoint":"host:port"}) when version is absent or "2", v1 "user@host:port"
+//   when version is "1".
 // - method "direct": ")]}'\n{"endpoint":"host:port"}" (IPv6 hosts bracketed). ext/path are optional here
 //   (Terminal sends neither) but checked when present.
 // - method "close": CookieClose.

@@ -1,5 +1,7 @@
 #include "core/policy/client_address.hpp"
 
+#include "core/common/text.hpp"
+
 #include <algorithm>
 #include <optional>
 
@@ -17,11 +19,7 @@ bool trusted(std::string_view address, const std::vector<Cidr>& proxies) {
   return std::any_of(proxies.begin(), proxies.end(), [&](const Cidr& c) { return c.contains(*bytes); });
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
+std::string_view trim(std::string_view s) { return trim_ows(s); }
 
 }  // namespace
 
@@ -39,6 +37,16 @@ std::string effective_client_address(std::string_view peer, std::string_view for
     if (comma == std::string_view::npos) return std::string(hop);  // all trusted: the leftmost is the client
     rest = rest.substr(0, comma);
   }
+}
+
+std::string effective_client_address(std::string_view peer, const ProxyHeaders& headers,
+                                     const std::vector<Cidr>& trusted_proxies) {
+  if (!trusted(peer, trusted_proxies)) return std::string(peer);
+  for (const std::string_view single : {headers.cf_connecting_ip, headers.real_ip}) {
+    const std::string_view address = trim(single);
+    if (address_bytes(address)) return std::string(address);
+  }
+  return effective_client_address(peer, headers.forwarded_for, trusted_proxies);
 }
 
 }  // namespace sshrelay

@@ -1,16 +1,14 @@
 #include "core/policy/origin_policy.hpp"
 
+#include "core/common/text.hpp"
+
 #include <algorithm>
 #include <cctype>
 
 namespace sshrelay {
 namespace {
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
+std::string lower(std::string_view text) { return ascii_lower(text); }
 
 // "http://h:p" or "https://h:p" -> "h:p" (browsers omit default ports in both Origin and Host).
 std::string_view authority_of(std::string_view origin) {

@@ -127,6 +127,14 @@ Status TargetPolicy::check(const Ipv6Bytes& address, std::uint16_t port, const P
   if (denied) return local_error(where + " is in a denied block");
   if (!config_.allow.empty()) {
     if (!any_contains(config_.allow, address)) return local_error(where + " is not in an allowed block");
+    // An allowed block admits what it names, but the built-in denials of the relay's own host and of
+    // link-local (cloud metadata) still win: a broad block such as 0.0.0.0/0 must not open them. Loopback
+    // opens only with --unsafe-allow-loopback, as in the Python relay.
+    for (const AddressClass kind : classes) {
+      const bool built_in_deny = kind == AddressClass::link_local ||
+                                 (kind == AddressClass::loopback && !config_.allow_loopback);
+      if (built_in_deny) return local_error(where + " is " + std::string(to_string(kind)) + ", denied whatever the allow-list says");
+    }
   } else {
     for (const AddressClass kind : classes) {
       if (!allowed_by_class(kind)) return local_error(where + " is " + std::string(to_string(kind)) + ", denied by policy");

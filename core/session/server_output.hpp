@@ -4,6 +4,7 @@
 // and the events the driver reports (log, audit, registry).
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <variant>
 
 #include "core/wire/replay_buffer.hpp"
@@ -34,6 +35,9 @@ struct SessionEnded {
   std::uint16_t code = 0;
   std::string reason;
 };
+// The reason of a session that waited out its grace period without a reconnect (the audit trail's
+// ssh-relay format tells it apart by this text).
+inline constexpr std::string_view kGraceExpiredReason = "grace period expired";
 using SessionEvent = std::variant<TransportLost, SessionEnded>;
 
 }  // namespace sshrelay

@@ -62,7 +62,8 @@ void ServerSessionState::end(std::uint16_t code, std::string reason) {
 
 void ServerSessionState::client_closed(std::uint16_t code) {
   if (end_) return;
-  end(close_code::normal, "client closed (" + std::to_string(code) + ")");
+  end(close_code::normal, code == close_code::client_ended ? std::string("client ended the session")
+                                                            : "client closed (" + std::to_string(code) + ")");
   close_owed_ = false;
 }
 

@@ -37,7 +37,7 @@ void V4ClientSession::start(TimePoint now) {
 void V4ClientSession::stop(TimePoint) {
   if (ending_.decided()) return;
   finish({ClientEnd::stopped, 0, {}, 0, "the session was stopped"},
-        SendClose{close_code::normal, "client stopped"});
+        SendClose{close_code::client_ended, "client stopped"});
 }
 
 void V4ClientSession::request_open(bool reconnect, bool credentials_refused, TimePoint now) {
@@ -202,7 +202,7 @@ void V4ClientSession::on_delivered(std::size_t n, TimePoint now) {
 void V4ClientSession::on_local_failed(const std::string& why, TimePoint) {
   if (ending_.decided()) return;
   finish({ClientEnd::local_closed, 0, {}, 0, why},
-        SendClose{close_code::normal, "client's local side closed"});
+        SendClose{close_code::client_ended, "client's local side closed"});
 }
 
 std::optional<FrameBytes> V4ClientSession::next_relay_message(TimePoint) {

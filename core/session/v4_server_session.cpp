@@ -53,8 +53,15 @@ std::optional<std::span<const std::uint8_t>> V4ServerSession::on_client_message(
   return std::nullopt;
 }
 
-// A clean close by the client ends the session: the extension never resumes after one.
-void V4ServerSession::on_client_closed(std::uint16_t code, TimePoint) { state_.client_closed(code); }
+// Only the client's explicit end (4000, what sshrelay's own clients send) ends the session. Any other
+// clean close detaches it for the grace period, as the Python relay does: a front proxy that restarts
+// closes cleanly, and the session must be there to resume. (The Secure Shell extension never reconnects
+// after a clean close; its session waits out the grace period, or ends sooner when the target does.)
+void V4ServerSession::on_client_closed(std::uint16_t code, TimePoint now) {
+  if (code == close_code::client_ended) return state_.client_closed(code);
+  if (!state_.open_for_data()) return;
+  detach("client closed the WebSocket (" + std::to_string(code) + ")", now);
+}
 
 void V4ServerSession::on_pong(TimePoint) {
   state_.heard();
@@ -147,7 +154,7 @@ std::optional<TimePoint> V4ServerSession::next_deadline() const {
 void V4ServerSession::on_timeout(TimePoint now) {
   if (state_.ended()) return;
   if (!state_.attached()) {
-    if (grace_deadline_ && now >= *grace_deadline_) state_.end(close_code::normal, "grace period expired");
+    if (grace_deadline_ && now >= *grace_deadline_) state_.end(close_code::normal, std::string(kGraceExpiredReason));
     return;
   }
   if (final_ack_deadline_ && now >= *final_ack_deadline_) {

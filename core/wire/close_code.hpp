@@ -16,6 +16,10 @@ inline constexpr std::uint16_t invalid_payload = 1007;  // e.g. a close reason t
 inline constexpr std::uint16_t too_big = 1009;
 inline constexpr std::uint16_t internal_error = 1011;
 inline constexpr std::uint16_t service_restart = 1012;
+// Client -> relay: the user ended the session (sshrelay's CLI, page and extension send it). Any other
+// clean close from a v4 client only detaches the session for the grace period, as in the Python relay:
+// front proxies close cleanly when they restart, and the session must survive that.
+inline constexpr std::uint16_t client_ended = 4000;
 inline constexpr std::uint16_t identity_invalid = 4401;
 inline constexpr std::uint16_t denied = 4403;           // origin or target not allowed
 inline constexpr std::uint16_t unknown_session = 4404;  // or owner mismatch

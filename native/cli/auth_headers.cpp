@@ -1,5 +1,7 @@
 #include "native/cli/auth_headers.hpp"
 
+#include "core/common/text.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <string_view>
@@ -7,11 +9,7 @@
 namespace sshrelay::cli {
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
+std::string_view trim(std::string_view s) { return trim_ows(s); }
 
 bool has_control(std::string_view s) {
   return std::any_of(s.begin(), s.end(), [](char c) {

@@ -60,6 +60,8 @@ class Admission : public std::enable_shared_from_this<Admission<Stream>> {
   std::string client_ip_;  // the user's address: the peer, or X-Forwarded-For from a trusted proxy
   EndpointRequest parsed_;
   PrincipalView principal_;
+  VouchedIdentity identity_;   // for the audit trail
+  std::chrono::steady_clock::time_point dial_started_;
   std::string target_;         // for the audit trail
   std::string requested_sid_;  // for the audit trail
   bool fixed_target_ = false;  // --relay-target: the operator's own choice, not checked by the policy

@@ -57,7 +57,9 @@ Admission<Stream>::Admission(RelayContext& ctx, Stream&& stream, boost::beast::f
 
 template <class Stream>
 void Admission<Stream>::run() {
-  client_ip_ = effective_client_address(peer_.ip, request_["X-Forwarded-For"], ctx_.config.trusted_proxies);
+  client_ip_ = effective_client_address(
+      peer_.ip, ProxyHeaders{request_["CF-Connecting-IP"], request_["X-Real-IP"], request_["X-Forwarded-For"]},
+      ctx_.config.trusted_proxies);
   const auto origin = request_[http::field::origin];
   if (!ctx_.origins.allows(origin, request_[http::field::host])) {
     return deny(AuditEventType::policy_denied, close_code::denied, "origin " + std::string(origin) + " is not allowed",
@@ -98,9 +100,19 @@ void Admission<Stream>::on_authenticated(Result<identity::Principal> who) {
                 who.error().message);
   }
   principal_ = identity::principal_view(*who);
+  if (!who->anonymous) {
+    const auto claim = [&](const char* name) {
+      const auto it = who->claims.find(name);
+      return it != who->claims.end() && it->is_string() ? it->template get<std::string>() : std::string();
+    };
+    identity_ = {ctx_.config.identity.provider, claim("sub"), claim("email")};
+    if (identity_.subject.empty() && who->claims.empty()) identity_.subject = who->name;  // a trusted header's value
+  }
   if (parsed_.resume_sid) return resume_session();
   SessionRegistry::Refusal refusal{};
-  slot_ = ctx_.registry.reserve(principal_.name, client_ip_, refusal);
+  // Sessions without an identity are not one principal's: only the total and per-address caps apply to
+  // them (as in the Python relay), or one user could use up the anonymous share for everyone.
+  slot_ = ctx_.registry.reserve(who->anonymous ? std::string() : principal_.name, client_ip_, refusal);
   if (!slot_) {
     auto cap = admission_detail::cap_refusal(refusal);
     return deny(AuditEventType::policy_denied, close_code::session_cap, std::move(cap.reason), std::move(cap.detail));
@@ -141,6 +153,7 @@ void Admission<Stream>::dial() {
   auto& home = static_cast<net::io_context&>(
       net::query(boost::beast::get_lowest_layer(stream_).get_executor(), net::execution::context));
   session_strand_.emplace(net::make_strand(home));
+  dial_started_ = std::chrono::steady_clock::now();
   DialRequest dial{*parsed_.target, principal_, fixed_target_ ? nullptr : &ctx_.policy, ctx_.source_ports,
                    std::chrono::duration_cast<std::chrono::milliseconds>(ctx_.config.connect_timeout)};
   async_dial(*session_strand_, std::move(dial), [self = this->shared_from_this()](DialOutcome outcome) mutable {
@@ -163,8 +176,11 @@ void Admission<Stream>::on_dialed(DialOutcome outcome) {
   }
   auto sid = admission_detail::new_session_id();
   if (!sid) return refuse(close_code::internal_error, "the relay has no randomness for a session id");
+  // From the start of the dial to connected, the name lookup included (the Python relay times the TCP
+  // connect alone).
+  const auto dial_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - dial_started_);
   SessionDescription description{*sid, principal_.name, parsed_.target_user, *parsed_.target,
-                                 std::string(ws_.endpoint->kind)};
+                                 std::string(ws_.endpoint->kind), identity_, static_cast<std::uint64_t>(dial_ms.count())};
   auto session = ws_.endpoint->make_session(ctx_, *session_strand_, std::move(outcome), std::move(description));
   ctx_.registry.add(std::move(slot_), session);
   upgrade([session, peer = client_peer()](std::shared_ptr<ClientConnection> client) {
@@ -176,7 +192,7 @@ void Admission<Stream>::on_dialed(DialOutcome outcome) {
 template <class Stream>
 ClientPeer Admission<Stream>::client_peer() const {
   return ClientPeer{client_ip_, client_ip_ == peer_.ip ? peer_.port : std::uint16_t{0}, peer_.text,
-                    std::string(request_.target())};
+                    std::string(request_.target()), std::string(request_[http::field::user_agent])};
 }
 
 template <class Stream>
@@ -184,7 +200,9 @@ void Admission<Stream>::deny(AuditEventType type, std::uint16_t code, std::strin
   AuditEvent event;
   event.type = type;
   event.principal = principal_.name;
+  identity_.put_into(event);
   const auto peer = client_peer();
+  event.user_agent = peer.user_agent;
   event.source_ip = peer.address;
   event.source_port = peer.port;
   event.target = target_;

@@ -1,6 +1,10 @@
 #include "native/daemon/config.hpp"
 
+#include "core/common/text.hpp"
+
+#include "core/audit/audit_event.hpp"
 #include "core/common/nearest_name.hpp"
+#include "core/config/ssh_relay_environment.hpp"
 #include "core/policy/origin_policy.hpp"
 
 #include <algorithm>
@@ -54,19 +58,8 @@ const std::vector<std::string> kDefaultOrigins = {std::string(kSecureShellOrigin
 // ---------------------------------------------------------------------------------------------------
 // Small text helpers
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  constexpr std::string_view ws = " \t\r\n";
-  const auto first = s.find_first_not_of(ws);
-  if (first == std::string_view::npos) return {};
-  return s.substr(first, s.find_last_not_of(ws) - first + 1);
-}
+std::string lower(std::string_view s) { return ascii_lower(s); }
+std::string_view trim(std::string_view s) { return trim_space(s); }
 
 std::string in_quotes(std::string_view s) {
   std::string out = "\"";
@@ -242,7 +235,8 @@ Options::Options() {
   add(policy, "allow-private", text("BOOL", "true")->implicit_value("true"),
       "allow targets in private ranges (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7)");
   add(policy, "allow-targets", list("CIDRS", {}),
-      "only these blocks may be dialed (an explicit block also admits loopback/private addresses); "
+      "only these blocks may be dialed (an explicit block also admits private addresses; loopback still needs "
+      "--unsafe-allow-loopback and link-local is never dialed); "
       "default: any public address, private ones per --allow-private");
   add(policy, "deny-targets", list("CIDRS", {}), "blocks never dialed, whatever else allows them");
   add(policy, "allowed-ports", text("PORTS", ""), "target ports allowed, e.g. 22,2200-2299; default: any");
@@ -259,7 +253,8 @@ Options::Options() {
       "/relay and /websockify always dial this target and ignore host=/port= (websockify's fixed-target mode); "
       "the operator's choice, so the target policy does not apply to it");
   add(policy, "connect-rate-per-minute", number("N", 0), "connection attempts allowed per source IP per minute; 0 = unlimited");
-  add(policy, "trusted-proxies", list("CIDRS", {}), "proxies whose X-Forwarded-For is believed (for the source IP)");
+  add(policy, "trusted-proxies", list("CIDRS", {}),
+      "proxies whose CF-Connecting-IP, X-Real-IP or X-Forwarded-For is believed (for the source IP)");
 
   po::options_description identity = group("Identity (docs/identity.md)");
   add(identity, "identity-provider", text("NAME"),
@@ -283,19 +278,39 @@ Options::Options() {
       "with provider none: the principal is this header's value (e.g. X-Forwarded-Email)");
 
   po::options_description audit = group("Audit (docs/audit.md)");
-  add(audit, "audit-stderr", boolean(), "audit events as JSON lines on stderr");
+  add(audit, "audit-format", text("FORMAT", "sshrelay"),
+      "field names of audit events: sshrelay (docs/audit.md) or ssh-relay (the Python relay's, for existing "
+      "searches)");
+  add(audit, "audit-stderr", text("BOOL")->implicit_value("true"),
+      "audit events as JSON lines on stderr; default: on unless another audit sink is set");
   add(audit, "audit-jsonl", text("FILE"), "append audit events as JSON lines to FILE");
   add(audit, "audit-jsonl-max-bytes", text("BYTES", "100MiB"), "rotate the JSONL file at this size; 0 = never");
   add(audit, "audit-jsonl-keep", number("N", 5), "rotated JSONL files kept (0..1000)");
   add(audit, "audit-jsonl-fsync", text("BOOL", "true")->implicit_value("true"), "fdatasync the JSONL file after every batch");
   add(audit, "audit-hec-url", text("URL"), "Splunk HTTP Event Collector, https://splunk:8088[/services/collector/event]");
   add(audit, "audit-hec-token-file", text("FILE"), "file holding the HEC token");
+  add(audit, "audit-hec-token", text("TOKEN"), "the HEC token itself (environment or config file only, never a flag)");
   add(audit, "audit-hec-ca-file", text("FILE"), "CA certificates (PEM) trusted for HEC; default: the system store");
+  add(audit, "audit-hec-verify", text("BOOL", "true")->implicit_value("true"),
+      "check the HEC's certificate; false accepts any (a lab's self-signed collector)");
+  add(audit, "audit-hec-index", text("INDEX"), "Splunk index of the events; default: the token's");
+  add(audit, "audit-hec-source", text("SOURCE", "sshrelayd"), "HEC source of the events");
+  add(audit, "audit-hec-sourcetype", text("TYPE", "sshrelay:audit"), "HEC sourcetype of the events");
   add(audit, "audit-hec-batch", number("N", 100), "events per HEC request (1..10000)");
   add(audit, "audit-hec-flush-ms", number("N", 1000), "send a partial HEC batch after this long (1..60000)");
-  add(audit, "audit-pan-url", text("URL"), "PAN-OS XML API for User-ID, https://firewall[/api/]; needs --source-port-range");
+  add(audit, "audit-pan-url", list("URLS", {}),
+      "PAN-OS XML API for User-ID, https://firewall[/api/]; several firewalls: repeat or comma-separate; needs "
+      "--source-port-range");
   add(audit, "audit-pan-key-file", text("FILE"), "file holding the PAN-OS API key");
+  add(audit, "audit-pan-key", text("KEY"), "the PAN-OS API key itself (environment or config file only, never a flag)");
   add(audit, "audit-pan-ca-file", text("FILE"), "CA certificates (PEM) trusted for the firewall");
+  add(audit, "audit-pan-verify", text("BOOL", "true")->implicit_value("true"),
+      "check the firewall's certificate; false accepts any");
+  add(audit, "audit-pan-login-timeout-seconds", number("N", 0),
+      "User-ID mappings expire after this long without a logout (PAN-OS counts minutes: rounded up); 0: "
+      "the firewall's own");
+  add(audit, "audit-pan-relay-ip", text("IP"),
+      "the relay address the firewall sees, when NAT lies between them; default: each session's outbound address");
   add(audit, "audit-pan-user-domain", text("DOMAIN"), "User-ID names become DOMAIN\\principal");
   add(audit, "audit-pan-vsys", text("VSYS"), "vsys of the User-ID request (e.g. vsys1)");
   add(audit, "audit-pan-key-in-body", boolean(), "send the API key in the POST body instead of the X-PAN-KEY header");
@@ -328,7 +343,9 @@ std::string help_text(const Options& options) {
          "WebSocket relay for SSH. Endpoints: /v4/connect and /v4/reconnect (corp-relay-v4, for the Secure\n"
          "Shell extension, the web client and `sshrelay proxy`; resumes dropped sessions), /relay?host=&port=\n"
          "and /websockify (plain WebSocket-to-TCP, as wsproxy and websockify speak; no resume), /healthz,\n"
-         "/health, /statz, /cookie.\n"
+         "/health, /statz, /cookie, /endpoint; /proxy and /connect answer the older corp-relay@google.com\n"
+         "with a message naming the option to set. The Python relay's RELAY_* variables are read too\n"
+         "(docs/migrating.md).\n"
       << options.all
       << "\nEach setting comes from, highest precedence first: the command line, its RELAY_* environment\n"
          "variable (shown in brackets), the --config file, the default. An empty variable counts as unset;\n"
@@ -408,6 +425,10 @@ class Reader {
       : vm_(vm), sources_(sources), config_path_(std::move(config_path)) {}
 
   bool given(const std::string& name) const { return vm_.count(name) != 0 && !vm_[name].defaulted(); }
+  bool from_command_line(const std::string& name) const {
+    const auto it = sources_.find(name);
+    return it != sources_.end() && it->second == Source::command_line;
+  }
 
   // The value, or "" when neither given nor defaulted.
   std::string str(const std::string& name) const {
@@ -583,6 +604,18 @@ std::string read_secret_file(const Reader& r, const std::string& name) {
   return secret;
 }
 
+// A secret given as a value (environment or config file: a command line is visible to every local user)
+// or in a file; not both.
+std::string read_secret(const Reader& r, const std::string& value_name, const std::string& file_name) {
+  const std::string value = r.str(value_name);
+  if (value.empty()) return read_secret_file(r, file_name);
+  if (r.from_command_line(value_name))
+    r.fail(value_name, "a secret on the command line is visible to every local user: use " + env_name(value_name) +
+                           " or --" + file_name);
+  if (!r.str(file_name).empty()) r.fail(value_name, "is set together with --" + file_name + "; give one");
+  return value;
+}
+
 // --identity-*: the Authenticator checks them (its validate() names the flag).
 void read_identity(const Reader& r, DaemonConfig& c) {
   auto& id = c.identity;
@@ -610,19 +643,35 @@ void read_identity(const Reader& r, DaemonConfig& c) {
 // --audit-*: AuditLog checks them (its validate() names the flag).
 void read_audit(const Reader& r, DaemonConfig& c) {
   auto& a = c.audit;
-  a.to_stderr = r.flag("audit-stderr");
+  const auto format = parse_audit_format(lower(r.str("audit-format")));
+  if (!format) r.fail("audit-format", in_quotes(r.str("audit-format")) + " is not a format (use sshrelay or ssh-relay)");
+  a.format = *format;
   a.jsonl_path = r.str("audit-jsonl");
   a.jsonl_max_bytes = r.str("audit-jsonl-max-bytes") == "0" ? 0 : r.bytes("audit-jsonl-max-bytes", 4096);
   a.jsonl_keep = static_cast<unsigned>(r.uint("audit-jsonl-keep", 0, 1000));
   a.jsonl_fsync = r.flag("audit-jsonl-fsync");
   a.hec_url = r.str("audit-hec-url");
-  a.hec_token = read_secret_file(r, "audit-hec-token-file");
+  a.hec_token = read_secret(r, "audit-hec-token", "audit-hec-token-file");
   a.hec_ca_file = r.str("audit-hec-ca-file");
+  a.hec_verify = r.flag("audit-hec-verify");
+  a.hec_index = r.str("audit-hec-index");
+  a.hec_source = r.str("audit-hec-source");
+  a.hec_sourcetype = r.str("audit-hec-sourcetype");
+  if (a.hec_source.empty()) r.fail("audit-hec-source", "must not be empty");
+  if (a.hec_sourcetype.empty()) r.fail("audit-hec-sourcetype", "must not be empty");
   a.hec_batch_max = static_cast<std::size_t>(r.uint("audit-hec-batch", 1, 10000));
   a.hec_flush_interval = std::chrono::milliseconds(r.uint("audit-hec-flush-ms", 1, 60000));
-  a.pan_url = r.str("audit-pan-url");
-  a.pan_api_key = read_secret_file(r, "audit-pan-key-file");
+  a.pan_urls = r.items("audit-pan-url");
+  a.pan_api_key = read_secret(r, "audit-pan-key", "audit-pan-key-file");
   a.pan_ca_file = r.str("audit-pan-ca-file");
+  a.pan_verify = r.flag("audit-pan-verify");
+  a.pan_login_timeout_minutes = static_cast<unsigned>((r.uint("audit-pan-login-timeout-seconds", 0, 30 * 86400) + 59) / 60);
+  if (!r.str("audit-pan-relay-ip").empty()) {
+    const std::string ip = r.host("audit-pan-relay-ip");
+    if (!boost::urls::parse_ipv4_address(ip) && !boost::urls::parse_ipv6_address(ip))
+      r.fail("audit-pan-relay-ip", in_quotes(ip) + " is not an IP address");
+    a.pan_relay_ip = ip;
+  }
   a.pan_user_domain = r.str("audit-pan-user-domain");
   a.pan_vsys = r.str("audit-pan-vsys");
   a.pan_key_in_body = r.flag("audit-pan-key-in-body");
@@ -630,6 +679,9 @@ void read_audit(const Reader& r, DaemonConfig& c) {
   a.pan_port_last = c.source_port_last;
   a.pan_block_size = static_cast<std::uint16_t>(r.uint("audit-pan-block-size", 1, 65535));
   a.queue_capacity = static_cast<std::size_t>(r.uint("audit-queue", 1, 10'000'000));
+  // A relay with no audit trail by default is a trap: stderr is on unless turned off or another sink is set.
+  const bool other_sink = !a.jsonl_path.empty() || !a.hec_url.empty() || !a.pan_urls.empty();
+  a.to_stderr = r.str("audit-stderr").empty() ? !other_sink : r.flag("audit-stderr");
   if (auto ok = a.validate(); !ok) throw Failure{ok.error().message};
 }
 
@@ -645,8 +697,15 @@ DaemonConfig to_config(const Reader& r) {
     c.listen.push_back(addr);
   }
   c.public_host = r.str("public-host").empty() ? c.listen.front().host : r.host("public-host");
-  c.public_port = r.str("public-port").empty() ? c.listen.front().port
-                                               : static_cast<std::uint16_t>(r.uint("public-port", 1, 65535));
+  // A public host means a name in front of the relay, which browsers reach on 443 (as in the Python
+  // relay); without one the browser is sent where the relay listens.
+  if (!r.str("public-port").empty()) c.public_port = static_cast<std::uint16_t>(r.uint("public-port", 1, 65535));
+  else c.public_port = r.str("public-host").empty() ? c.listen.front().port : 443;
+  if (r.str("public-host").empty() && (c.public_host == "0.0.0.0" || c.public_host == "::")) {
+    c.warnings.push_back("listening on " + c.public_host + " without --public-host (RELAY_PUBLIC_HOST): /cookie "
+                         "would send browsers to " + c.public_host + ", which is no address of this relay; set the "
+                         "name browsers use");
+  }
 
   c.tls_cert = r.str("tls-cert");
   c.tls_key = r.str("tls-key");
@@ -802,7 +861,10 @@ ConfigParse parse_daemon_config(int argc, const char* const argv[],
   if (vm.count("help")) return HelpRequested{help_text(options)};
   if (vm.count("version")) return HelpRequested{version_text()};
 
-  // 2. RELAY_* environment variables, named like the long options.
+  // 2. RELAY_* environment variables, named like the long options; the Python relay's names are read as
+  // the settings of ours they stand for.
+  auto translated = config::translate_ssh_relay_environment(relay_env);
+  if (!translated) return ConfigError{"environment: " + translated.error().message};
   std::vector<std::string> unknown_variables;
   const auto name_mapper = [&](const std::string& var) -> std::string {
     if (!var.starts_with(kEnvPrefix)) return {};
@@ -812,7 +874,7 @@ ConfigParse parse_daemon_config(int argc, const char* const argv[],
     return {};
   };
   try {
-    const po::parsed_options parsed = parse_environment_map(options.all, relay_env, name_mapper);
+    const po::parsed_options parsed = parse_environment_map(options.all, translated->variables, name_mapper);
     po::store(parsed, vm);
     remember(parsed, Source::environment);
   } catch (const po::error& e) {
@@ -847,13 +909,18 @@ ConfigParse parse_daemon_config(int argc, const char* const argv[],
     po::notify(vm);
     const Reader reader(vm, sources, config_path);
     DaemonConfig config = to_config(reader);
+    config.notices = std::move(translated->notices);
     if (!unknown_variables.empty()) {
       std::vector<std::string> known{env_name("config")};
       for (const auto& name : setting_names(options)) known.push_back(env_name(name));
+      for (const auto& v : config::ssh_relay_variables()) known.emplace_back(v.name);
       std::vector<std::string> problems;
       for (const auto& var : unknown_variables) {
         const auto near = nearest_name(var, known);
-        problems.push_back(var + " names no setting" + (near ? " (did you mean " + *near + "?)" : ""));
+        const auto hint = config::ssh_relay_hint(var);
+        problems.push_back(var + " names no setting" +
+                           (!hint.empty() ? " (" + std::string(hint) + ")"
+                                          : near ? " (did you mean " + *near + "?)" : ""));
         config.warnings.push_back(problems.back() + "; ignored");
       }
       if (reader.flag("strict-config")) {
@@ -886,7 +953,7 @@ std::string audit_sinks(const audit::AuditConfig& a) {
   if (a.to_stderr) sinks.emplace_back("stderr");
   if (!a.jsonl_path.empty()) sinks.emplace_back("jsonl");
   if (!a.hec_url.empty()) sinks.emplace_back("splunk-hec");
-  if (!a.pan_url.empty()) sinks.emplace_back("pan-userid");
+  if (!a.pan_urls.empty()) sinks.emplace_back("pan-userid" + (a.pan_urls.size() > 1 ? "x" + std::to_string(a.pan_urls.size()) : std::string()));
   return sinks.empty() ? "off" : join(sinks, ",");
 }
 }  // namespace
@@ -909,6 +976,7 @@ std::string describe(const DaemonConfig& c) {
       << " ping=" << c.ping_interval.count() << "s connect-timeout=" << c.connect_timeout.count()
       << "s shutdown=" << c.shutdown_timeout.count() << "s log-level=" << c.log_level
       << " identity=" << c.identity.provider << " audit=" << audit_sinks(c.audit)
+      << (c.audit.format == AuditFormat::ssh_relay ? "(ssh-relay format)" : "")
       << " dev=" << (c.dev ? "on" : "off");
   if (!c.ready_file.empty()) out << " ready-file=" << c.ready_file;
   return out.str();

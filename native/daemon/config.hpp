@@ -68,6 +68,8 @@ struct DaemonConfig {
   // What was read but did not count (a RELAY_* variable that names no setting), one line each: logged
   // as warnings at startup. With --strict-config these refuse the start instead.
   std::vector<std::string> warnings;
+  // How the Python relay's variables were read (config::translate_ssh_relay_environment): logged at start.
+  std::vector<std::string> notices;
 };
 
 // --help or --version was given: print text to stdout and exit 0.

@@ -31,6 +31,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   void do_close();
   // Answers a request that cannot be served (too big, malformed) and closes the connection gently.
   void reject(http::status status, std::string body);
+  void send_notice(NoticeUpgrade notice);
 
   RelayContext& ctx_;
   Stream stream_;

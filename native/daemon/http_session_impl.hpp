@@ -5,6 +5,10 @@
 
 #include <boost/asio/dispatch.hpp>
 
+#include <boost/asio/write.hpp>
+
+#include "core/wire/close_code.hpp"
+#include "core/wire/websocket_frames.hpp"
 #include "native/daemon/http_refusal.hpp"
 #include "native/daemon/log.hpp"
 
@@ -86,6 +90,7 @@ void HttpSession<Stream>::on_read(beast::error_code ec, std::size_t) {
         ->run();
     return;
   }
+  if (auto* notice = std::get_if<NoticeUpgrade>(&routed)) return send_notice(std::move(*notice));
   auto& response = std::get<http::message_generator>(routed);
   const bool keep_alive = response.keep_alive();
   beast::async_write(stream_, std::move(response),
@@ -97,6 +102,24 @@ void HttpSession<Stream>::on_write(bool keep_alive, beast::error_code ec, std::s
   if (ec) return;
   if (!keep_alive) return do_close();
   do_read();
+}
+
+// The 101, the notice's messages and a close frame in one write; then the connection is closed (the
+// client's close frame, if it sends one, is not waited for: there is nothing more to say).
+template <class Stream>
+void HttpSession<Stream>::send_notice(NoticeUpgrade notice) {
+  auto bytes = std::make_shared<std::string>(std::move(notice.response));
+  const auto append = [&](ws::Opcode opcode, const std::vector<std::uint8_t>& payload) {
+    const auto header = ws::frame_header(opcode, payload.size());
+    bytes->append(reinterpret_cast<const char*>(header.view().data()), header.view().size());
+    bytes->append(reinterpret_cast<const char*>(payload.data()), payload.size());
+  };
+  for (const auto& message : notice.messages) append(ws::Opcode::binary, message);
+  append(ws::Opcode::close, ws::close_payload(close_code::normal, "see the message above"));
+  log(LogLevel::info, "request from " + peer_.text + " for " + std::string(request_.target()) +
+                          " answered with a notice (an older protocol)");
+  boost::asio::async_write(stream_, boost::asio::buffer(*bytes),
+                           [self = this->shared_from_this(), bytes](beast::error_code, std::size_t) { self->do_close(); });
 }
 
 template <class Stream>

@@ -9,10 +9,12 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "core/nassh/corp_relay_v1.hpp"
 #include "core/nassh/nassh_cookie.hpp"
 #include "core/wire/close_code.hpp"
 #include "native/daemon/health_check.hpp"
 #include "native/daemon/static_files.hpp"
+#include "native/daemon/websocket_upgrade.hpp"
 
 namespace sshrelay::daemon {
 namespace {
@@ -75,6 +77,25 @@ http::message_generator statz(const Request& req, RelayContext& ctx) {
   return text_response(req, http::status::ok, "application/json", body.dump());
 }
 
+// The Secure Shell extension reads /endpoint and /cookie?method=direct with fetch() from its own origin:
+// Chrome hands it the answer only with these headers, and only an allowed origin gets them.
+void allow_origin(http::response<http::string_body>& res, const Request& req, RelayContext& ctx) {
+  res.set(http::field::vary, "Origin");
+  const auto origin = req[http::field::origin];
+  if (!origin.empty() && ctx.origins.allows(origin, req[http::field::host])) {
+    res.set(http::field::access_control_allow_origin, origin);
+    res.set(http::field::access_control_allow_credentials, "true");
+  }
+}
+
+http::message_generator endpoint(const Request& req, RelayContext& ctx) {
+  auto body = endpoint_json_body(ctx.config.public_host, ctx.config.public_port);
+  if (!body) return text_response(req, http::status::internal_server_error, "text/plain", body.error().message + "\n");
+  auto res = response(req, http::status::ok, "application/json", std::move(*body));
+  allow_origin(res, req, ctx);
+  return res;
+}
+
 http::message_generator cookie(const Request& req, RelayContext& ctx, const Params& params) {
   CookieRequest cookie_request{param(params, "ext"), param(params, "path"), param(params, "version"),
                                param(params, "method"), ctx.config.public_host, ctx.config.public_port, std::nullopt};
@@ -84,17 +105,8 @@ http::message_generator cookie(const Request& req, RelayContext& ctx, const Para
     return text_response(req, http::status::ok, "text/html; charset=utf-8", render_redirect_page(redirect->url));
   }
   if (auto* json = std::get_if<CookieJson>(&*answer)) {
-    http::response<http::string_body> res{http::status::ok, req.version()};
-    res.set(http::field::content_type, "application/json");
-    res.set(http::field::cache_control, "no-store");
-    const auto origin = req[http::field::origin];
-    if (!origin.empty() && ctx.origins.allows(origin, req[http::field::host])) {
-      res.set(http::field::access_control_allow_origin, origin);
-      res.set(http::field::access_control_allow_credentials, "true");
-    }
-    res.keep_alive(req.keep_alive());
-    res.body() = json->body;
-    res.prepare_payload();
+    auto res = response(req, http::status::ok, "application/json", json->body);
+    allow_origin(res, req, ctx);
     return res;
   }
   return text_response(req, http::status::ok, "text/html; charset=utf-8", render_close_page());
@@ -122,6 +134,21 @@ Route route(RelayContext& ctx, const Request& req) {
   }
 
   const bool upgrade = boost::beast::websocket::is_upgrade(req);
+  // The older corp-relay@google.com (the Secure Shell extension without --proxy-mode): not relayed, but
+  // the user is told which option to set.
+  if (path == v1::kProxyPath) {
+    auto res = response(req, http::status::ok, "text/plain", std::string(v1::kNoticeSessionId));
+    allow_origin(res, req, ctx);
+    return res;
+  }
+  if (path == v1::kConnectPath && upgrade) {
+    if (req.count(http::field::sec_websocket_key) != 1 || !is_websocket_key(req[http::field::sec_websocket_key])) {
+      return bad_request(req, "Sec-WebSocket-Key must be given once, as the base64 form of 16 bytes");
+    }
+    const std::uint32_t client_bytes = 0;  // nothing of the client's was or will be relayed
+    return NoticeUpgrade{upgrade_response(req[http::field::sec_websocket_key], ""),
+                         {v1::connect_message(client_bytes, v1::ssh_disconnect_notice(v1::unsupported_protocol_text()))}};
+  }
   if (const Endpoint* endpoint = find_endpoint(path)) {
     if (!upgrade) return text_response(req, http::status::upgrade_required, "text/plain", "WebSocket upgrade required\n");
     if (req.count(http::field::sec_websocket_key) != 1 || !is_websocket_key(req[http::field::sec_websocket_key])) {
@@ -143,11 +170,7 @@ Route route(RelayContext& ctx, const Request& req) {
   if (path == kPlainHealthPath) return text_response(req, http::status::ok, "text/plain; charset=utf-8", std::string(kPlainHealthBody));
   if (path == "/statz") return statz(req, ctx);
   if (path == "/cookie") return cookie(req, ctx, params);
-  if (path == "/endpoint") {
-    auto body = endpoint_json_body(ctx.config.public_host, ctx.config.public_port);
-    if (!body) return text_response(req, http::status::internal_server_error, "text/plain", body.error().message + "\n");
-    return text_response(req, http::status::ok, "application/json", *body);
-  }
+  if (path == "/endpoint") return endpoint(req, ctx);
   return serve_static(ctx.config.web_root, path, req);
 }
 

@@ -3,7 +3,9 @@
 // WebSocket request for one of the endpoints (native/daemon/endpoint.hpp), which the connection hands to
 // admission. No I/O here.
 #include <boost/beast/http.hpp>
+#include <cstdint>
 #include <string>
+#include <vector>
 #include <variant>
 
 #include "core/wire/query.hpp"
@@ -20,7 +22,13 @@ struct WsRequest {
   QueryParams params;
   std::string repeated;  // the first parameter name given more than once, or empty
 };
-using Route = std::variant<http::message_generator, WsRequest>;
+// A WebSocket the relay accepts only to say something and close: the 101 is followed by `messages`
+// (binary) and a close frame (see core/nassh/corp_relay_v1.hpp).
+struct NoticeUpgrade {
+  std::string response;  // the 101, ready to write
+  std::vector<std::vector<std::uint8_t>> messages;
+};
+using Route = std::variant<http::message_generator, WsRequest, NoticeUpgrade>;
 
 Route route(RelayContext& ctx, const Request& request);
 

@@ -120,6 +120,7 @@ int run_server(const DaemonConfig& config_in) {
                             endpoint_text(listener->local_endpoint()));
   }
   log(LogLevel::info, describe(config));
+  for (const auto& notice : config.notices) log(LogLevel::info, "config: " + notice);
   for (const auto& warning : config.warnings) log(LogLevel::warn, "config: " + warning);
   if (config.dev && config.identity.provider == "none") {
     log(LogLevel::warn, "--dev: nobody is authenticated and loopback targets are allowed; for one developer on "

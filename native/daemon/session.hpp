@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/audit/audit_event.hpp"
+
 namespace sshrelay::daemon {
 
 class ClientConnection;
@@ -18,6 +20,20 @@ struct ClientPeer {
   std::uint16_t port = 0;  // the TCP peer's port when that is the user (0 behind a proxy)
   std::string text;        // the TCP peer "ip:port", for log lines
   std::string path;        // the request target (/v4/connect?...), for the audit trail, which redacts it
+  std::string user_agent;  // its User-Agent header, for the audit trail
+};
+
+// Who vouched for the principal, for the audit trail: empty provider for a session nobody vouched for.
+struct VouchedIdentity {
+  std::string provider;  // --identity-provider
+  std::string subject;   // the token's sub (or the trusted header's value)
+  std::string email;     // the token's email, if any
+
+  void put_into(AuditEvent& event) const {
+    event.identity_provider = provider;
+    event.identity_subject = subject;
+    event.identity_email = email;
+  }
 };
 
 class Session {

@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "core/audit/ssh_banner.hpp"
 #include "core/policy/target.hpp"
 #include "core/session/server_output.hpp"
 #include "native/common/deadline_timer.hpp"
@@ -38,6 +39,8 @@ struct SessionDescription {
   std::string target_user;  // dstUsername from /v4/connect (informational)
   Target target;
   std::string kind;         // "v4", "relay"
+  VouchedIdentity identity; // for the audit trail
+  std::uint64_t dial_ms = 0;  // how long the target's TCP connect took
 };
 
 template <class Machine>
@@ -105,6 +108,8 @@ class SessionDriver final : public Session, public std::enable_shared_from_this<
   tcp::endpoint target_endpoint_;  // the address dialed, and the relay's end: kept, as the socket forgets
   tcp::endpoint relay_endpoint_;   //   them once closed
   std::chrono::steady_clock::time_point started_at_;
+  std::uint32_t reconnects_ = 0;                       // sockets that resumed the session
+  SshBannerCapture client_banner_, target_banner_;     // the SSH version lines, for the audit trail
 
   std::shared_ptr<ClientConnection> client_;
   // Closed by our close frame while a read on it was pending: that read ends first, then it lingers

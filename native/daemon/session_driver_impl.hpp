@@ -121,11 +121,16 @@ void SessionDriver<Machine>::on_attach(std::shared_ptr<ClientConnection> client,
                             " (" + description_.kind + ") principal=" + description_.principal);
   }
   // Before any byte flows either way.
+  if (ack) ++reconnects_;
   auto attached = audit_event(ack ? AuditEventType::session_reconnect : AuditEventType::session_start);
   attached.path = peer_.path;
   if (ack) {
     attached.bytes_up = machine_.bytes_up();
     attached.bytes_down = machine_.bytes_down();
+    attached.resume_ack = *ack;
+    attached.reconnect_count = reconnects_;
+  } else {
+    attached.dial_ms = description_.dial_ms;
   }
   ctx_.audit(std::move(attached));
   attached_ = true;
@@ -220,6 +225,7 @@ void SessionDriver<Machine>::process_client_frames() {
     if (!*event) break;
     if (auto* message = std::get_if<ws::Message>(&**event)) {
       if (auto payload = machine_.on_client_message(message->payload, message->binary, t); payload && !payload->empty()) {
+        if (!client_banner_.done()) client_banner_.feed(*payload);
         target_batch_.emplace_back(payload->data(), payload->size());
         target_batch_bytes_ += payload->size();
       }
@@ -441,6 +447,9 @@ std::size_t SessionDriver<Machine>::read_target(std::size_t max, boost::system::
       buffers[i] = net::buffer(frames[i]->data() + v4::kDataHeaderSize, std::min(kPayload, max - i * kPayload));
     }
     const std::size_t n = target_.read_some(buffers, ec);
+    if (n > 0 && !target_banner_.done()) {
+      target_banner_.feed(std::span(frames[0]->data() + v4::kDataHeaderSize, std::min(n, kPayload)));
+    }
     if (n > 0) machine_.on_target_frames(std::span(frames.data(), count), n, now());
     return n;  // frames the read did not reach go back to the pool here
   } else {
@@ -448,6 +457,7 @@ std::size_t SessionDriver<Machine>::read_target(std::size_t max, boost::system::
     // session.
     thread_local std::vector<std::uint8_t> buffer(kTargetReadSize);
     const std::size_t n = target_.read_some(net::buffer(buffer.data(), std::min(max, buffer.size())), ec);
+    if (n > 0 && !target_banner_.done()) target_banner_.feed(std::span(buffer.data(), n));
     if (n > 0) machine_.on_target_data(std::span(buffer.data(), n), now());
     return n;
   }
@@ -531,6 +541,10 @@ void SessionDriver<Machine>::on_ended(std::uint16_t code, const std::string& rea
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started_at_).count());
   closed.close_code = code;
   closed.close_reason = reason;
+  if (code != close_code::normal) closed.error = reason;
+  closed.reconnect_count = reconnects_;
+  closed.client_banner = client_banner_.line();
+  closed.target_banner = target_banner_.line();
   ctx_.audit(std::move(closed));
   timer_.cancel();
   budget_timer_.cancel();
@@ -561,6 +575,8 @@ AuditEvent SessionDriver<Machine>::audit_event(AuditEventType type) const {
   AuditEvent event;
   event.type = type;
   event.principal = description_.principal;
+  description_.identity.put_into(event);
+  event.user_agent = peer_.user_agent;
   event.source_ip = peer_.address;
   event.source_port = peer_.port;
   event.target = description_.target.to_string();

@@ -41,7 +41,7 @@ SessionSlot SessionRegistry::reserve(const std::string& principal, const std::st
     return {};
   }
   const auto principal_count = per_principal_.count(principal) ? per_principal_.at(principal) : 0;
-  if (limits_.per_principal != 0 && principal_count >= limits_.per_principal) {
+  if (limits_.per_principal != 0 && !principal.empty() && principal_count >= limits_.per_principal) {
     refusal = Refusal::principal_full;
     return {};
   }

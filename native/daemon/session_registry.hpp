@@ -57,7 +57,8 @@ class SessionRegistry {
   explicit SessionRegistry(Limits limits) : limits_(limits) {}
 
   enum class Refusal { none, total_full, principal_full, source_full };
-  // A slot for a session of `principal` from `source`, or why there is none.
+  // A slot for a session of `principal` from `source`, or why there is none. An empty principal (a
+  // session without an identity) is not held to the per-principal cap.
   SessionSlot reserve(const std::string& principal, const std::string& source, Refusal& refusal);
   // The slot becomes a registered session.
   void add(SessionSlot slot, std::shared_ptr<Session> session);

@@ -32,6 +32,14 @@ AuditEvent full_close() {
   e.close_code = 1000;
   e.close_reason = "grace period expired";
   e.path = "/v4/connect?host=db.internal&port=22&dstUsername=root";
+  e.event_id = "0123456789abcdef0123456789abcdef";
+  e.identity_provider = "cloudflare-access";
+  e.identity_subject = "7a1b";
+  e.identity_email = "alice@example.com";
+  e.user_agent = "Mozilla/5.0 (X11; Linux x86_64) Chrome/120";
+  e.reconnect_count = 2;
+  e.client_banner = "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3";
+  e.target_banner = "SSH-2.0-OpenSSH_9.2p1";
   return e;
 }
 
@@ -115,7 +123,16 @@ TEST(AuditEventJson, SessionCloseCarriesEveryField) {
       {"event.action", "session.close"},
       {"event.dataset", "sshrelay.audit"},
       {"sshrelay.schema", 1},
+      {"event.epoch", 1714566896.789},
+      {"event.id", "0123456789abcdef0123456789abcdef"},
       {"user.name", "alice@example.com"},
+      {"user.id", "7a1b"},
+      {"user.email", "alice@example.com"},
+      {"sshrelay.identity_provider", "cloudflare-access"},
+      {"user_agent.original", "Mozilla/5.0 (X11; Linux x86_64) Chrome/120"},
+      {"sshrelay.reconnect_count", 2},
+      {"sshrelay.client_banner", "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3"},
+      {"sshrelay.target_banner", "SSH-2.0-OpenSSH_9.2p1"},
       {"source.ip", "203.0.113.7"},
       {"source.port", 51234},
       {"sshrelay.target", "db.internal:22"},
@@ -149,6 +166,7 @@ TEST(AuditEventJson, LeavesOutWhatIsNotKnown) {
       {"event.action", "auth.denied"},
       {"event.dataset", "sshrelay.audit"},
       {"sshrelay.schema", 1},
+      {"event.epoch", 0.0},
       {"source.ip", "198.51.100.1"},
       {"source.port", 4000},
       {"event.reason", "JWT expired"},

@@ -58,6 +58,7 @@ nlohmann::json decode_v2_fragment(const std::string& url) {
 
 TEST(NasshCookie, V1FragmentIsUserAtHostPort) {
   auto request = extension_request();
+  request.version = "1";
   request.user = "alice";
   EXPECT_EQ(
       redirect_url(request),
@@ -67,6 +68,7 @@ TEST(NasshCookie, V1FragmentIsUserAtHostPort) {
 TEST(NasshCookie, V1UserIsPercentEncoded) {
   // The extension reads the host after the first '@', so an e-mail principal must not add another.
   auto request = extension_request();
+  request.version = "1";
   request.user = "alice@example.com";
   EXPECT_EQ(redirect_url(request),
             "chrome-extension://iodihamcpbpeioajjeobimgagajmlibd/html/"
@@ -178,16 +180,27 @@ TEST(NasshCookie, RejectsBadExt) {
   EXPECT_FALSE(answer_cookie(request).ok());
 }
 
-TEST(NasshCookie, RejectsPathsOtherThanTheRelayPage) {
+TEST(NasshCookie, RejectsPathsOtherThanTheTwoPages) {
   auto request = extension_request();
-  for (const char* path : {"html/nassh.html", "/html/nassh_google_relay.html", "html/nassh_google_relay.html?x",
-                           "../html/nassh_google_relay.html", "", "//evil.example.com/"}) {
+  for (const char* path : {"/html/nassh_google_relay.html", "html/nassh_google_relay.html?x", "html/nassh.html#x",
+                           "../html/nassh_google_relay.html", "", "//evil.example.com/", "html/NASSH.html"}) {
     request.path = path;
     const Error error = error_of(request);
     EXPECT_EQ(error.kind, ErrorKind::remote_protocol) << path;
-    EXPECT_NE(error.message.find("is not allowed (only \"html/nassh_google_relay.html\")"), std::string::npos)
+    EXPECT_NE(error.message.find("is not allowed (only \"html/nassh_google_relay.html\" or \"html/nassh.html\")"),
+              std::string::npos)
         << error.message;
   }
+}
+
+// The Python relay's two pages, and its default of v2 when no version is given.
+TEST(NasshCookie, TheMainPageAndV2ByDefault) {
+  auto request = extension_request();
+  request.path = "html/nassh.html";
+  request.version.reset();
+  const std::string url = redirect_url(request);
+  EXPECT_EQ(url.rfind("chrome-extension://iodihamcpbpeioajjeobimgagajmlibd/html/nassh.html#", 0), 0u) << url;
+  EXPECT_EQ(decode_v2_fragment(url), (nlohmann::json{{"endpoint", "relay.example.com:443"}}));
 }
 
 TEST(NasshCookie, RejectsUnknownVersionAndMethod) {

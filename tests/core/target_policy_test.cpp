@@ -75,10 +75,29 @@ TEST(TargetPolicy, DenyBlocksWinAndAllowBlocksRestrict) {
   config.deny = {*parse_cidr("10.9.0.0/16")};
   TargetPolicy policy(config);
   EXPECT_TRUE(policy.check(Ipv4Bytes{10, 1, 1, 1}, 22, kAlice));
-  EXPECT_TRUE(policy.check(Ipv4Bytes{127, 0, 0, 1}, 22, kAlice));  // explicitly listed
   EXPECT_FALSE(policy.check(Ipv4Bytes{10, 9, 0, 1}, 22, kAlice));
   EXPECT_FALSE(policy.check(Ipv4Bytes{93, 184, 216, 34}, 22, kAlice));
   EXPECT_FALSE(policy.check(Ipv4Bytes{224, 0, 0, 1}, 22, kAlice));
+}
+
+// As in the Python relay: the built-in loopback and metadata denials win over an allow-list, and only
+// --unsafe-allow-loopback opens loopback (link-local never).
+TEST(TargetPolicy, BuiltInDenialsWinOverAnAllowList) {
+  TargetPolicyConfig config;
+  config.allow = {*parse_cidr("0.0.0.0/0"), *parse_cidr("::/0")};
+  TargetPolicy broad(config);
+  EXPECT_TRUE(broad.check(Ipv4Bytes{10, 1, 1, 1}, 22, kAlice));
+  const auto loopback = broad.check(Ipv4Bytes{127, 0, 0, 1}, 22, kAlice);
+  ASSERT_FALSE(loopback);
+  EXPECT_NE(loopback.error().message.find("whatever the allow-list says"), std::string::npos) << loopback.error().message;
+  EXPECT_FALSE(broad.check(v6("::1"), 22, kAlice));
+  EXPECT_FALSE(broad.check(v6("::ffff:127.0.0.1"), 22, kAlice));
+  EXPECT_FALSE(broad.check(Ipv4Bytes{169, 254, 169, 254}, 80, kAlice));
+  EXPECT_FALSE(broad.check(v6("fe80::1"), 22, kAlice));
+  config.allow_loopback = true;
+  TargetPolicy unsafe(config);
+  EXPECT_TRUE(unsafe.check(Ipv4Bytes{127, 0, 0, 1}, 22, kAlice));
+  EXPECT_FALSE(unsafe.check(Ipv4Bytes{169, 254, 169, 254}, 80, kAlice));
 }
 
 TEST(TargetPolicy, PortListsApply) {

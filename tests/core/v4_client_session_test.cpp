@@ -179,12 +179,14 @@ TEST(V4ClientSession, AcksAreBatchedWithAQuietFlush) {
   EXPECT_EQ(std::get<v4::Ack>(*v4::decode_message(**s.next_relay_message(t0))).ack, 48000u);
 }
 
-TEST(V4ClientSession, StopClosesWith1000) {
+// The user's stop ends the session at the relay at once (4000), where any other clean close would only
+// detach it for the grace period.
+TEST(V4ClientSession, StopEndsTheSessionWith4000) {
   auto s = connected();
   s.stop(t0);
   auto close = s.take_close();
   ASSERT_TRUE(close);
-  EXPECT_EQ(close->code, close_code::normal);
+  EXPECT_EQ(close->code, close_code::client_ended);
   EXPECT_EQ(s.outcome()->end, ClientEnd::stopped);
   EXPECT_FALSE(s.take_close());
 }

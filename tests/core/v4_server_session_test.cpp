@@ -124,14 +124,32 @@ TEST(V4ServerSession, TargetEofClosesOnlyOnceEverythingIsAcknowledged) {
   EXPECT_FALSE(s.wants_target_data());
 }
 
-TEST(V4ServerSession, AClientCloseEndsTheSessionWithoutAnotherCloseFrame) {
+TEST(V4ServerSession, TheClientsExplicitEndEndsTheSessionWithoutAnotherCloseFrame) {
   auto s = attached_session();
-  s.on_client_closed(1000, t0);
+  s.on_client_closed(close_code::client_ended, t0);
   EXPECT_TRUE(s.ended());
   EXPECT_FALSE(s.next_client_output(t0));
   auto ended = s.next_event();
   ASSERT_TRUE(ended);
-  EXPECT_EQ(std::get<SessionEnded>(*ended).reason, "client closed (1000)");
+  EXPECT_EQ(std::get<SessionEnded>(*ended).reason, "client ended the session");
+}
+
+// A front proxy that restarts closes cleanly (1000, 1001): the session waits for a reconnect.
+TEST(V4ServerSession, AnyOtherCleanCloseDetachesForTheGracePeriod) {
+  for (const std::uint16_t code : {std::uint16_t{1000}, std::uint16_t{1001}, std::uint16_t{1005}}) {
+    auto s = attached_session();
+    s.on_client_closed(code, t0);
+    EXPECT_FALSE(s.ended()) << code;
+    auto lost = s.next_event();
+    ASSERT_TRUE(lost) << code;
+    ASSERT_TRUE(std::holds_alternative<TransportLost>(*lost)) << code;
+    EXPECT_EQ(std::get<TransportLost>(*lost).why, "client closed the WebSocket (" + std::to_string(code) + ")");
+    EXPECT_FALSE(s.next_client_output(t0)) << "no close frame of ours follows a detach";
+    EXPECT_TRUE(s.check_reconnect(0)) << code;
+    EXPECT_EQ(*s.next_deadline(), t0 + Duration{120000}) << code;
+    EXPECT_TRUE(s.attach(0, t0 + Duration{1000})) << code;  // the reconnect within grace resumes
+    EXPECT_TRUE(std::holds_alternative<v4::ReconnectSuccess>(frame_of(s.next_client_output(t0 + Duration{1000}))));
+  }
 }
 
 TEST(V4ServerSession, ShutdownClosesWithItsCode) {

@@ -207,8 +207,8 @@ TEST_F(CliEndingsTest, TargetTheRelayCannotReachExitsOne) {
   EXPECT_NE(cli.err().find("4502"), std::string::npos) << cli.describe() << log();
 }
 
-// ssh sends its ProxyCommand SIGHUP when it exits: the session is closed at once (1000), not left to
-// the relay's grace period.
+// ssh sends its ProxyCommand SIGHUP when it exits: the session is ended at once (close 4000, the
+// client's explicit end), not left to the relay's grace period.
 TEST_F(CliEndingsTest, SighupClosesTheSessionCleanly) {
   start_relay();
   Cli cli(dir_, proxy_args(relay_.port(), echo_.port(), {"-v"}));
@@ -217,7 +217,7 @@ TEST_F(CliEndingsTest, SighupClosesTheSessionCleanly) {
   const auto code = cli.wait_for(60s);
   ASSERT_TRUE(code) << cli.describe();
   EXPECT_EQ(*code, 0) << cli.describe();
-  EXPECT_TRUE(relay_logged("\"client closed (1000)\"")) << log();
+  EXPECT_TRUE(relay_logged("\"client ended the session\"")) << log();
   EXPECT_EQ(relay_.log_text().find("detached"), std::string::npos) << log();
 }
 

@@ -66,12 +66,14 @@ std::vector<std::uint8_t> deterministic_bytes(std::size_t size, std::uint64_t se
 
 // -------------------------------------------------------------------------------------------- HTTP
 
-HttpResponse http_get(std::uint16_t port, const std::string& target, std::chrono::milliseconds timeout) {
+HttpResponse http_get(std::uint16_t port, const std::string& target, std::chrono::milliseconds timeout,
+                      const std::vector<std::pair<std::string, std::string>>& headers) {
   asio::io_context ioc;
   beast::tcp_stream stream(ioc);
   http::request<http::empty_body> req{http::verb::get, target, 11};
   req.set(http::field::host, "127.0.0.1:" + std::to_string(port));
   req.set(http::field::user_agent, "sshrelay-integration-tests");
+  for (const auto& [name, value] : headers) req.set(name, value);
   http::response<http::string_body> res;
   beast::flat_buffer buffer;
   error_code result = asio::error::timed_out;
@@ -113,14 +115,15 @@ std::string RawV4Socket::Message::describe() const {
 }
 
 RawV4Socket::RawV4Socket(std::uint16_t port, const std::string& target, const std::string& origin,
-                         std::chrono::milliseconds timeout)
+                         std::chrono::milliseconds timeout, const Headers& headers)
     : ws_(ioc_) {
   std::atomic<bool> done{false};
   error_code result;
   websocket::response_type response;
-  ws_.set_option(websocket::stream_base::decorator([origin](websocket::request_type& req) {
+  ws_.set_option(websocket::stream_base::decorator([origin, headers](websocket::request_type& req) {
     req.set(http::field::sec_websocket_protocol, "ssh");
     if (!origin.empty()) req.set(http::field::origin, origin);
+    for (const auto& [name, value] : headers) req.set(name, value);
   }));
   ws_.binary(true);
   beast::get_lowest_layer(ws_).async_connect(
@@ -225,6 +228,18 @@ bool RawV4Socket::write_raw(std::span<const std::uint8_t> bytes, std::chrono::mi
                       result = ec;
                       done = true;
                     });
+  return run(timeout, done) && !result;
+}
+
+bool RawV4Socket::close_with(std::uint16_t code, const std::string& reason, std::chrono::milliseconds timeout) {
+  std::atomic<bool> done{false};
+  error_code result;
+  websocket::close_reason why(reason);
+  why.code = code;
+  ws_.async_close(why, [&](error_code ec) {
+    result = ec;
+    done = true;
+  });
   return run(timeout, done) && !result;
 }
 

@@ -84,7 +84,8 @@ struct HttpResponse {
 // daemon on a loaded CI machine can take seconds to answer.
 
 // GET http://127.0.0.1:<port><target>; throws std::runtime_error on failure or after `timeout`.
-HttpResponse http_get(std::uint16_t port, const std::string& target, std::chrono::milliseconds timeout = 30s);
+HttpResponse http_get(std::uint16_t port, const std::string& target, std::chrono::milliseconds timeout = 30s,
+                      const std::vector<std::pair<std::string, std::string>>& headers = {});
 
 // A raw client for protocol checks. Synchronous, single-threaded; each call has a deadline.
 class RawV4Socket {
@@ -101,8 +102,9 @@ class RawV4Socket {
 
   // Upgrades to `target` offering subprotocol ssh; throws std::runtime_error (with the HTTP status) if
   // the upgrade fails.
+  using Headers = std::vector<std::pair<std::string, std::string>>;
   RawV4Socket(std::uint16_t port, const std::string& target, const std::string& origin = "",
-              std::chrono::milliseconds timeout = 30s);
+              std::chrono::milliseconds timeout = 30s, const Headers& headers = {});
   ~RawV4Socket();
 
   std::string subprotocol() const { return subprotocol_; }
@@ -115,6 +117,9 @@ class RawV4Socket {
   bool write_raw(std::span<const std::uint8_t> bytes, std::chrono::milliseconds timeout = 30s);
   // Resets the TCP connection (SO_LINGER 0): no close frame, as when the network fails.
   void reset();
+  // Sends a close frame with `code` and waits (bounded) for the relay's answer or the end of the
+  // connection; returns whether a close frame came back.
+  bool close_with(std::uint16_t code, const std::string& reason = "", std::chrono::milliseconds timeout = 30s);
 
  private:
   bool run(std::chrono::milliseconds timeout, const std::atomic<bool>& done);

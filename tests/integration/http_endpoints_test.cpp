@@ -1,11 +1,18 @@
-// The relay's plain HTTP endpoints: /healthz and /cookie (design.md §3), with the v1 and v2 fragments
-// decoded the way the Secure Shell extension decodes them.
+// The relay's plain HTTP endpoints: /healthz, /cookie and /endpoint (design.md §3), with the v1 and v2
+// fragments decoded the way the Secure Shell extension decodes them, and the notice a client of the older
+// corp-relay@google.com gets (read by real OpenSSH).
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
+#include <boost/asio/write.hpp>
+
 #include "core/common/base64url.hpp"
+#include "core/nassh/corp_relay_v1.hpp"
 #include "tests/integration/harness.hpp"
+#include "tests/integration/raw_wire.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/temp_dir.hpp"
 #include "tests/support/files.hpp"
 #include "tests/support/relay_daemon.hpp"
 
@@ -44,7 +51,7 @@ TEST_F(HttpEndpointsTest, HealthzSaysOk) {
 }
 
 TEST_F(HttpEndpointsTest, CookieV1RedirectsToTheExtensionWithUserAtEndpoint) {
-  const auto res = http_get(relay_.port(), std::string("/cookie?ext=") + kExt + "&path=" + kPage);
+  const auto res = http_get(relay_.port(), std::string("/cookie?ext=") + kExt + "&path=" + kPage + "&version=1");
   ASSERT_EQ(res.status, 200u) << res.body << log();
   const auto url = redirect_target(res.body);
   const std::string prefix = std::string("chrome-extension://") + kExt + "/" + kPage + "#";
@@ -57,7 +64,14 @@ TEST_F(HttpEndpointsTest, CookieV1RedirectsToTheExtensionWithUserAtEndpoint) {
   EXPECT_NE(res.body.find("location.replace("), std::string::npos) << res.body;
 }
 
+// As the Python relay answers: v2 unless version=1 is asked for, to either of its two pages.
 TEST_F(HttpEndpointsTest, CookieV2RedirectsWithBase64urlJsonEndpoint) {
+  for (const std::string page : {kPage, "html/nassh.html"}) {
+    const auto res = http_get(relay_.port(), std::string("/cookie?ext=") + kExt + "&path=" + page);
+    ASSERT_EQ(res.status, 200u) << res.body << log();
+    const auto url = redirect_target(res.body);
+    ASSERT_EQ(url.rfind(std::string("chrome-extension://") + kExt + "/" + page + "#", 0), 0u) << res.body;
+  }
   const auto res = http_get(relay_.port(), std::string("/cookie?ext=") + kExt + "&path=" + kPage + "&version=2");
   ASSERT_EQ(res.status, 200u) << res.body << log();
   const auto url = redirect_target(res.body);
@@ -70,6 +84,66 @@ TEST_F(HttpEndpointsTest, CookieV2RedirectsWithBase64urlJsonEndpoint) {
   ASSERT_TRUE(decoded) << decoded.error().message << ": " << fragment;
   const auto json = nlohmann::json::parse(std::string(decoded->begin(), decoded->end()));
   EXPECT_EQ(json, nlohmann::json({{"endpoint", endpoint()}}));
+}
+
+// The extension's direct mode fetches /endpoint from its own origin: Chrome needs the CORS header.
+TEST_F(HttpEndpointsTest, EndpointCarriesCorsForAnAllowedOriginOnly) {
+  const std::string extension = std::string("chrome-extension://") + kExt;
+  const auto allowed = http_get(relay_.port(), "/endpoint", 30s, {{"Origin", extension}});
+  ASSERT_EQ(allowed.status, 200u) << allowed.body << log();
+  EXPECT_EQ(allowed.body, ")]}'\n{\"endpoint\":\"" + endpoint() + "\"}");
+  EXPECT_EQ(allowed.headers.count("access-control-allow-origin") ? allowed.headers.at("access-control-allow-origin") : "",
+            extension);
+  EXPECT_EQ(allowed.headers.count("vary") ? allowed.headers.at("vary") : "", "Origin");
+  const auto other = http_get(relay_.port(), "/endpoint", 30s, {{"Origin", "https://evil.example.com"}});
+  ASSERT_EQ(other.status, 200u);
+  EXPECT_EQ(other.headers.count("access-control-allow-origin"), 0u);
+}
+
+// The Secure Shell extension without --proxy-mode speaks corp-relay@google.com: GET /proxy (an XHR with
+// credentials), then a WebSocket to /connect whose messages are a 4-byte ack and bytes for ssh. It gets a
+// session id, then an SSH disconnect telling the user which option to set.
+TEST_F(HttpEndpointsTest, OlderProtocolClientsAreToldWhichOptionToSet) {
+  const std::string extension = std::string("chrome-extension://") + kExt;
+  const auto proxy = http_get(relay_.port(), "/proxy?host=db&port=22", 30s, {{"Origin", extension}});
+  ASSERT_EQ(proxy.status, 200u) << proxy.body << log();
+  EXPECT_EQ(proxy.body, v1::kNoticeSessionId);
+  EXPECT_EQ(proxy.headers.count("access-control-allow-origin") ? proxy.headers.at("access-control-allow-origin") : "",
+            extension);
+  EXPECT_EQ(proxy.headers.count("access-control-allow-credentials") ? proxy.headers.at("access-control-allow-credentials") : "",
+            "true");
+
+  RawV4Wire wire(relay_.port(), upgrade_request(relay_.port(), std::string("/connect?sid=") + std::string(v1::kNoticeSessionId) +
+                                                                   "&ack=0&pos=0",
+                                                {"Origin: " + extension}));
+  const auto message = wire.next_message();
+  ASSERT_TRUE(message) << log();
+  ASSERT_GT(message->size(), 4u);
+  EXPECT_EQ(std::vector<std::uint8_t>(message->begin(), message->begin() + 4), (std::vector<std::uint8_t>{0, 0, 0, 0}));
+  const std::vector<std::uint8_t> for_ssh(message->begin() + 4, message->end());
+  EXPECT_EQ(for_ssh, v1::ssh_disconnect_notice(v1::unsupported_protocol_text()));
+  EXPECT_FALSE(wire.next_message());
+  ASSERT_TRUE(wire.close_frame()) << "a close frame follows";
+
+  // What the extension's ssh prints: real OpenSSH reading those bytes as its server's.
+  TcpTarget server([for_ssh](tcp::socket& socket) {
+    boost::system::error_code ec;
+    boost::asio::write(socket, boost::asio::buffer(for_ssh), ec);
+    std::array<char, 4096> sink{};
+    while (!ec) socket.read_some(boost::asio::buffer(sink), ec);  // until ssh hangs up
+  });
+  testing::TempDir dir("sshrelay-v1-notice");
+  const std::string err = dir.file("ssh.err");
+  const int code = testing::run({"ssh", "-F", "/dev/null", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
+                                 "-o", "UserKnownHostsFile=/dev/null", "-o", "ConnectTimeout=20", "-p",
+                                 std::to_string(server.port()), "tester@127.0.0.1", "true"},
+                                "", "", err, 60s);
+  EXPECT_EQ(code, 255);
+  const std::string printed = testing::read_file(err);
+  EXPECT_NE(printed.find("Received disconnect from 127.0.0.1 port " + std::to_string(server.port()) + ":2: " +
+                         v1::unsupported_protocol_text()),
+            std::string::npos)
+      << printed;
 }
 
 TEST_F(HttpEndpointsTest, CookieWithBadExtensionIdIs400NamingExt) {

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/wire/close_code.hpp"
 #include "core/wire/query.hpp"
 #include "tests/integration/harness.hpp"
 #include "tests/support/files.hpp"
@@ -34,6 +35,13 @@ class V4ProtocolTest : public ::testing::Test {
 
   std::string connect_to(const TcpTarget& target) const {
     return "/v4/connect?host=127.0.0.1&port=" + std::to_string(target.port()) + "&dstUsername=tester";
+  }
+
+  // Reads the socket's CONNECT_SUCCESS: the session id, or "" (with a test failure) for anything else.
+  std::string session_id_from(RawV4Socket& ws) const {
+    auto connected = frame_of(ws.read());
+    EXPECT_TRUE(std::holds_alternative<v4::ConnectSuccess>(connected)) << log();
+    return std::holds_alternative<v4::ConnectSuccess>(connected) ? std::get<v4::ConnectSuccess>(connected).session_id : "";
   }
 
   RelayDaemon relay_;
@@ -95,9 +103,8 @@ TEST_F(V4ProtocolTest, PartialMessageOnADeadSocketIsDiscarded) {
   std::string sid;
   {
     RawV4Socket first(relay_.port(), connect_to(echo));
-    auto connected = frame_of(first.read());
-    ASSERT_TRUE(std::holds_alternative<v4::ConnectSuccess>(connected)) << log();
-    sid = std::get<v4::ConnectSuccess>(connected).session_id;
+    sid = session_id_from(first);
+    ASSERT_FALSE(sid.empty());
 
     // One masked binary frame carrying a full DATA frame (6 + 16384 bytes); only its first half is sent.
     const auto message = v4::encode(v4::Data{std::vector<std::uint8_t>(v4::kMaxDataPayload, 0x5a)});
@@ -274,6 +281,49 @@ TEST_F(V4ProtocolTest, ClientThatStopsAnsweringIsDetachedAndCanResume) {
   ASSERT_TRUE(std::holds_alternative<v4::ReconnectSuccess>(frame_of(again.read()))) << log();
   ASSERT_TRUE(again.write_frame(v4::Data{bytes_of("resumed")}));
   EXPECT_EQ(read_payload(again, 7), "resumed") << log();
+}
+
+// As with the Python relay, a clean close handshake only detaches the session (a front proxy that restarts
+// closes cleanly): a reconnect within the grace period gets the bytes the client had not acknowledged.
+TEST_F(V4ProtocolTest, ACleanCloseDetachesAndAReconnectReplays) {
+  start_relay();
+  TcpTarget echo(TcpTarget::echo());
+  std::string sid;
+  {
+    RawV4Socket first(relay_.port(), connect_to(echo));
+    sid = session_id_from(first);
+    ASSERT_FALSE(sid.empty());
+    ASSERT_TRUE(first.write_frame(v4::Data{bytes_of("before-close")}));
+    EXPECT_EQ(read_payload(first, 12), "before-close") << log();  // received, never acknowledged
+    first.close_with(1001, "proxy restarting");
+  }
+  ASSERT_TRUE(wait_until([&] { return relay_.log_text().find("sid=" + sid + " detached (client closed the WebSocket (1001))") !=
+                                      std::string::npos; }, 60s))
+      << log();
+  RawV4Socket again(relay_.port(), "/v4/reconnect?sid=" + percent_encode_component(sid) + "&ack=0");
+  auto resumed = frame_of(again.read());
+  ASSERT_TRUE(std::holds_alternative<v4::ReconnectSuccess>(resumed)) << log();
+  EXPECT_EQ(std::get<v4::ReconnectSuccess>(resumed).ack, 12u);
+  EXPECT_EQ(read_payload(again, 12), "before-close") << "replayed from ack 0" << log();
+  ASSERT_TRUE(again.write_frame(v4::Data{bytes_of("after")}));
+  EXPECT_EQ(read_payload(again, 5), "after") << log();
+}
+
+// sshrelay's own clients end a session explicitly (close 4000): nothing lingers, and a reconnect is refused.
+TEST_F(V4ProtocolTest, AnExplicitEndIsFinal) {
+  start_relay();
+  TcpTarget echo(TcpTarget::echo());
+  RawV4Socket first(relay_.port(), connect_to(echo));
+  const auto sid = session_id_from(first);
+  ASSERT_FALSE(sid.empty());
+  EXPECT_TRUE(first.close_with(close_code::client_ended, "bye")) << "the relay answers the close" << log();
+  ASSERT_TRUE(wait_until([&] { return relay_.log_text().find("sid=" + sid + " closed 1000 \"client ended the session\"") !=
+                                      std::string::npos; }, 60s))
+      << log();
+  RawV4Socket again(relay_.port(), "/v4/reconnect?sid=" + percent_encode_component(sid) + "&ack=0");
+  const auto refused = again.read();
+  ASSERT_EQ(refused.kind, Kind::closed) << refused.describe() << log();
+  EXPECT_EQ(refused.close_code, 4404) << refused.close_reason;
 }
 
 // A target that speaks first and hangs up at once, without reading (an SSH-1 server refusing us): its

@@ -36,7 +36,7 @@ AuditConfig valid_network_config() {
   AuditConfig config;
   config.hec_url = "https://splunk.example.com:8088";
   config.hec_token = kToken;
-  config.pan_url = "https://fw.example.com/api/";
+  config.pan_urls = {"https://fw.example.com/api/"};
   config.pan_api_key = kKey;
   config.pan_port_first = 40000;
   config.pan_port_last = 40999;
@@ -69,7 +69,7 @@ TEST(AuditConfig, NamesTheBadSetting) {
       {[](AuditConfig& c) { c.hec_ca_file = "/nonexistent/ca.pem"; }, "--audit-hec-ca-file: cannot read"},
       {[](AuditConfig& c) { c.hec_batch_max = 0; }, "--audit-hec-batch:"},
       {[](AuditConfig& c) { c.hec_flush_interval = 0ms; }, "--audit-hec-flush-ms:"},
-      {[](AuditConfig& c) { c.pan_url = "https://fw.example.com/api/?key=abc"; }, "--audit-pan-url: "},
+      {[](AuditConfig& c) { c.pan_urls = {"https://fw.example.com/api/?key=abc"}; }, "--audit-pan-url: "},
       {[](AuditConfig& c) { c.pan_api_key.clear(); }, "--audit-pan-key-file: is required"},
       {[](AuditConfig& c) { c.pan_port_first = 0; }, "--source-port-range:"},
       {[](AuditConfig& c) { c.pan_port_last = 39999; }, "--source-port-range:"},
@@ -142,7 +142,7 @@ TEST(AuditLog, ADownDestinationLosesOnlyFromItsOwnQueue) {
   config.hec_token = kToken;
   config.hec_ca_file = testing::test_cert().cert;
   config.hec_flush_interval = 20ms;
-  config.pan_url = "https://127.0.0.1:" + std::to_string(testing::unused_port()) + "/api/";
+  config.pan_urls = {"https://127.0.0.1:" + std::to_string(testing::unused_port()) + "/api/"};
   config.pan_api_key = kKey;
   config.pan_ca_file = testing::test_cert().cert;
   config.pan_port_first = 40000;
@@ -328,7 +328,7 @@ TEST(AuditLog, NoTokenOrKeyReachesAnyOutput) {
   config.hec_token = kToken;
   config.hec_ca_file = testing::test_cert().cert;
   config.hec_flush_interval = 10ms;
-  config.pan_url = pan.url();
+  config.pan_urls = {pan.url()};
   config.pan_api_key = kKey;
   config.pan_ca_file = testing::test_cert().cert;
   config.pan_port_first = 40000;

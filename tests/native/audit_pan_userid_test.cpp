@@ -85,7 +85,7 @@ std::vector<Entry> all_entries(const std::vector<ReceivedRequest>& requests) {
 
 AuditConfig pan_config(const HttpsReceiver& receiver) {
   AuditConfig config;
-  config.pan_url = receiver.url();
+  config.pan_urls = {receiver.url()};
   config.pan_api_key = kKey;
   config.pan_ca_file = testing::test_cert().cert;
   config.pan_user_domain = "EXAMPLE";
@@ -185,7 +185,7 @@ TEST(PanUserId, TheKeyCanGoInTheFormBodyInstead) {
   auto config = pan_config(receiver);
   config.pan_key_in_body = true;
   config.pan_vsys = "vsys2";
-  config.pan_url = receiver.url("/api");
+  config.pan_urls = {receiver.url("/api")};
   AuditLog audit(config);
   ASSERT_TRUE(audit.start().ok());
   audit.emit(session_event(AuditEventType::session_start, 1, "alice", 40001));

@@ -207,6 +207,17 @@ TEST(Config, UnknownEnvironmentVariablesAreReportedAndEmptyOnesAreUnset) {
   EXPECT_EQ(c.warnings, expected);  // OTHER_* is not ours to judge
 }
 
+// /cookie would send browsers to 0.0.0.0: the start says so.
+TEST(Config, ListeningOnAnyAddressWithoutAPublicHostWarns) {
+  const DaemonConfig any = config_of(parse({"--listen", "0.0.0.0:8080"}));
+  ASSERT_EQ(any.warnings.size(), 1u);
+  EXPECT_MENTIONS(any.warnings.front(), "listening on 0.0.0.0 without --public-host (RELAY_PUBLIC_HOST)");
+  EXPECT_EQ(config_of(parse({"--listen", "[::]:8080"})).warnings.size(), 1u);
+  EXPECT_TRUE(config_of(parse({"--listen", "0.0.0.0:8080", "--public-host", "relay.example.com"})).warnings.empty());
+  EXPECT_EQ(config_of(parse({"--listen", "0.0.0.0:8080", "--public-host", "relay.example.com"})).public_port, 443);
+  EXPECT_EQ(config_of(parse({"--listen", "127.0.0.1:8080"})).public_port, 8080);
+}
+
 TEST(Config, KnownVariablesLeaveNoWarnings) {
   EXPECT_EQ(config_of(parse({}, {{"RELAY_GRACE_SECONDS", "5"}, {"RELAY_CONFIG", ""}})).warnings,
             std::vector<std::string>{});
@@ -216,8 +227,8 @@ TEST(ConfigErrors, StrictConfigRefusesAVariableThatNamesNoSetting) {
   const std::string message = error_of(parse({"--strict-config"}, {{"RELAY_GRACE_SECOND", "5"}}));
   EXPECT_MENTIONS(message, "--strict-config (RELAY_STRICT_CONFIG)");
   EXPECT_MENTIONS(message, "RELAY_GRACE_SECOND names no setting (did you mean RELAY_GRACE_SECONDS?)");
-  EXPECT_MENTIONS(error_of(parse({}, {{"RELAY_STRICT_CONFIG", "yes"}, {"RELAY_AUTH_REQUIRED", "true"}})),
-                  "RELAY_AUTH_REQUIRED names no setting");
+  EXPECT_MENTIONS(error_of(parse({}, {{"RELAY_STRICT_CONFIG", "yes"}, {"RELAY_AUTH_REQUIRD", "true"}})),
+                  "RELAY_AUTH_REQUIRD names no setting (did you mean RELAY_AUTH_REQUIRED?)");
   EXPECT_EQ(config_of(parse({"--strict-config"}, {{"RELAY_GRACE_SECONDS", "5"}})).grace, 5s);
 }
 
@@ -566,7 +577,11 @@ TEST(ConfigAudit, SinksAndSecretFiles) {
   const std::string line = describe(c);
   EXPECT_MENTIONS(line, "audit=stderr,jsonl,splunk-hec");
   EXPECT_EQ(line.find("0123-abcd"), std::string::npos);
-  EXPECT_MENTIONS(describe(config_of(parse({}))), "audit=off");
+  // A relay with no audit trail by default is a trap: stderr is on unless turned off or another sink is set.
+  EXPECT_TRUE(config_of(parse({})).audit.to_stderr);
+  EXPECT_MENTIONS(describe(config_of(parse({}))), "audit=stderr");
+  EXPECT_MENTIONS(describe(config_of(parse({"--audit-stderr=no"}))), "audit=off");
+  EXPECT_FALSE(config_of(parse({"--audit-jsonl", tmp.path("only.jsonl")})).audit.to_stderr);
 }
 
 TEST(ConfigAudit, ErrorsNameTheSetting) {

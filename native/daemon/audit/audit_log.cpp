@@ -1,11 +1,14 @@
 #include "native/daemon/audit/audit_log.hpp"
 
 #include <algorithm>
+#include <array>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 #include <cctype>
 #include <filesystem>
 #include <fstream>
+
+#include <openssl/rand.h>
 
 #include "native/daemon/audit/jsonl_file_sink.hpp"
 #include "native/daemon/audit/pan_userid_sink.hpp"
@@ -39,7 +42,7 @@ std::optional<Error> check_https_destination(const std::string& url_flag, const 
   }
   if (auto parsed = parse_https_url(url, default_path); !parsed) return bad(url_flag, parsed.error().message);
   if (secret.empty()) {
-    return bad(secret_flag, "is required with " + url_flag + " (secrets are read from a file, never given as a flag)");
+    return bad(secret_flag, "is required with " + url_flag + " (a file, or the secret itself in the environment)");
   }
   if (!header_safe(secret)) return bad(secret_flag, "the secret holds spaces, control or non-ASCII characters");
   if (!ca_file.empty() && !readable(ca_file)) return bad(ca_flag, "cannot read \"" + ca_file + "\"");
@@ -47,6 +50,19 @@ std::optional<Error> check_https_destination(const std::string& url_flag, const 
 }
 
 bool in_range(milliseconds value, milliseconds low, milliseconds high) { return value >= low && value <= high; }
+
+// 128 random bits as 32 lower-case hex digits (the Python relay's uuid4().hex has the same shape).
+std::string random_event_id() {
+  std::array<unsigned char, 16> bytes{};
+  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) return {};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (const unsigned char b : bytes) {
+    out += kHex[b >> 4];
+    out += kHex[b & 15];
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -75,11 +91,19 @@ Status AuditConfig::validate() const {
       return bad("--audit-hec-flush-ms", "must be 1..60000");
     }
   }
-  if (auto e = check_https_destination("--audit-pan-url", pan_url, kPanDefaultPath, "--audit-pan-key-file",
-                                       pan_api_key, "--audit-pan-ca-file", pan_ca_file)) {
-    return *e;
+  for (const auto& pan_url : pan_urls) {
+    if (auto e = check_https_destination("--audit-pan-url", pan_url, kPanDefaultPath, "--audit-pan-key-file",
+                                         pan_api_key, "--audit-pan-ca-file", pan_ca_file)) {
+      return *e;
+    }
   }
-  if (!pan_url.empty()) {
+  if (pan_urls.empty()) {
+    if (auto e = check_https_destination("--audit-pan-url", "", kPanDefaultPath, "--audit-pan-key-file", pan_api_key,
+                                         "--audit-pan-ca-file", pan_ca_file)) {
+      return *e;
+    }
+  }
+  if (!pan_urls.empty()) {
     if (pan_port_first == 0 || pan_port_last < pan_port_first) {
       return bad("--source-port-range",
                  "PAN User-ID maps users by source port: it needs the relay's pinned source-port range (FIRST-LAST)");
@@ -133,26 +157,33 @@ Status AuditLog::start() {
     sinks.push_back(std::move(sink));
   }
   if (!config_.hec_url.empty()) {
-    auto tls = make_tls_client_context(config_.hec_ca_file);
+    auto tls = make_tls_client_context(config_.hec_ca_file, config_.hec_verify);
     if (!tls) return bad("--audit-hec-ca-file", tls.error().message);
+    if (!config_.hec_verify) log(LogLevel::warn, "audit: --audit-hec-verify=false: the HEC's certificate is not checked");
     auto strand = net::make_strand(ioc_);
     auto client = std::make_shared<HttpsClient>(strand, *tls, *parse_https_url(config_.hec_url, kHecDefaultPath),
                                                 config_.request_timeout);
     const BatchOptions options{config_.hec_batch_max, config_.hec_batch_max_bytes, config_.hec_flush_interval,
                                config_.retry_initial, config_.retry_max};
-    sinks.push_back(std::make_shared<SplunkHecSink>(capacity, strand, options, client, config_.hec_token));
+    sinks.push_back(std::make_shared<SplunkHecSink>(
+        capacity, strand, options, client, config_.hec_token,
+        HecEnvelope{config_.hec_source, config_.hec_sourcetype, config_.hec_index}));
   }
-  if (!config_.pan_url.empty()) {
-    auto tls = make_tls_client_context(config_.pan_ca_file);
+  for (std::size_t i = 0; i < config_.pan_urls.size(); ++i) {
+    auto tls = make_tls_client_context(config_.pan_ca_file, config_.pan_verify);
     if (!tls) return bad("--audit-pan-ca-file", tls.error().message);
+    if (!config_.pan_verify) log(LogLevel::warn, "audit: --audit-pan-verify=false: the firewall's certificate is not checked");
     auto strand = net::make_strand(ioc_);
-    auto client = std::make_shared<HttpsClient>(strand, *tls, *parse_https_url(config_.pan_url, kPanDefaultPath),
+    auto client = std::make_shared<HttpsClient>(strand, *tls, *parse_https_url(config_.pan_urls[i], kPanDefaultPath),
                                                 config_.request_timeout);
     const BatchOptions options{config_.pan_batch_max, 1 << 20, config_.pan_flush_interval, config_.retry_initial,
                                config_.retry_max};
     PanOptions pan{config_.pan_api_key,    config_.pan_user_domain, config_.pan_vsys,     config_.pan_key_in_body,
-                   config_.pan_port_first, config_.pan_port_last,   config_.pan_block_size};
-    sinks.push_back(std::make_shared<PanUserIdSink>(capacity, strand, options, client, std::move(pan)));
+                   config_.pan_port_first, config_.pan_port_last,   config_.pan_block_size, config_.pan_relay_ip,
+                   config_.pan_login_timeout_minutes};
+    // Each firewall gets its own queue and retries: one that is down delays only itself.
+    const std::string name = i == 0 ? "pan_userid" : "pan_userid_" + std::to_string(i + 1);
+    sinks.push_back(std::make_shared<PanUserIdSink>(capacity, strand, options, client, std::move(pan), name));
   }
   sinks_.insert(sinks_.begin(), sinks.begin(), sinks.end());
   for (const auto& sink : sinks_) reported_[sink->name()] = sink->lost();
@@ -187,7 +218,8 @@ std::int64_t AuditLog::now_ms() {
 void AuditLog::emit(AuditEvent event) {
   if (sinks_.empty()) return;
   if (event.time_ms == 0) event.time_ms = now_ms();
-  const auto record = make_record(std::move(event));
+  if (event.event_id.empty()) event.event_id = random_event_id();
+  const auto record = make_record(std::move(event), config_.format);
   for (const auto& sink : sinks_) sink->submit(record);
 }
 
@@ -226,7 +258,8 @@ void AuditLog::report(bool to_sinks) {
   if (!any) return;
   log(LogLevel::warn, "audit events lost: " + summary);
   if (!to_sinks) return;
-  const auto record = make_record(std::move(event));
+  event.event_id = random_event_id();
+  const auto record = make_record(std::move(event), config_.format);
   // A sink that dropped events in a burst but still delivers is where the report belongs; one that cannot
   // deliver (unhealthy) would only queue it to lose it.
   for (const auto& sink : sinks_) {

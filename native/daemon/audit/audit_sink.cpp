@@ -9,7 +9,8 @@ namespace {
 std::size_t estimate_json_size(const AuditEvent& e) {
   std::size_t n = 200;  // keys, punctuation, timestamp, numbers
   for (const std::string* s : {&e.principal, &e.source_ip, &e.target, &e.target_user, &e.resolved_ip, &e.relay_ip,
-                               &e.sid, &e.close_reason, &e.reason, &e.path}) {
+                               &e.sid, &e.close_reason, &e.reason, &e.path, &e.user_agent, &e.identity_subject,
+                               &e.identity_email, &e.error, &e.client_banner, &e.target_banner}) {
     n += s->empty() ? 0 : s->size() + 24;
   }
   return n + e.lost.size() * 48;
@@ -17,14 +18,17 @@ std::size_t estimate_json_size(const AuditEvent& e) {
 
 }  // namespace
 
-AuditRecord::AuditRecord(AuditEvent e) : event(std::move(e)), approx_size_(estimate_json_size(event)) {}
+AuditRecord::AuditRecord(AuditEvent e, AuditFormat f)
+    : event(std::move(e)), format(f), approx_size_(estimate_json_size(event)) {}
 
 const std::string& AuditRecord::json() const {
-  std::call_once(once_, [this] { json_ = to_json_line(event); });
+  std::call_once(once_, [this] { json_ = to_json_line(event, format); });
   return json_;
 }
 
-RecordPtr make_record(AuditEvent event) { return std::make_shared<const AuditRecord>(std::move(event)); }
+RecordPtr make_record(AuditEvent event, AuditFormat format) {
+  return std::make_shared<const AuditRecord>(std::move(event), format);
+}
 
 AuditSink::AuditSink(std::string name, std::size_t capacity) : name_(std::move(name)), capacity_(capacity) {}
 

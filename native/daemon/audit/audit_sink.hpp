@@ -24,9 +24,10 @@ using Clock = std::chrono::steady_clock;
 // first, so emit() on a session's strand only moves the event into a shared record.
 class AuditRecord {
  public:
-  explicit AuditRecord(AuditEvent e);
+  explicit AuditRecord(AuditEvent e, AuditFormat format = AuditFormat::sshrelay);
   const AuditEvent event;
-  // to_json_line(event): one line, no newline. Thread-safe; computed once.
+  const AuditFormat format;
+  // to_json_line(event, format): one line, no newline. Thread-safe; computed once.
   const std::string& json() const;
   // A cheap estimate of json().size(), for batch byte limits (taken under the queue lock).
   std::size_t approx_size() const { return approx_size_; }
@@ -37,7 +38,7 @@ class AuditRecord {
   mutable std::string json_;
 };
 using RecordPtr = std::shared_ptr<const AuditRecord>;
-RecordPtr make_record(AuditEvent event);
+RecordPtr make_record(AuditEvent event, AuditFormat format = AuditFormat::sshrelay);
 
 struct SinkStats {
   std::string name;

@@ -44,7 +44,9 @@ Result<HttpsUrl> parse_https_url(std::string_view text, std::string_view default
 
 // TLS 1.2+ client context verifying peers: against ca_file alone when given (a private CA), else against
 // the system store.
-Result<std::shared_ptr<net::ssl::context>> make_tls_client_context(const std::string& ca_file);
+// verify = false accepts any certificate (the Python relay's *_VERIFY=false, for a lab's self-signed
+// collector): the connection is still encrypted, but not to a known party.
+Result<std::shared_ptr<net::ssl::context>> make_tls_client_context(const std::string& ca_file, bool verify = true);
 
 struct HttpResult {
   boost::system::error_code ec;  // set: no response (ec names the step in `where`)

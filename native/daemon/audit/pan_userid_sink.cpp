@@ -8,8 +8,10 @@ bool is_login(const AuditRecord& r) { return r.event.type == AuditEventType::ses
 std::string block_key(const AuditEvent& e) { return e.relay_ip + "|" + std::to_string(e.relay_source_port); }
 
 std::string entry_xml(const UidEntry& entry) {
-  return "<entry name=\"" + xml_attribute_escape(entry.user) + "\" ip=\"" + xml_attribute_escape(entry.ip) +
-         "\" blockstart=\"" + std::to_string(entry.blockstart) + "\"/>";
+  std::string xml = "<entry name=\"" + xml_attribute_escape(entry.user) + "\" ip=\"" + xml_attribute_escape(entry.ip) +
+                    "\" blockstart=\"" + std::to_string(entry.blockstart) + "\"";
+  if (entry.timeout_minutes != 0) xml += " timeout=\"" + std::to_string(entry.timeout_minutes) + "\"";
+  return xml + "/>";
 }
 
 std::string wrap_payload(const std::string& payload) {
@@ -97,8 +99,8 @@ std::string uid_message_multiuser_setup(std::string_view ip, std::uint16_t first
 }
 
 PanUserIdSink::PanUserIdSink(std::size_t capacity, net::any_io_executor strand, BatchOptions options,
-                             std::shared_ptr<HttpsClient> client, PanOptions pan)
-    : AsyncBatchSink("pan_userid", capacity, std::move(strand), options, std::move(client)), pan_(std::move(pan)) {}
+                             std::shared_ptr<HttpsClient> client, PanOptions pan, std::string name)
+    : AsyncBatchSink(std::move(name), capacity, std::move(strand), options, std::move(client)), pan_(std::move(pan)) {}
 
 bool PanUserIdSink::accepts(const AuditRecord& record) const {
   const auto& e = record.event;
@@ -148,8 +150,8 @@ http::request<http::string_body> PanUserIdSink::form_request(const std::string& 
 http::request<http::string_body> PanUserIdSink::make_request(const std::vector<RecordPtr>& batch) {
   pending_setup_ip_.clear();
   for (const auto& record : batch) {
-    if (is_login(*record) && configured_ips_.count(record->event.relay_ip) == 0) {
-      pending_setup_ip_ = record->event.relay_ip;
+    if (is_login(*record) && configured_ips_.count(ip_of(record->event)) == 0) {
+      pending_setup_ip_ = ip_of(record->event);
       return form_request(uid_message_multiuser_setup(pending_setup_ip_, pan_.port_first, pan_.port_last,
                                                       pan_.block_size));
     }
@@ -157,8 +159,10 @@ http::request<http::string_body> PanUserIdSink::make_request(const std::vector<R
   std::vector<UidEntry> logins, logouts;
   for (const auto& record : batch) {
     const auto& e = record->event;
-    UidEntry entry{pan_user_name(pan_.user_domain, e.principal), e.relay_ip, e.relay_source_port};
-    (is_login(*record) ? logins : logouts).push_back(std::move(entry));
+    const bool login = is_login(*record);
+    UidEntry entry{pan_user_name(pan_.user_domain, e.principal), ip_of(e), e.relay_source_port,
+                   login ? pan_.login_timeout_minutes : 0};
+    (login ? logins : logouts).push_back(std::move(entry));
   }
   return form_request(uid_message_login_logout(logins, logouts));
 }

@@ -34,12 +34,15 @@ struct PanOptions {
   std::uint16_t port_first = 0; // the relay's pinned source-port range, announced by <multiusersystem>
   std::uint16_t port_last = 0;
   std::uint16_t block_size = 1; // ports per session; relay_source_port must be a block start
+  std::string relay_ip;         // the relay address the firewall sees (NAT between them); empty: relay_ip
+  unsigned login_timeout_minutes = 0;  // timeout= on logins (PAN-OS counts minutes); 0: the firewall's default
 };
 
 struct UidEntry {
   std::string user;
   std::string ip;
   std::uint16_t blockstart = 0;
+  unsigned timeout_minutes = 0;  // logins only; 0: no timeout attribute
 };
 
 // The pieces of a request, exposed for tests.
@@ -52,10 +55,12 @@ std::string uid_message_multiuser_setup(std::string_view ip, std::uint16_t first
 
 class PanUserIdSink final : public AsyncBatchSink {
  public:
+  // name tells firewalls apart in the log and /statz when there are several ("pan_userid", "pan_userid_2").
   PanUserIdSink(std::size_t capacity, net::any_io_executor strand, BatchOptions options,
-                std::shared_ptr<HttpsClient> client, PanOptions pan);
+                std::shared_ptr<HttpsClient> client, PanOptions pan, std::string name = "pan_userid");
 
  private:
+  const std::string& ip_of(const AuditEvent& e) const { return pan_.relay_ip.empty() ? e.relay_ip : pan_.relay_ip; }
   bool accepts(const AuditRecord& record) const override;
   std::vector<RecordPtr> take_batch() override;
   std::size_t held() const override { return carry_.size(); }

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include <nlohmann/json.hpp>
+
 namespace sshrelay::daemon::audit {
 namespace {
 
@@ -26,13 +28,18 @@ std::string excerpt(const std::string& body) {
 
 }  // namespace
 
-std::string hec_body(const std::vector<RecordPtr>& batch) {
+std::string hec_body(const std::vector<RecordPtr>& batch, const HecEnvelope& envelope) {
+  // The metadata is the same for every event: serialized once (JSON-escaped by the library).
+  std::string metadata = R"(,"source":)" + nlohmann::json(envelope.source).dump() + R"(,"sourcetype":)" +
+                         nlohmann::json(envelope.sourcetype).dump();
+  if (!envelope.index.empty()) metadata += R"(,"index":)" + nlohmann::json(envelope.index).dump();
+  metadata += R"(,"event":)";
   std::string body;
   for (const auto& record : batch) {
     if (!body.empty()) body += '\n';
     body += R"({"time":)";
     body += hec_time(record->event.time_ms);
-    body += R"(,"source":"sshrelayd","sourcetype":"sshrelay:audit","event":)";
+    body += metadata;
     body += record->json();
     body += '}';
   }
@@ -40,16 +47,17 @@ std::string hec_body(const std::vector<RecordPtr>& batch) {
 }
 
 SplunkHecSink::SplunkHecSink(std::size_t capacity, net::any_io_executor strand, BatchOptions options,
-                             std::shared_ptr<HttpsClient> client, std::string token)
+                             std::shared_ptr<HttpsClient> client, std::string token, HecEnvelope envelope)
     : AsyncBatchSink("splunk_hec", capacity, std::move(strand), options, std::move(client)),
-      authorization_("Splunk " + token) {}
+      authorization_("Splunk " + token),
+      envelope_(std::move(envelope)) {}
 
 http::request<http::string_body> SplunkHecSink::make_request(const std::vector<RecordPtr>& batch) {
   http::request<http::string_body> request{http::verb::post, url().path, 11};
   request.set(http::field::authorization, authorization_);
   request.set(http::field::content_type, "application/json");
   request.set(http::field::user_agent, "sshrelayd/" SSHRELAY_VERSION);
-  request.body() = hec_body(batch);
+  request.body() = hec_body(batch, envelope_);
   return request;
 }
 

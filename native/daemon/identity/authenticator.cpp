@@ -272,8 +272,9 @@ void Authenticator::async_authenticate(const boost::beast::http::request_header<
   const std::string provider = resolved_.provider;
 
   if (provider == "none") {
-    Principal principal{"anonymous", nlohmann::json::object(), "provider none"};
+    Principal principal{"anonymous", nlohmann::json::object(), "provider none", true};
     if (!config_.user_header.empty()) {
+      principal.anonymous = false;
       const auto value = req[config_.user_header];
       auto name = header_principal(config_.user_header, std::string_view(value.data(), value.size()));
       if (!name) return fail_soon(name.error());

@@ -44,6 +44,7 @@ struct Principal {
   std::string name;       // email (else sub); for provider none: "anonymous" or the user header's value
   nlohmann::json claims;  // the verified claims (an empty object for provider none)
   std::string source;     // where the token was found, e.g. "cookie CF_Authorization": safe to log
+  bool anonymous = false; // provider none without a user header: nobody in particular (no per-principal cap)
 };
 
 // What the target policy's per-principal rules look at: the name, and the token's "groups" claim (the
