@@ -3,9 +3,12 @@
 // gives the peer; otherwise X-Forwarded-For is walked from the right past trusted hops; the first
 // untrusted hop is the answer, the leftmost hop when all are trusted, and the peer again when a hop is
 // not an address. Checks that rule, and the property behind it: the answer is always either the peer or
-// a hop that appears in the header.
+// a hop that appears in the header. With the single-address headers (CF-Connecting-IP, X-Real-IP) in
+// front: from an untrusted peer they change nothing; from a trusted one the first that is one address
+// wins, trimmed; otherwise the X-Forwarded-For rule decides.
 //
-// Input lines: the peer address, the X-Forwarded-For value, then trusted proxy blocks, one per line.
+// Input lines: the peer address, the X-Forwarded-For value, CF-Connecting-IP, X-Real-IP, then trusted
+// proxy blocks, one per line.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -65,14 +68,28 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   using namespace sshrelay;
   using namespace sshrelay::fuzz;
   const auto lines = lines_of(as_text(data, size));
-  if (lines.size() < 2) return 0;
+  if (lines.size() < 4) return 0;
   std::vector<Cidr> proxies;
-  for (std::size_t i = 2; i < lines.size(); ++i) {
+  for (std::size_t i = 4; i < lines.size(); ++i) {
     if (auto block = parse_cidr(lines[i])) proxies.push_back(*block);
   }
   const std::string answer = effective_client_address(lines[0], lines[1], proxies);
   const auto hops = hops_of(lines[1]);
   FUZZ_CHECK(answer == lines[0] || std::find(hops.begin(), hops.end(), answer) != hops.end());
   FUZZ_CHECK(answer == expected_address(lines[0], lines[1], proxies));
+
+  const std::string with_singles = effective_client_address(lines[0], ProxyHeaders{lines[2], lines[3], lines[1]}, proxies);
+  std::string expected = answer;
+  if (is_trusted(lines[0], proxies)) {
+    for (const std::string_view single : {trim_blanks(lines[2]), trim_blanks(lines[3])}) {
+      if (address_of(single)) {
+        expected = std::string(single);
+        break;
+      }
+    }
+  } else {
+    FUZZ_CHECK(with_singles == lines[0]);
+  }
+  FUZZ_CHECK(with_singles == expected);
   return 0;
 }

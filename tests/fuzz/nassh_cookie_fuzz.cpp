@@ -1,8 +1,9 @@
 // The /cookie and /endpoint answers for the Secure Shell extension (core/nassh_cookie.hpp). Checks:
-// - a redirect is "chrome-extension://" + the request's ext (32 letters a-p) + "/" + the one allowed page
-//   (kNasshRelayPagePath) + "#" + a fragment, for method js-redirect only; the fragment read the way the
-//   extension reads it (v1: /@([^:]+)(?::(\d+))?/, v2: base64url JSON whose endpoint is split at ':')
-//   yields exactly the configured public host and port, whatever the user name holds;
+// - a redirect is "chrome-extension://" + the request's ext (32 letters a-p) + "/" + one of the two allowed
+//   pages (the requested path, kNasshRelayPagePath when none) + "#" + a fragment, for method js-redirect
+//   only; the fragment read the way the extension reads it (v1 when version is "1":
+//   /@([^:]+)(?::(\d+))?/; v2 otherwise: base64url JSON whose endpoint is split at ':') yields exactly the
+//   configured public host and port, whatever the user name holds;
 // - a JSON answer (method direct) is the XSSI prefix and {"endpoint": host:port} naming the public host
 //   and port; a close answer comes only for method close;
 // - refusals: a local error only for an unusable public endpoint, else a protocol error;
@@ -55,12 +56,13 @@ void check_endpoint(std::string_view host, std::string_view port, const CookieRe
 
 void check_redirect(const std::string& url, const CookieRequest& request) {
   FUZZ_CHECK(!request.method || *request.method == "js-redirect");
-  const std::string page_prefix =
-      "chrome-extension://" + request.ext.value_or("") + "/" + std::string(kNasshRelayPagePath) + "#";
+  const std::string page = request.path.value_or(std::string(kNasshRelayPagePath));
+  FUZZ_CHECK(page == kNasshRelayPagePath || page == kNasshMainPagePath);
+  const std::string page_prefix = "chrome-extension://" + request.ext.value_or("") + "/" + page + "#";
   FUZZ_CHECK(request.ext && is_extension_id(*request.ext) && url.rfind(page_prefix, 0) == 0);
   const std::string fragment = url.substr(page_prefix.size());
   for (const char c : fragment) FUZZ_CHECK(c > 0x20 && c < 0x7f && c != '#' && c != '"' && c != '<' && c != '>');
-  if (request.version == "2") {
+  if (request.version != "1") {
     auto decoded = base64url_decode(fragment);
     FUZZ_CHECK(decoded.ok());
     const auto json = nlohmann::json::parse(decoded->begin(), decoded->end(), nullptr, false);
@@ -115,7 +117,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FuzzedDataProvider in(data, size);
   CookieRequest request;
   request.ext = extension_id(in);
-  request.path = maybe_one_of(in, {kNasshRelayPagePath.data()});
+  request.path = maybe_one_of(in, {kNasshRelayPagePath.data(), kNasshMainPagePath.data()});
   request.version = maybe_one_of(in, {"1", "2"});
   request.method = maybe_one_of(in, {"js-redirect", "direct", "close"});
   request.user = maybe_one_of(in, {"alice@example.com"});

@@ -200,6 +200,43 @@ TEST(PanUserId, TheKeyCanGoInTheFormBodyInstead) {
   }
 }
 
+// The Python relay's RELAY_PAN_FIREWALL_URLS (several firewalls), RELAY_RELAY_IP (the address behind NAT)
+// and RELAY_PAN_LOGIN_TIMEOUT_SECONDS: every firewall gets every mapping, under the configured address,
+// with the timeout on logins only, in PAN-OS's minutes.
+TEST(PanUserId, EveryFirewallGetsTheMappingsWithTheRelayIpAndTimeout) {
+  HttpsReceiver first([](const ReceivedRequest&, std::size_t) { return kSuccess; });
+  HttpsReceiver second([](const ReceivedRequest&, std::size_t) { return kSuccess; });
+  auto config = pan_config(first);
+  config.pan_urls = {first.url(), second.url()};
+  config.pan_relay_ip = "192.0.2.10";
+  config.pan_login_timeout_minutes = 61;
+  AuditLog audit(config);
+  ASSERT_TRUE(audit.start().ok());
+  audit.emit(session_event(AuditEventType::session_start, 1, "alice", 40001));
+  audit.emit(session_event(AuditEventType::session_close, 1, "alice", 40001));
+  const auto three_entries = [](const auto& r) { return all_entries(r).size() >= 3; };
+  ASSERT_TRUE(first.wait_for(three_entries));
+  ASSERT_TRUE(second.wait_for(three_entries));
+  audit.stop(Clock::now() + 60s);
+  for (const HttpsReceiver* firewall : {&first, &second}) {
+    const auto entries = all_entries(firewall->requests());
+    ASSERT_EQ(entries.size(), 3u);
+    EXPECT_EQ(entries[0].section, "multiusersystem");
+    EXPECT_EQ(entries[0].attributes.at("ip"), "192.0.2.10");
+    EXPECT_EQ(entries[1].section, "login");
+    EXPECT_EQ(entries[1].attributes, (std::map<std::string, std::string>{{"name", "EXAMPLE\\alice"},
+                                                                         {"ip", "192.0.2.10"},
+                                                                         {"blockstart", "40001"},
+                                                                         {"timeout", "61"}}));
+    EXPECT_EQ(entries[2].section, "logout");
+    EXPECT_EQ(entries[2].attributes.count("timeout"), 0u);
+    EXPECT_EQ(entries[2].attributes.at("ip"), "192.0.2.10");
+  }
+  const auto lost = audit.lost_counts();
+  EXPECT_EQ(lost.count("pan_userid"), 1u);
+  EXPECT_EQ(lost.count("pan_userid_2"), 1u);
+}
+
 TEST(PanUserId, ALoginAfterALogoutOfTheSamePortWaitsForTheNextMessage) {
   HttpsReceiver receiver([](const ReceivedRequest&, std::size_t) { return kSuccess; });
   auto config = pan_config(receiver);

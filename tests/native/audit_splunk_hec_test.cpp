@@ -51,6 +51,44 @@ TEST(HecBody, ConcatenatesOneEnvelopePerEvent) {
   EXPECT_EQ(json::parse(lines[1]).at("event").at("event.action"), "session.close");
 }
 
+// --audit-hec-source/-sourcetype/-index (the Python relay's RELAY_SPLUNK_*): on every event; no index
+// field unless one is set.
+TEST(HecBody, TheEnvelopeIsConfigurable) {
+  std::vector<RecordPtr> batch{make_record(session_event(AuditEventType::session_start, 1)),
+                               make_record(session_event(AuditEventType::session_close, 2), AuditFormat::ssh_relay)};
+  const auto lines = split_lines(hec_body(batch, HecEnvelope{"ssh-relay", "_json", "ssh \"audit\""}));
+  ASSERT_EQ(lines.size(), 2u);
+  for (const auto& line : lines) {
+    const json j = json::parse(line);
+    EXPECT_EQ(j.at("source"), "ssh-relay");
+    EXPECT_EQ(j.at("sourcetype"), "_json");
+    EXPECT_EQ(j.at("index"), "ssh \"audit\"");
+  }
+  EXPECT_EQ(json::parse(lines[1]).at("event").at("event"), "session.close") << "the event in its format";
+  EXPECT_FALSE(json::parse(split_lines(hec_body(batch))[0]).contains("index"));
+}
+
+// RELAY_SPLUNK_VERIFY=false: a collector whose certificate nobody vouches for is still written to; with
+// checking on (the default) the same collector is refused.
+TEST(SplunkHec, VerifyFalseAcceptsAnUnknownCertificate) {
+  for (const bool verify : {false, true}) {
+    HttpsReceiver receiver;
+    auto config = hec_config(receiver);
+    config.hec_ca_file.clear();  // the system store, which does not know the test certificate
+    config.hec_verify = verify;
+    AuditLog audit(config);
+    ASSERT_TRUE(audit.start().ok());
+    audit.emit(session_event(AuditEventType::session_start, 1));
+    if (!verify) {
+      EXPECT_TRUE(receiver.wait_for([](const auto& r) { return hec_events(r) >= 1; })) << "verify=false";
+    } else {
+      EXPECT_TRUE(eventually([&] { return !audit.stats()[0].healthy; }, 30s)) << "verify=true must refuse";
+      EXPECT_EQ(hec_events(receiver.requests()), 0u);
+    }
+    audit.stop(Clock::now() + 5s);
+  }
+}
+
 TEST(SplunkHec, PostsBatchesWithTheTokenInTheAuthorizationHeader) {
   HttpsReceiver receiver;
   AuditLog audit(hec_config(receiver));
