@@ -16,13 +16,14 @@ struct TypeName {
   AuditEventType type;
   std::string_view name;
 };
-constexpr std::array<TypeName, 6> kTypeNames{{
+constexpr std::array<TypeName, 7> kTypeNames{{
     {AuditEventType::session_start, "session.start"},
     {AuditEventType::session_reconnect, "session.reconnect"},
     {AuditEventType::session_close, "session.close"},
     {AuditEventType::auth_denied, "auth.denied"},
     {AuditEventType::policy_denied, "policy.denied"},
     {AuditEventType::audit_lost, "audit.lost"},
+    {AuditEventType::cookie_request, "cookie.request"},
 }};
 
 // Parameters whose values say where a user went or which page asked: never credentials.
@@ -182,6 +183,8 @@ nlohmann::json to_json(const AuditEvent& event) {
   put_optional(j, "sshrelay.resume_ack", event.resume_ack);
   put_string(j, "sshrelay.client_banner", event.client_banner);
   put_string(j, "sshrelay.target_banner", event.target_banner);
+  put_string(j, "sshrelay.cookie.ext", event.extension_id);
+  put_string(j, "sshrelay.cookie.path", event.redirect_path);
   if (!event.path.empty()) {
     std::string path = redact_query(event.path);
     if (path.size() > kMaxAuditPathLength) {

@@ -22,6 +22,7 @@ enum class AuditEventType {
   auth_denied,        // "auth.denied": no identity, or an identity that failed verification
   policy_denied,      // "policy.denied": origin, target, session cap, unknown session/owner mismatch
   audit_lost,         // "audit.lost": some sink dropped events; `lost` says which and how many
+  cookie_request,     // "cookie.request": a /cookie request (the Secure Shell extension finding the relay)
 };
 
 // "session.start", "session.reconnect", ... (the event.action value).
@@ -71,6 +72,8 @@ struct AuditEvent {
   std::optional<std::uint64_t> resume_ack;       // session.reconnect: the client's ack (bytes it had)
   std::string client_banner;     // session.close: the SSH version lines each side sent first (up to 128
   std::string target_banner;     //   characters of the first line; empty if none was seen)
+  std::string extension_id;      // cookie.request: its ext= (the extension to return to)
+  std::string redirect_path;     // cookie.request: its path= (the extension page)
   std::string path;              // request target (path + query); redacted on output
   std::vector<AuditLostCount> lost;  // audit.lost only
 };

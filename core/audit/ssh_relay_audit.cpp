@@ -141,6 +141,16 @@ ordered_json to_ssh_relay_json(const AuditEvent& e) {
       if (std::string(name) != "port_pool_exhausted") j["reason"] = cap_reason(e.reason);
       return j;
     }
+    case AuditEventType::cookie_request:
+      // Its "handshake": every /cookie request, answered or not.
+      start_fields(j, e, "handshake", true);
+      j["ts_epoch"] = static_cast<double>(e.time_ms) / 1000.0;
+      j["identity"] = identity_of(e);
+      j["source_ip"] = text_or_null(e.source_ip);
+      j["user_agent"] = text_or_null(e.user_agent);
+      j["extension_id"] = text_or_null(e.extension_id);
+      j["redirect_path"] = text_or_null(e.redirect_path);
+      return j;
     case AuditEventType::auth_denied:
     case AuditEventType::audit_lost:
       break;

@@ -1,8 +1,8 @@
 #pragma once
 // The audit trail in the Python relay's own shape (ssh-relay, --audit-format ssh-relay), so that Splunk
-// searches and dashboards built on it keep working after the switch: its event names (session.start,
-// session.reconnect, session.close, session_capped, target_denied, port_pool_exhausted), its field names
-// in its order, and its reason vocabulary. Events it never had (auth.denied, other refusals, audit.lost)
+// searches and dashboards built on it keep working after the switch: its event names (handshake,
+// session.start, session.reconnect, session.close, session_capped, target_denied, port_pool_exhausted),
+// its field names in its order, and its reason vocabulary. Events it never had (auth.denied, other refusals, audit.lost)
 // keep our event name with its field names around them. Field by field: docs/audit.md ("The Python
 // relay's format").
 #include <cstdint>

@@ -24,11 +24,6 @@
 namespace sshrelay::daemon {
 
 // The TCP peer of a connection, as the listener saw it.
-struct ConnectionPeer {
-  std::string ip;
-  std::uint16_t port = 0;
-  std::string text;  // "ip:port", for log lines
-};
 
 template <class Stream>
 class Admission : public std::enable_shared_from_this<Admission<Stream>> {

@@ -57,9 +57,7 @@ Admission<Stream>::Admission(RelayContext& ctx, Stream&& stream, boost::beast::f
 
 template <class Stream>
 void Admission<Stream>::run() {
-  client_ip_ = effective_client_address(
-      peer_.ip, ProxyHeaders{request_["CF-Connecting-IP"], request_["X-Real-IP"], request_["X-Forwarded-For"]},
-      ctx_.config.trusted_proxies);
+  client_ip_ = client_address(ctx_, request_, peer_);
   const auto origin = request_[http::field::origin];
   if (!ctx_.origins.allows(origin, request_[http::field::host])) {
     return deny(AuditEventType::policy_denied, close_code::denied, "origin " + std::string(origin) + " is not allowed",

@@ -82,7 +82,7 @@ void HttpSession<Stream>::on_read(beast::error_code ec, std::size_t) {
   }
   if (ec) return;  // timeouts and resets on idle keep-alive connections are normal
   request_ = parser_->release();
-  auto routed = route(ctx_, request_);
+  auto routed = route(ctx_, request_, peer_);
   if (auto* ws = std::get_if<WsRequest>(&routed)) {
     // The connection becomes the endpoint's: admission takes the stream and whatever followed the request.
     std::make_shared<Admission<Stream>>(ctx_, std::move(stream_), std::move(buffer_), std::move(request_), std::move(*ws),

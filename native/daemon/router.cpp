@@ -11,6 +11,7 @@
 
 #include "core/nassh/corp_relay_v1.hpp"
 #include "core/nassh/nassh_cookie.hpp"
+#include "core/policy/client_address.hpp"
 #include "core/wire/close_code.hpp"
 #include "native/daemon/health_check.hpp"
 #include "native/daemon/static_files.hpp"
@@ -96,10 +97,26 @@ http::message_generator endpoint(const Request& req, RelayContext& ctx) {
   return res;
 }
 
-http::message_generator cookie(const Request& req, RelayContext& ctx, const Params& params) {
+// Every /cookie request is audited, answered or refused (the Python relay's "handshake" event).
+void audit_cookie(RelayContext& ctx, const Request& req, const ConnectionPeer& peer, const CookieRequest& cookie,
+                  const std::string& refusal) {
+  AuditEvent event;
+  event.type = AuditEventType::cookie_request;
+  event.source_ip = client_address(ctx, req, peer);
+  event.source_port = event.source_ip == peer.ip ? peer.port : std::uint16_t{0};
+  event.user_agent = std::string(req[http::field::user_agent]);
+  event.extension_id = cookie.ext.value_or("");
+  event.redirect_path = cookie.path.value_or("");
+  event.path = std::string(req.target());
+  event.reason = refusal;
+  ctx.audit(std::move(event));
+}
+
+http::message_generator cookie(const Request& req, RelayContext& ctx, const Params& params, const ConnectionPeer& peer) {
   CookieRequest cookie_request{param(params, "ext"), param(params, "path"), param(params, "version"),
                                param(params, "method"), ctx.config.public_host, ctx.config.public_port, std::nullopt};
   auto answer = answer_cookie(cookie_request);
+  audit_cookie(ctx, req, peer, cookie_request, answer ? std::string() : answer.error().message);
   if (!answer) return bad_request(req, answer.error().message);
   if (auto* redirect = std::get_if<CookieRedirect>(&*answer)) {
     return text_response(req, http::status::ok, "text/html; charset=utf-8", render_redirect_page(redirect->url));
@@ -114,7 +131,13 @@ http::message_generator cookie(const Request& req, RelayContext& ctx, const Para
 
 }  // namespace
 
-Route route(RelayContext& ctx, const Request& req) {
+std::string client_address(const RelayContext& ctx, const Request& req, const ConnectionPeer& peer) {
+  return effective_client_address(
+      peer.ip, ProxyHeaders{req["CF-Connecting-IP"], req["X-Real-IP"], req["X-Forwarded-For"]},
+      ctx.config.trusted_proxies);
+}
+
+Route route(RelayContext& ctx, const Request& req, const ConnectionPeer& peer) {
   auto url = boost::urls::parse_origin_form(req.target());
   if (!url) return bad_request(req, "malformed request target");
   const std::string path = url->path();
@@ -169,7 +192,7 @@ Route route(RelayContext& ctx, const Request& req) {
   if (path == kHealthPath) return text_response(req, http::status::ok, "application/json", std::string(kHealthBody));
   if (path == kPlainHealthPath) return text_response(req, http::status::ok, "text/plain; charset=utf-8", std::string(kPlainHealthBody));
   if (path == "/statz") return statz(req, ctx);
-  if (path == "/cookie") return cookie(req, ctx, params);
+  if (path == "/cookie") return cookie(req, ctx, params, peer);
   if (path == "/endpoint") return endpoint(req, ctx);
   return serve_static(ctx.config.web_root, path, req);
 }

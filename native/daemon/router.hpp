@@ -30,6 +30,11 @@ struct NoticeUpgrade {
 };
 using Route = std::variant<http::message_generator, WsRequest, NoticeUpgrade>;
 
-Route route(RelayContext& ctx, const Request& request);
+// `peer` is the connection's TCP peer (for the audit trail of /cookie).
+Route route(RelayContext& ctx, const Request& request, const ConnectionPeer& peer = {});
+
+// The user's address: the TCP peer, or what a trusted proxy says in CF-Connecting-IP, X-Real-IP or
+// X-Forwarded-For (core/policy/client_address.hpp; --trusted-proxies).
+std::string client_address(const RelayContext& ctx, const Request& request, const ConnectionPeer& peer);
 
 }  // namespace sshrelay::daemon

@@ -15,6 +15,13 @@ namespace sshrelay::daemon {
 class ClientConnection;
 
 // The far end of one WebSocket, for the log and the audit trail.
+// The TCP peer of a connection, as accepted.
+struct ConnectionPeer {
+  std::string ip;
+  std::uint16_t port = 0;
+  std::string text;  // "ip:port", for log lines
+};
+
 struct ClientPeer {
   std::string address;     // the user's address: X-Forwarded-For from a trusted proxy, else the TCP peer
   std::uint16_t port = 0;  // the TCP peer's port when that is the user (0 behind a proxy)

@@ -45,7 +45,8 @@ AuditEvent full_close() {
 
 TEST(AuditEventType, NamesRoundTrip) {
   for (auto type : {AuditEventType::session_start, AuditEventType::session_reconnect, AuditEventType::session_close,
-                    AuditEventType::auth_denied, AuditEventType::policy_denied, AuditEventType::audit_lost}) {
+                    AuditEventType::auth_denied, AuditEventType::policy_denied, AuditEventType::audit_lost,
+                    AuditEventType::cookie_request}) {
     const auto name = audit_event_type_name(type);
     EXPECT_EQ(parse_audit_event_type(name), type) << name;
   }

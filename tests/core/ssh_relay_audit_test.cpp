@@ -141,6 +141,25 @@ TEST(SshRelayAudit, DenialsUseItsEventNames) {
                                                "target_port"}));
 }
 
+TEST(SshRelayAudit, CookieRequestsAreItsHandshake) {
+  AuditEvent e;
+  e.type = AuditEventType::cookie_request;
+  e.time_ms = kTime;
+  e.event_id = "0123456789abcdef0123456789abcdef";
+  e.source_ip = "203.0.113.7";
+  e.user_agent = "Mozilla/5.0 Chrome/120";
+  e.extension_id = "iodihamcpbpeioajjeobimgagajmlibd";
+  e.redirect_path = "html/nassh_google_relay.html";
+  const ordered_json j = to_ssh_relay_json(e);
+  EXPECT_EQ(keys(j), (std::vector<std::string>{"event", "event_id", "ts", "ts_epoch", "identity", "source_ip",
+                                               "user_agent", "extension_id", "redirect_path"}));
+  EXPECT_EQ(j["event"], "handshake");
+  EXPECT_DOUBLE_EQ(j["ts_epoch"].get<double>(), 1776526200.123) << "it names the epoch ts_epoch here";
+  EXPECT_TRUE(j["identity"].is_null());
+  EXPECT_EQ(j["extension_id"], "iodihamcpbpeioajjeobimgagajmlibd");
+  EXPECT_EQ(j["redirect_path"], "html/nassh_google_relay.html");
+}
+
 TEST(SshRelayAudit, AnonymousIsNullAndOurOwnEventsKeepTheirFields) {
   AuditEvent e = session(AuditEventType::auth_denied);
   e.identity_provider.clear();

@@ -3,6 +3,8 @@
 // corp-relay@google.com gets (read by real OpenSSH).
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include <nlohmann/json.hpp>
 
 #include <boost/asio/write.hpp>
@@ -144,6 +146,30 @@ TEST_F(HttpEndpointsTest, OlderProtocolClientsAreToldWhichOptionToSet) {
                          v1::unsupported_protocol_text()),
             std::string::npos)
       << printed;
+}
+
+// Every /cookie request is audited (stderr, the default sink here), answered or refused.
+TEST_F(HttpEndpointsTest, CookieRequestsAreAudited) {
+  ASSERT_EQ(http_get(relay_.port(), std::string("/cookie?ext=") + kExt + "&path=" + kPage, 30s,
+                     {{"User-Agent", "CookieTest/1"}}).status, 200u);
+  ASSERT_EQ(http_get(relay_.port(), "/cookie?ext=nope").status, 400u);
+  std::vector<nlohmann::json> events;
+  ASSERT_TRUE(wait_until([&] {
+    events.clear();
+    std::istringstream lines(relay_.log_text());
+    for (std::string line; std::getline(lines, line);) {
+      if (line.empty() || line.front() != '{') continue;
+      auto j = nlohmann::json::parse(line, nullptr, false);
+      if (j.is_object() && j.value("event.action", "") == "cookie.request") events.push_back(j);
+    }
+    return events.size() >= 2;
+  }, 60s)) << log();
+  EXPECT_EQ(events[0].value("sshrelay.cookie.ext", ""), kExt);
+  EXPECT_EQ(events[0].value("sshrelay.cookie.path", ""), kPage);
+  EXPECT_EQ(events[0].value("user_agent.original", ""), "CookieTest/1");
+  EXPECT_EQ(events[0].value("source.ip", ""), "127.0.0.1");
+  EXPECT_FALSE(events[0].contains("event.reason"));
+  EXPECT_NE(events[1].value("event.reason", "").find("ext"), std::string::npos) << events[1].dump();
 }
 
 TEST_F(HttpEndpointsTest, CookieWithBadExtensionIdIs400NamingExt) {

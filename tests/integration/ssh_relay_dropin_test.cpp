@@ -158,6 +158,19 @@ TEST_F(SshRelayDropInTest, MinimumEnvStartsAndAuditsASessionInItsFormat) {
   EXPECT_EQ(close["client_ssh_banner"], "SSH-2.0-DropInTest_1.0");
   EXPECT_EQ(close["target_ssh_banner"], "SSH-2.0-DropInTest_1.0") << "the echo target says it back";
   EXPECT_EQ(close["source_port"], start["source_port"]);
+
+  // Its handshake: a /cookie request (the Secure Shell extension finding the relay).
+  ASSERT_EQ(http_get(relay_.port(), "/cookie?ext=iodihamcpbpeioajjeobimgagajmlibd&path=html/nassh.html", 30s,
+                     {{"User-Agent", "DropInTest/1.0"}}).status, 200u);
+  ASSERT_TRUE(wait_until([&] { return !audit_lines(relay_, "handshake").empty(); }, 60s)) << log();
+  const Event handshake = audit_lines(relay_, "handshake").front();
+  EXPECT_EQ(keys(handshake), (std::vector<std::string>{"event", "event_id", "ts", "ts_epoch", "identity", "source_ip",
+                                                       "user_agent", "extension_id", "redirect_path"}))
+      << handshake.dump();
+  EXPECT_EQ(handshake["event_id"].get<std::string>().size(), 32u);
+  EXPECT_EQ(handshake["extension_id"], "iodihamcpbpeioajjeobimgagajmlibd");
+  EXPECT_EQ(handshake["redirect_path"], "html/nassh.html");
+  EXPECT_EQ(handshake["user_agent"], "DropInTest/1.0");
 }
 
 TEST_F(SshRelayDropInTest, CloudflareAccessEnvStartsAndAuditsWhoConnected) {
