@@ -103,6 +103,10 @@ std::optional<AuditFormat> parse_audit_format(std::string_view name);  // "sshre
 // reason) is replaced with U+FFFD instead of throwing. Never throws except std::bad_alloc.
 std::string to_json_line(const AuditEvent& event, AuditFormat format = AuditFormat::sshrelay);
 
+// event.reason of the two session-cap refusals (the ssh-relay format renames them).
+inline constexpr std::string_view kRelaySessionCapReason = "relay session cap";
+inline constexpr std::string_view kPrincipalSessionCapReason = "per-principal session cap";
+
 inline constexpr std::size_t kMaxAuditPathLength = 2048;
 inline constexpr int kAuditSchemaVersion = 1;
 

@@ -1,7 +1,7 @@
 #include "core/audit/ssh_relay_audit.hpp"
 
-#include <cstdio>
 
+#include "core/policy/target.hpp"
 #include "core/session/server_output.hpp"
 #include "core/wire/close_code.hpp"
 
@@ -10,26 +10,16 @@ namespace {
 
 using ordered_json = nlohmann::ordered_json;
 
-// "host:port" (IPv6 in brackets) as the two fields it logs.
+// "host:port" (IPv6 in brackets) as the two fields it logs; the port is null when there is none.
 struct HostPort {
   std::string host;
-  ordered_json port;  // a number, or null when there is none
+  ordered_json port;
 };
 
 HostPort split_target(const std::string& target) {
-  if (target.empty()) return {"", nullptr};
-  std::string host = target;
-  std::string port;
-  if (target.front() == '[') {
-    const auto close = target.find(']');
-    host = target.substr(1, close == std::string::npos ? std::string::npos : close - 1);
-    if (close != std::string::npos && close + 1 < target.size() && target[close + 1] == ':') port = target.substr(close + 2);
-  } else if (const auto colon = target.rfind(':'); colon != std::string::npos) {
-    host = target.substr(0, colon);
-    port = target.substr(colon + 1);
-  }
-  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) return {host, nullptr};
-  return {host, std::stoi(port)};
+  auto parsed = parse_target(target, 0);
+  if (!parsed) return {target, nullptr};
+  return {parsed->host, parsed->port ? ordered_json(parsed->port) : ordered_json(nullptr)};
 }
 
 ordered_json text_or_null(const std::string& s) { return s.empty() ? ordered_json(nullptr) : ordered_json(s); }
@@ -49,12 +39,17 @@ ordered_json identity_of(const AuditEvent& e) {
   return id;
 }
 
-double seconds(std::uint64_t ms) { return static_cast<double>(ms) / 1000.0; }
+template <class Ms>
+double seconds(Ms ms) {
+  return static_cast<double>(ms) / 1000.0;
+}
+
+ordered_json port_or_null(std::uint16_t port) { return port ? ordered_json(port) : ordered_json(nullptr); }
 
 // Its names for our cap refusals (app.py's _session_cap_reason); other refusals keep our words.
 std::string cap_reason(const std::string& ours) {
-  if (ours == "relay session cap") return "global_session_cap";
-  if (ours == "per-principal session cap") return "per_identity_session_cap";
+  if (ours == kRelaySessionCapReason) return "global_session_cap";
+  if (ours == kPrincipalSessionCapReason) return "per_identity_session_cap";
   return ours;
 }
 
@@ -67,7 +62,7 @@ void start_fields(ordered_json& j, const AuditEvent& e, const char* name, bool w
 // How its three session events begin: event, ts, ts_unix, session_id.
 void session_fields(ordered_json& j, const AuditEvent& e, const char* name) {
   start_fields(j, e, name, false);
-  j["ts_unix"] = static_cast<double>(e.time_ms) / 1000.0;
+  j["ts_unix"] = seconds(e.time_ms);
   j["session_id"] = e.sid;
 }
 
@@ -98,7 +93,7 @@ ordered_json to_ssh_relay_json(const AuditEvent& e) {
       j["identity"] = identity_of(e);
       j["source_ip"] = text_or_null(e.source_ip);
       // Its source_port is the relay's outbound port (what a firewall sees), not the client's.
-      j["source_port"] = e.relay_source_port ? ordered_json(e.relay_source_port) : ordered_json(nullptr);
+      j["source_port"] = port_or_null(e.relay_source_port);
       j["user_agent"] = text_or_null(e.user_agent);
       j["target_host"] = target.host;
       j["target_port"] = target.port;
@@ -123,7 +118,7 @@ ordered_json to_ssh_relay_json(const AuditEvent& e) {
       j["client_ssh_banner"] = text_or_null(e.client_banner);
       j["target_ssh_banner"] = text_or_null(e.target_banner);
       j["identity"] = identity_of(e);
-      j["source_port"] = e.relay_source_port ? ordered_json(e.relay_source_port) : ordered_json(nullptr);
+      j["source_port"] = port_or_null(e.relay_source_port);
       j["target_host"] = target.host;
       j["target_port"] = target.port;
       return j;
@@ -144,7 +139,7 @@ ordered_json to_ssh_relay_json(const AuditEvent& e) {
     case AuditEventType::cookie_request:
       // Its "handshake": every /cookie request, answered or not.
       start_fields(j, e, "handshake", true);
-      j["ts_epoch"] = static_cast<double>(e.time_ms) / 1000.0;
+      j["ts_epoch"] = seconds(e.time_ms);
       j["identity"] = identity_of(e);
       j["source_ip"] = text_or_null(e.source_ip);
       j["user_agent"] = text_or_null(e.user_agent);
@@ -157,7 +152,7 @@ ordered_json to_ssh_relay_json(const AuditEvent& e) {
   }
   // Events it never had: its common fields around our own (to_json), so nothing is lost.
   start_fields(j, e, std::string(audit_event_type_name(e.type)).c_str(), true);
-  j["ts_unix"] = static_cast<double>(e.time_ms) / 1000.0;
+  j["ts_unix"] = seconds(e.time_ms);
   j["identity"] = identity_of(e);
   j["source_ip"] = text_or_null(e.source_ip);
   j["reason"] = text_or_null(e.reason);

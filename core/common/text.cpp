@@ -5,7 +5,7 @@ namespace {
 
 std::string_view trim_any(std::string_view text, std::string_view blanks) {
   const auto first = text.find_first_not_of(blanks);
-  if (first == std::string_view::npos) return {};
+  if (first == std::string_view::npos) return text.substr(text.size());  // empty, but still inside text
   return text.substr(first, text.find_last_not_of(blanks) - first + 1);
 }
 
@@ -22,5 +22,23 @@ std::string ascii_lower(std::string_view text) {
 std::string_view trim_ows(std::string_view text) { return trim_any(text, " \t"); }
 
 std::string_view trim_space(std::string_view text) { return trim_any(text, " \t\r\n"); }
+
+std::optional<bool> parse_bool_word(std::string_view text) {
+  const std::string s = ascii_lower(trim_space(text));
+  if (s == "1" || s == "true" || s == "yes" || s == "on") return true;
+  if (s == "0" || s == "false" || s == "no" || s == "off") return false;
+  return std::nullopt;
+}
+
+std::vector<std::string> split_list(std::string_view text) {
+  std::vector<std::string> out;
+  while (true) {
+    const auto comma = text.find(',');
+    const auto item = trim_space(text.substr(0, comma));
+    if (!item.empty()) out.emplace_back(item);
+    if (comma == std::string_view::npos) return out;
+    text.remove_prefix(comma + 1);
+  }
+}
 
 }  // namespace sshrelay

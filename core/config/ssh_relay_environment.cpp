@@ -10,25 +10,6 @@
 namespace sshrelay::config {
 namespace {
 
-std::vector<std::string> split_list(std::string_view text) {
-  std::vector<std::string> out;
-  while (true) {
-    const auto comma = text.find(',');
-    const auto item = trim_space(text.substr(0, comma));
-    if (!item.empty()) out.emplace_back(item);
-    if (comma == std::string_view::npos) return out;
-    text.remove_prefix(comma + 1);
-  }
-}
-
-// The boolean words both relays accept (pydantic's and ours).
-std::optional<bool> parse_bool(std::string_view text) {
-  const std::string s = ascii_lower(trim_space(text));
-  if (s == "1" || s == "true" || s == "yes" || s == "on") return true;
-  if (s == "0" || s == "false" || s == "no" || s == "off") return false;
-  return std::nullopt;
-}
-
 std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 // Which audit sink a group of ssh-relay variables belongs to: they count only when RELAY_LOG_SINKS names
@@ -161,7 +142,7 @@ Result<TranslatedEnvironment> translate_ssh_relay_environment(const std::map<std
   }
 
   if (const auto required = t.given("RELAY_AUTH_REQUIRED")) {
-    const auto value = parse_bool(*required);
+    const auto value = parse_bool_word(*required);  // pydantic's words are ours
     if (!value) return local_error("RELAY_AUTH_REQUIRED: " + quoted(*required) + " is not a boolean (true or false)");
     if (no_provider && *value) {
       return local_error("RELAY_AUTH_REQUIRED=true contradicts RELAY_IDENTITY_PROVIDER=" + provider +

@@ -1,5 +1,7 @@
 #include "core/identity/token_source.hpp"
 
+#include "core/common/text.hpp"
+
 #include <optional>
 
 namespace sshrelay {
@@ -7,11 +9,7 @@ namespace {
 
 bool is_ows(char c) { return c == ' ' || c == '\t'; }
 
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && is_ows(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_ows(text.back())) text.remove_suffix(1);
-  return text;
-}
+std::string_view trim(std::string_view text) { return trim_ows(text); }
 
 char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 

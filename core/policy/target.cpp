@@ -1,5 +1,7 @@
 #include "core/policy/target.hpp"
 
+#include "core/common/text.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
@@ -30,11 +32,7 @@ bool is_ascii_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <=
 
 char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), ascii_lower);
-  return out;
-}
+std::string lower(std::string_view text) { return sshrelay::ascii_lower(text); }
 
 // Whitespace, control and non-ASCII bytes are refused before anything else looks at the text: they are
 // how header injection and look-alike names get in.

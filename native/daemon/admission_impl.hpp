@@ -33,9 +33,9 @@ struct CapRefusal {
 };
 inline CapRefusal cap_refusal(SessionRegistry::Refusal refusal) {
   switch (refusal) {
-    case SessionRegistry::Refusal::total_full: return {"too many sessions on this relay", "relay session cap"};
+    case SessionRegistry::Refusal::total_full: return {"too many sessions on this relay", std::string(kRelaySessionCapReason)};
     case SessionRegistry::Refusal::principal_full:
-      return {"you have too many sessions open on this relay", "per-principal session cap"};
+      return {"you have too many sessions open on this relay", std::string(kPrincipalSessionCapReason)};
     case SessionRegistry::Refusal::source_full:
       return {"too many connections from your address", "per-source connection cap"};
     case SessionRegistry::Refusal::none: break;

@@ -440,14 +440,7 @@ class Reader {
     std::vector<std::string> out;
     if (!vm_.count(name)) return out;
     for (const auto& value : vm_[name].as<std::vector<std::string>>()) {
-      std::string_view rest = value;
-      while (true) {
-        const auto comma = rest.find(',');
-        const auto item = trim(rest.substr(0, comma));
-        if (!item.empty()) out.emplace_back(item);
-        if (comma == std::string_view::npos) break;
-        rest.remove_prefix(comma + 1);
-      }
+      for (auto& item : split_list(value)) out.push_back(std::move(item));
     }
     return out;
   }
@@ -498,9 +491,7 @@ class Reader {
   }
 
   bool flag(const std::string& name) const {
-    const std::string s = lower(str(name));
-    if (s == "1" || s == "true" || s == "yes" || s == "on") return true;
-    if (s == "0" || s == "false" || s == "no" || s == "off") return false;
+    if (const auto value = parse_bool_word(str(name))) return *value;
     fail(name, in_quotes(str(name)) + " is not a boolean (use 1/0, true/false, yes/no, on/off)");
   }
 
