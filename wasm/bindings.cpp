@@ -5,6 +5,7 @@
 #include <emscripten/val.h>
 
 #include <cstdint>
+#include <limits>
 #include <span>
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "core/wire/close_code.hpp"
 #include "wasm/browser_session.hpp"
 #include "wasm/keys.hpp"
+#include "wasm/sftp_channel.hpp"
 
 extern "C" {
 // js_bytes.js
@@ -91,6 +93,66 @@ val key_pair_object(const KeyPair& k) {
   return o;
 }
 
+// File attributes as the panel reads them; absent fields are left out.
+val attributes_object(const sftp::FileAttributes& a) {
+  val o = val::object();
+  if (a.size) o.set("size", static_cast<double>(*a.size));
+  if (a.mtime) o.set("mtime", static_cast<double>(*a.mtime));
+  if (a.uid) o.set("uid", static_cast<double>(*a.uid));
+  if (a.gid) o.set("gid", static_cast<double>(*a.gid));
+  if (a.permissions) o.set("mode", static_cast<double>(*a.permissions));
+  o.set("permissions", sftp::permission_text(a.permissions));
+  o.set("type", std::string(a.is_directory() ? "dir" : a.is_symlink() ? "link" : a.is_regular() ? "file" : "other"));
+  return o;
+}
+
+val file_event_object(const sftp::FileEvent& event) {
+  val o = val::object();
+  o.set("op", sftp::operation_of(event));
+  std::visit(
+      [&](const auto& e) {
+        using E = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<E, sftp::Listed>) {
+          o.set("type", std::string("listed"));
+          val entries = val::array();
+          for (const auto& entry : e.entries) {
+            val item = attributes_object(entry.attrs);
+            item.set("name", entry.name);
+            entries.call<void>("push", item);
+          }
+          o.set("entries", entries);
+        } else if constexpr (std::is_same_v<E, sftp::Resolved>) {
+          o.set("type", std::string("resolved"));
+          o.set("path", e.path);
+        } else if constexpr (std::is_same_v<E, sftp::Stated>) {
+          o.set("type", std::string("stated"));
+          o.set("attrs", attributes_object(e.attrs));
+        } else if constexpr (std::is_same_v<E, sftp::DownloadStarted>) {
+          o.set("type", std::string("started"));
+          o.set("size", e.size ? val(static_cast<double>(*e.size)) : val::null());
+        } else if constexpr (std::is_same_v<E, sftp::DownloadData>) {
+          o.set("type", std::string("data"));
+          o.set("offset", static_cast<double>(e.offset));
+          o.set("bytes", to_uint8array(e.bytes));
+        } else if constexpr (std::is_same_v<E, sftp::UploadProgress>) {
+          o.set("type", std::string("progress"));
+          o.set("written", static_cast<double>(e.written));
+        } else if constexpr (std::is_same_v<E, sftp::Done>) {
+          o.set("type", std::string("done"));
+          o.set("bytes", static_cast<double>(e.bytes));
+        } else if constexpr (std::is_same_v<E, sftp::Failed>) {
+          o.set("type", std::string("failed"));
+          o.set("message", e.message);
+          if (e.code) o.set("code", static_cast<int>(*e.code));
+        } else {
+          o.set("type", std::string("cancelled"));
+          o.set("message", e.message);
+        }
+      },
+      event);
+  return o;
+}
+
 class SshSession {
  public:
   explicit SshSession(val options) : session_(session_options(options)) {}
@@ -162,6 +224,63 @@ class SshSession {
   val readStderr() { return to_uint8array(session_.ssh().take_stderr()); }
   void close() { session_.ssh().close(); }
   std::string lastError() const { return last_error_; }
+
+  // --- files: SFTP on a second channel (docs/wasm.md). Operations return an id (0: no SFTP channel,
+  // lastError() says why); their results come from filesNextEvent(). ---
+  bool openFiles() { return result(session_.ssh().open_sftp()); }
+  val filesState() {
+    SftpChannel* sftp = session_.ssh().sftp();
+    val o = val::object();
+    o.set("state", std::string(sftp == nullptr ? "none" : sftp_state_name(sftp->state())));
+    if (sftp != nullptr && !sftp->error().empty()) o.set("error", sftp->error());
+    return o;
+  }
+  double filesList(const std::string& path) { return files_op([&](auto& f) { return f.list(path); }); }
+  double filesRealpath(const std::string& path) { return files_op([&](auto& f) { return f.realpath(path); }); }
+  double filesStat(const std::string& path) { return files_op([&](auto& f) { return f.stat(path); }); }
+  double filesMkdir(const std::string& path) { return files_op([&](auto& f) { return f.mkdir(path); }); }
+  double filesRmdir(const std::string& path) { return files_op([&](auto& f) { return f.rmdir(path); }); }
+  double filesRemove(const std::string& path) { return files_op([&](auto& f) { return f.remove(path); }); }
+  double filesRename(const std::string& from, const std::string& to) {
+    return files_op([&](auto& f) { return f.rename(from, to); });
+  }
+  // limit < 0: the whole file.
+  double filesDownload(const std::string& path, double limit) {
+    const auto max = limit < 0 ? std::numeric_limits<std::uint64_t>::max() : static_cast<std::uint64_t>(limit);
+    return files_op([&](auto& f) { return f.download(path, max); });
+  }
+  bool filesConsumed(double op, double n) {
+    auto* files = file_session();
+    if (files == nullptr) return false;
+    auto status = files->consumed(static_cast<sftp::OperationId>(op), static_cast<std::uint64_t>(n));
+    return result(status ? std::string() : status.error().message);
+  }
+  double filesUpload(const std::string& path) { return files_op([&](auto& f) { return f.upload(path); }); }
+  double filesUploadRoom(double op) {
+    auto* files = file_session();
+    return files == nullptr ? 0 : static_cast<double>(files->upload_room(static_cast<sftp::OperationId>(op)));
+  }
+  bool filesUploadPush(double op, val bytes) {
+    auto* files = file_session();
+    if (files == nullptr) return false;
+    auto status = files->upload_push(static_cast<sftp::OperationId>(op), bytes_of(bytes, scratch_));
+    return result(status ? std::string() : status.error().message);
+  }
+  bool filesUploadFinish(double op) {
+    auto* files = file_session();
+    if (files == nullptr) return false;
+    auto status = files->upload_finish(static_cast<sftp::OperationId>(op));
+    return result(status ? std::string() : status.error().message);
+  }
+  void filesCancel(double op) {
+    if (auto* files = file_session()) files->cancel(static_cast<sftp::OperationId>(op));
+  }
+  val filesNextEvent() {
+    auto* files = file_session();
+    if (files == nullptr) return val::null();
+    auto event = files->next_event();
+    return event ? file_event_object(*event) : val::null();
+  }
 
   // --- the relay session (core's machine): report what happened with performance.now(), then pull ---
   void start(double now) { session_.start(time_from_ms(now)); }
@@ -290,6 +409,20 @@ class SshSession {
     return error.empty();
   }
 
+  sftp::FileSession* file_session() {
+    SftpChannel* sftp = session_.ssh().sftp();
+    if (sftp == nullptr) {
+      last_error_ = "no SFTP channel: call openFiles() first";
+      return nullptr;
+    }
+    return &sftp->files();
+  }
+  template <class Start>
+  double files_op(Start start) {
+    auto* files = file_session();
+    return files == nullptr ? 0 : static_cast<double>(start(*files));
+  }
+
   BrowserSession session_;
   std::string last_error_;
   std::string scratch_;  // the last write()/receiveMessage() argument's bytes
@@ -329,6 +462,23 @@ EMSCRIPTEN_BINDINGS(sshrelay_client) {
       .function("readStderr", &SshSession::readStderr)
       .function("close", &SshSession::close)
       .function("lastError", &SshSession::lastError)
+      .function("openFiles", &SshSession::openFiles)
+      .function("filesState", &SshSession::filesState)
+      .function("filesList", &SshSession::filesList)
+      .function("filesRealpath", &SshSession::filesRealpath)
+      .function("filesStat", &SshSession::filesStat)
+      .function("filesMkdir", &SshSession::filesMkdir)
+      .function("filesRmdir", &SshSession::filesRmdir)
+      .function("filesRemove", &SshSession::filesRemove)
+      .function("filesRename", &SshSession::filesRename)
+      .function("filesDownload", &SshSession::filesDownload)
+      .function("filesConsumed", &SshSession::filesConsumed)
+      .function("filesUpload", &SshSession::filesUpload)
+      .function("filesUploadRoom", &SshSession::filesUploadRoom)
+      .function("filesUploadPush", &SshSession::filesUploadPush)
+      .function("filesUploadFinish", &SshSession::filesUploadFinish)
+      .function("filesCancel", &SshSession::filesCancel)
+      .function("filesNextEvent", &SshSession::filesNextEvent)
       .function("start", &SshSession::start)
       .function("stop", &SshSession::stop)
       .function("takeOpen", &SshSession::takeOpen)

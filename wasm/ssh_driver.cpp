@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "wasm/byte_pipe.hpp"
+#include "wasm/sftp_channel.hpp"
 
 namespace sshrelay::wasm {
 namespace {
@@ -78,6 +79,7 @@ SshDriver::SshDriver(const Options& options, BytePipe& pipe) : pipe_(pipe) {
 
 SshDriver::~SshDriver() {
   wipe_secrets();
+  sftp_.reset();
   if (channel_ != nullptr) ssh_channel_free(channel_);
   if (event_ != nullptr) {
     ssh_event_remove_session(event_, session_);
@@ -108,6 +110,8 @@ bool SshDriver::step() {
         fail_ssh("connection");
       }
     }
+    // The file panel's channel moves in the same passes (it may outlive the terminal's channel).
+    if (sftp_ && phase_ != Phase::error) changed = sftp_->pump() || changed;
     // Stall 3: libssh holds written packets until its next poll.
     flush();
     // Stall 1: libssh reads at most 4096 bytes per poll; another pass while anything was read.
@@ -459,7 +463,17 @@ void SshDriver::finish_closed() {
   phase_ = Phase::closed;
 }
 
+std::string SshDriver::open_sftp() {
+  if (sftp_) return "openFiles(): SFTP is already open";
+  if (phase_ != Phase::authenticated && phase_ != Phase::opening && phase_ != Phase::open) {
+    return std::string("openFiles() in state ") + phase_name(phase_);
+  }
+  sftp_ = std::make_unique<SftpChannel>(session_, [this] { return !input_gate_ || input_gate_(); });
+  return {};
+}
+
 void SshDriver::close() {
+  if (sftp_) sftp_->close();
   if (phase_ == Phase::error || phase_ == Phase::closed) return;
   wipe_secrets();
   if (channel_ != nullptr && !ssh_channel_is_closed(channel_)) ssh_channel_close(channel_);
@@ -483,6 +497,7 @@ void SshDriver::fail(std::string message) {
   wipe_secrets();
   error_ = std::move(message);
   phase_ = Phase::error;
+  if (sftp_) sftp_->connection_lost("connection lost: " + error_);
 }
 
 void SshDriver::fail_ssh(const char* what) {

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -18,6 +19,7 @@
 namespace sshrelay::wasm {
 
 class BytePipe;
+class SftpChannel;
 
 struct HostKey {
   std::string type;         // e.g. "ssh-ed25519"
@@ -83,6 +85,10 @@ class SshDriver {
   std::string send_eof();  // after pending input is written
   std::string resize(int cols, int rows);
   void close();
+  // Opens SFTP on a second channel of this connection (after authentication; once). Files move
+  // through sftp()->files() while the terminal goes on.
+  std::string open_sftp();
+  SftpChannel* sftp() { return sftp_.get(); }
 
   Phase phase() const { return phase_; }
   const std::string& error() const { return error_; }
@@ -153,6 +159,7 @@ class SshDriver {
   std::vector<std::uint8_t> stderr_;
   std::optional<int> exit_status_;
   std::string exit_signal_;
+  std::unique_ptr<SftpChannel> sftp_;  // freed before the session (see the destructor)
 };
 
 const char* phase_name(SshDriver::Phase phase);

@@ -8,6 +8,7 @@ import { pageRelay } from './client/relay_url.js';
 import { targetFromHash } from './client/target.js';
 import { ConnectForm } from './ui/connect_form.js';
 import { byId, h } from './ui/dom.js';
+import { FilePanel } from './ui/file_panel.js';
 import { KeyManager } from './ui/key_manager.js';
 import { SessionFlow } from './ui/session_flow.js';
 import { StatusBar } from './ui/status_bar.js';
@@ -25,6 +26,8 @@ const connectScreen = byId('connect-screen');
 const terminalScreen = byId('terminal-screen');
 const endedBanner = byId('ended-banner');
 const disconnectButton = byId('disconnect');
+const filesToggle = byId('files-toggle');
+const filesPanel = byId('files-panel');
 
 const screens = {
   showForm() {
@@ -55,9 +58,31 @@ const keyManager = new KeyManager(byId('key-manager'), {
   onChange: async (newId) => form.setKeys(await listKeys(), newId),
 });
 
+// The file panel of the current connection, made when it is first shown.
+function toggleFiles(show = filesPanel.hidden) {
+  const flow = app.flow;
+  if (!flow?.conn) return;
+  filesPanel.hidden = !show;
+  filesToggle.setAttribute('aria-pressed', String(show));
+  if (show && !app.files) {
+    app.files = new FilePanel(filesPanel, flow.conn, flow.request.target);
+    app.files.open();
+  }
+}
+
+function closeFiles() {
+  app.files?.dispose();
+  app.files = null;
+  filesPanel.replaceChildren();
+  filesPanel.hidden = true;
+  filesToggle.hidden = true;
+  filesToggle.setAttribute('aria-pressed', 'false');
+}
+
 async function connect(request) {
   app.flow?.dispose();
   app.flow = null;
+  closeFiles();
   let mod;
   try {
     mod = await loadSshClient();
@@ -75,6 +100,7 @@ async function connect(request) {
   disconnectButton.hidden = false;
   const flow = new SessionFlow(mod, request, { steps, status, screens, terminalEl: byId('terminal') });
   app.flow = flow;
+  flow.addEventListener('connected', () => { filesToggle.hidden = false; });
   flow.addEventListener('connected', () => rememberTarget({
     target: request.targetText, method: flow.request.method, keyId: flow.usedKeyId,
     relay: isExtension ? request.relayText : undefined, shape: request.shape === 'relay' ? 'relay' : undefined,
@@ -86,6 +112,7 @@ async function connect(request) {
 function finished(flow, request, { message, kind }) {
   if (app.flow !== flow) return;
   disconnectButton.hidden = true;
+  filesToggle.hidden = true;
   if (kind === 'host-key-changed') return;
   if (flow.terminal && message) {
     // The terminal stays readable; the banner offers the way on.
@@ -107,6 +134,7 @@ function finished(flow, request, { message, kind }) {
 }
 
 disconnectButton.addEventListener('click', () => app.flow?.disconnect());
+filesToggle.addEventListener('click', () => toggleFiles());
 
 // Deep links: /#user@host:port fills the form (with what was used last time for it) and connects;
 // /?shape=relay#user@host:port does so through the plain /relay endpoint (no resume).

@@ -1,8 +1,11 @@
 // The MV3 extension (build/wasm-release/extension, loaded unpacked into headless Chromium): its page is
 // the same client, its origin is chrome-extension://<id>, so the relay is typed in the form (and
-// remembered) and must allow that origin. Connects to a real sshd through a real sshrelayd.
+// remembered) and must allow that origin. Connects to a real sshd through a real sshrelayd, and its file
+// panel works there too (same page, the extension's CSP).
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { startSshd } from '../../tests/wasm/lib/sshd.mjs';
 import { launchWithExtension } from '../lib/browser.mjs';
 import { ClientPage } from '../lib/client_page.mjs';
@@ -14,7 +17,7 @@ let sshd;
 let relay;
 let browser;
 before(async () => {
-  sshd = await startSshd();
+  sshd = await startSshd({ extraConfig: 'Subsystem sftp internal-sftp' });
   relay = await startRelay();
   browser = await launchWithExtension(extensionDir);
 });
@@ -56,6 +59,16 @@ test('the extension page connects through the relay and remembers it', { timeout
   await c.waitForTerminal(/^from-extension-42$/m);
   await c.screenshot('extension-connected');
   assert.match(relay.log(), /connected 127\.0\.0\.1:\d+ -> 127\.0\.0\.1:\d+/);
+
+  // The file panel: an upload lands on the server.
+  await c.page.getByTestId('files-toggle').click();
+  await c.page.getByTestId('crumbs').locator('.crumb[aria-current=page]').waitFor();
+  await c.page.evaluate((d) => window.sshrelayApp.files.cd(d), sshd.dir);
+  await c.page.getByTestId('file-row').and(c.page.locator('[data-name="sshd_config"]')).waitFor();
+  await c.page.getByTestId('upload-input').setInputFiles({ name: 'from-extension.txt', mimeType: 'text/plain', buffer: Buffer.from('uploaded by the extension\n') });
+  await c.page.getByTestId('transfer').and(c.page.locator('[data-name="from-extension.txt"][data-state="done"]')).waitFor();
+  assert.equal(fs.readFileSync(path.join(sshd.dir, 'from-extension.txt'), 'utf8'), 'uploaded by the extension\n');
+  await c.screenshot('extension-files');
   assert.deepEqual(c.consoleErrors, []);  // no CSP violation (embind without `new Function`)
 
   const again = new ClientPage(await browser.context.newPage());

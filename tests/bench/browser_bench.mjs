@@ -6,7 +6,10 @@
 //
 // Sizes (environment): BENCH_BROWSER_MIB [256] for the channel-only download, BENCH_BROWSER_TERM_MIB [64]
 // for the download rendered by xterm.js, BENCH_BROWSER_LOGINS [10] timed logins per kind,
-// BENCH_BROWSER_REPEAT [3] channel-only downloads in the Chromium without DevTools (median shown).
+// BENCH_BROWSER_REPEAT [3] channel-only downloads in the Chromium without DevTools (median shown),
+// BENCH_BROWSER_SFTP_MIB [256] for the file panel's SFTP upload and download (against native `sftp`
+// through the same relay), BENCH_BROWSER_SFTP_MEMORY_MIB [1024] for the download whose page memory is
+// sampled.
 //
 // The channel-only download is measured twice. Playwright drives the page through the DevTools
 // protocol with the Network domain enabled, so Chromium copies every WebSocket frame, base64-encodes it
@@ -31,6 +34,8 @@ const channelMiB = Number(process.env.BENCH_BROWSER_MIB ?? 256);
 const termMiB = Number(process.env.BENCH_BROWSER_TERM_MIB ?? 64);
 const logins = Number(process.env.BENCH_BROWSER_LOGINS ?? 10);
 const cleanRepeat = Number(process.env.BENCH_BROWSER_REPEAT ?? 3);
+const sftpMiB = Number(process.env.BENCH_BROWSER_SFTP_MIB ?? 256);
+const sftpMemoryMiB = Number(process.env.BENCH_BROWSER_SFTP_MEMORY_MIB ?? 1024);
 const outDir = args.out ?? null;
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
@@ -51,6 +56,15 @@ function sshArgs(sshd, keyFile, extra = []) {
 function nativeDownload(sshd, keyFile, file, extra = []) {
   const t0 = performance.now();
   execFileSync('ssh', [...sshArgs(sshd, keyFile, extra), `cat ${file}`], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 300000 });
+  return performance.now() - t0;
+}
+
+// Native OpenSSH sftp: time for one batch (`put` or `get`), as `sftp -b -` runs it.
+function nativeSftp(sshd, keyFile, batch, extra = []) {
+  const args = ['-b', '-', '-i', keyFile, '-P', String(sshd.port), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null',
+    '-o', 'LogLevel=ERROR', '-o', 'BatchMode=yes', ...extra, `${sshd.user}@127.0.0.1`];
+  const t0 = performance.now();
+  execFileSync('sftp', args, { input: batch, stdio: ['pipe', 'ignore', 'inherit'], timeout: 300000 });
   return performance.now() - t0;
 }
 
@@ -125,15 +139,71 @@ try {
 } catch (e) { report('error ' + e.message); }
 </script>`;
 
+// The file panel's engine (RemoteFiles over the SSH connection's SFTP channel) in the throwaway site:
+// download p.big while sampling the page's memory (JS heap + the wasm heap) every 50 ms, then upload a
+// Blob of p.mib MiB to p.path and download it back into a sink that counts. Console lines:
+// "BENCH up <ms> <bytes>", "BENCH down <ms> <bytes>", "BENCH mem <peak bytes> <bytes before> <bytes>".
+const SFTP_PAGE = `<!doctype html><meta charset="utf-8"><title>bench</title><script type="module">
+import { SshConnection } from '/client/ssh_connection.js';
+import { RemoteFiles } from '/client/remote_files.js';
+import { loadSshClient } from '/client/wasm_client.js';
+const p = JSON.parse(decodeURIComponent(location.hash.slice(1)));
+const report = (line) => console.log('BENCH ' + line);
+const mod = await loadSshClient();
+const memory = () => (performance.memory?.usedJSHeapSize ?? 0) + mod.HEAP8.buffer.byteLength;
+const counting = () => { const s = { bytes: 0, write: async (b) => { s.bytes += b.length; } }; return s; };
+try {
+  const conn = new SshConnection(mod, { relay: location.origin.replace(/^http/, 'ws'), ...p.target });
+  await new Promise((resolve, reject) => {
+    conn.addEventListener('state', (e) => {
+      const st = e.detail;
+      if (st.state === 'host-key') conn.act('acceptHostKey');
+      else if (st.state === 'auth') conn.act('authPublicKey', p.privateKey, '');
+      else if (st.state === 'authenticated') resolve();
+      else if (st.state === 'error') reject(new Error(st.message));
+    });
+    conn.start().catch(reject);
+  });
+  const files = new RemoteFiles(conn);
+  await files.open();
+  // Memory first, before this page holds anything else (the upload's Blob, a grown wasm heap).
+  const before = memory();
+  let peak = before;
+  const sampler = setInterval(() => { peak = Math.max(peak, memory()); }, 50);
+  const big = counting();
+  await files.download(p.big, big).done;
+  clearInterval(sampler);
+  report('mem ' + Math.max(peak, memory()) + ' ' + before + ' ' + big.bytes);
+  const mib = new Uint8Array(1 << 20);
+  for (let i = 0; i < mib.length; i += 65536) crypto.getRandomValues(mib.subarray(i, i + 65536));
+  const blob = new Blob(Array.from({ length: p.mib }, () => mib));
+  let t0 = performance.now();
+  const up = await files.upload(p.path, blob).done;
+  report('up ' + (performance.now() - t0) + ' ' + up);
+  const sink = counting();
+  t0 = performance.now();
+  await files.download(p.path, sink).done;
+  report('down ' + (performance.now() - t0) + ' ' + sink.bytes);
+  report('done');
+} catch (e) { report('error ' + e.message); }
+</script>`;
+
 // Channel-only downloads in a headless Chromium with no DevTools client (see the header): returns the
 // runs' {ms, bytes}.
 async function cleanChannelDownloads(relayBinary, target, privateKey, command, warmup, repeat) {
+  const lines = await cleanPageRun(relayBinary, CLEAN_PAGE, { target, privateKey, command, warmup, repeat });
+  return lines.filter((l) => /^[\d.]+ \d+$/.test(l)).map((l) => { const [ms, bytes] = l.split(' ').map(Number); return { ms, bytes }; });
+}
+
+// Loads `html` as bench.html in a throwaway copy of the site, served by its own sshrelayd, in a headless
+// Chromium with no DevTools client; returns the page's "BENCH ..." console lines once it says "done".
+async function cleanPageRun(relayBinary, html, params) {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sshrelay-bench-site-'));
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'sshrelay-bench-profile-'));
   fs.cpSync(siteDir, root, { recursive: true });
-  fs.writeFileSync(path.join(root, 'bench.html'), CLEAN_PAGE);
+  fs.writeFileSync(path.join(root, 'bench.html'), html);
   const relay = await startRelayd(relayBinary, ['--dev', '--unsafe-allow-loopback', '--log-level', 'warn', '--web-root', root]);
-  const hash = encodeURIComponent(JSON.stringify({ target, privateKey, command, warmup, repeat }));
+  const hash = encodeURIComponent(JSON.stringify(params));
   const chromium = spawn(chromiumPath, ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
     '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
     `--user-data-dir=${profile}`, '--enable-logging=stderr', '--v=0', '--remote-debugging-port=0',
@@ -141,7 +211,7 @@ async function cleanChannelDownloads(relayBinary, target, privateKey, command, w
   try {
     return await new Promise((resolve, reject) => {
       let log = '';
-      const timer = setTimeout(() => reject(new Error(`clean Chromium run: no result in 300 s\n${log.slice(-2000)}`)), 300000);
+      const timer = setTimeout(() => reject(new Error(`clean Chromium run: no result in 600 s\n${log.slice(-2000)}`)), 600000);
       chromium.once('exit', () => { clearTimeout(timer); reject(new Error(`clean Chromium exited early:\n${log.slice(-2000)}`)); });
       chromium.stderr.on('data', (d) => {
         log += d;
@@ -150,7 +220,7 @@ async function cleanChannelDownloads(relayBinary, target, privateKey, command, w
         if (error) { clearTimeout(timer); reject(new Error(`clean Chromium run: ${error}`)); }
         if (lines.includes('done')) {
           clearTimeout(timer);
-          resolve(lines.filter((l) => /^[\d.]+ \d+$/.test(l)).map((l) => { const [ms, bytes] = l.split(' ').map(Number); return { ms, bytes }; }));
+          resolve(lines);
         }
       });
     });
@@ -241,7 +311,7 @@ function gzipSizes() {
 
 async function main() {
   if (!args.sshrelayd) throw new Error('--sshrelayd BINARY is required');
-  const sshd = await startSshd();
+  const sshd = await startSshd({ extraConfig: 'Subsystem sftp internal-sftp' });
   const relay = await startRelay({ binary: args.sshrelayd, logLevel: 'warn' });
   const browser = await launchBrowser();
   const results = { sizes: gzipSizes() };
@@ -272,6 +342,36 @@ async function main() {
     if (proxy) {
       const ms = nativeDownload(sshd, keyFile, big, proxy);
       results.nativeRelay = { ms, mbps: mbps(bigBytes, ms) };
+    }
+
+    // Files: the page's SFTP (upload then download of the same file), native sftp through the same relay.
+    if (sftpMiB > 0) {
+      const upPath = path.join(sshd.dir, 'sftp-page.bin');
+      const memFile = path.join(sshd.dir, 'sftp-memory.bin');
+      execFileSync('truncate', ['-s', `${sftpMemoryMiB}M`, memFile]);
+      const lines = await cleanPageRun(args.sshrelayd, SFTP_PAGE, { target, privateKey: sshd.userPrivateKey, path: upPath, mib: sftpMiB, big: memFile });
+      const field = (name) => lines.find((l) => l.startsWith(`${name} `)).split(' ').slice(1).map(Number);
+      const [upMs, upBytes] = field('up');
+      const [downMs, downBytes] = field('down');
+      const [peak, before, memBytes] = field('mem');
+      const want = sftpMiB * MiB;
+      if (upBytes !== want || downBytes !== want || memBytes !== sftpMemoryMiB * MiB) {
+        throw new Error(`page SFTP moved ${upBytes}/${downBytes}/${memBytes} bytes, expected ${want}/${want}/${sftpMemoryMiB * MiB}`);
+      }
+      const localFile = path.join(sshd.dir, 'sftp-native.bin');
+      fs.copyFileSync(upPath, localFile);
+      const remoteNative = path.join(sshd.dir, 'sftp-native-up.bin');
+      const native = (extra) => ({
+        up: mbps(want, nativeSftp(sshd, keyFile, `put ${localFile} ${remoteNative}\n`, extra)),
+        down: mbps(want, nativeSftp(sshd, keyFile, `get ${upPath} /dev/null\n`, extra)),
+      });
+      results.sftp = {
+        page: { up: mbps(upBytes, upMs), down: mbps(downBytes, downMs) },
+        memory: { peak, before, mib: sftpMemoryMiB },
+        nativeDirect: native([]),
+        nativeRelay: proxy ? native(proxy) : null,
+      };
+      for (const f of [upPath, memFile, localFile, remoteNative]) fs.rmSync(f, { force: true });
     }
 
     // The page as a person uses it: key imported, host key trusted once, then timed logins.
@@ -317,7 +417,7 @@ async function main() {
   print(results);
   if (outDir) {
     fs.mkdirSync(outDir, { recursive: true });
-    fs.writeFileSync(path.join(outDir, 'browser.json'), JSON.stringify({ channelMiB, termMiB, logins, ...results }, null, 2));
+    fs.writeFileSync(path.join(outDir, 'browser.json'), JSON.stringify({ channelMiB, termMiB, logins, sftpMiB, ...results }, null, 2));
   }
 }
 
@@ -337,6 +437,17 @@ function print(r) {
   row(`download ${termMiB} MiB in the shell, received (MB/s)`, r.terminal.receivedMbps.toFixed(1), '', '', '');
   row(`download ${termMiB} MiB in the shell, rendered by xterm`, r.terminal.renderedMbps.toFixed(1), '', '', '');
   if (r.nativeRelay) row('native ssh download direct (MB/s)', '', r.nativeDirect.mbps.toFixed(1), '', '');
+  if (r.sftp) {
+    const f = r.sftp;
+    const fbase = f.nativeRelay ?? f.nativeDirect;
+    const fname = f.nativeRelay ? ' (via relay)' : ' (direct)';
+    row(`SFTP download ${sftpMiB} MiB, file panel (MB/s)`, f.page.down.toFixed(1), `${fbase.down.toFixed(1)}${fname}`,
+      (f.page.down / fbase.down).toFixed(2), '>= 0.8x, >= 100 MB/s');
+    row(`SFTP upload ${sftpMiB} MiB, file panel (MB/s)`, f.page.up.toFixed(1), `${fbase.up.toFixed(1)}${fname}`,
+      (f.page.up / fbase.up).toFixed(2), '>= 0.8x, >= 100 MB/s');
+    if (f.nativeRelay) row('native sftp direct: down / up (MB/s)', '', `${f.nativeDirect.down.toFixed(1)} / ${f.nativeDirect.up.toFixed(1)}`, '', '');
+    row(`page memory downloading ${f.memory.mib} MiB, peak (MiB)`, (f.memory.peak / MiB).toFixed(1), `before ${(f.memory.before / MiB).toFixed(1)}`, '', '< 100 MiB');
+  }
   const p = r.prompt;
   const pbase = p.nativeRelay ?? p.nativeDirect;
   row('click → prompt, page loaded (median ms)', p.warm.toFixed(0), `${pbase.toFixed(0)}${p.nativeRelay ? ' (via relay)' : ' (direct)'}`, (p.warm / pbase).toFixed(2), '<= 300 ms');

@@ -27,29 +27,7 @@ using testing::RelayDaemon;
 using testing::SshdFixture;
 using testing::TempDir;
 
-constexpr std::uint64_t kMiB = 1 << 20;
-constexpr std::uint64_t kBulkSize = 64 * kMiB;
 constexpr int kCuts = 24;
-
-std::size_t count_occurrences(const std::string& text, const std::string& needle) {
-  std::size_t count = 0;
-  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + needle.size())) ++count;
-  return count;
-}
-
-// `kCuts` offsets, one at a random point of the middle of each equal slice of [first, last): random,
-// spread over the whole transfer, at least a quarter slice apart (so no cut lands in the reconnect that
-// the previous one caused), and (frames being 16 KiB) practically always inside a frame.
-std::vector<std::uint64_t> random_cut_plan(std::uint64_t seed, std::uint64_t first, std::uint64_t last) {
-  std::mt19937_64 rng(seed);
-  const std::uint64_t slice = (last - first) / kCuts;
-  std::vector<std::uint64_t> plan;
-  for (int i = 0; i < kCuts; ++i) {
-    const auto start = first + static_cast<std::uint64_t>(i) * slice;
-    plan.push_back(std::uniform_int_distribution<std::uint64_t>(start + slice / 8, start + slice * 7 / 8)(rng));
-  }
-  return plan;
-}
 
 class CliSshTest : public ::testing::Test {
  protected:
@@ -133,7 +111,7 @@ class CliCutsTest : public CliSshTest {
     SCOPED_TRACE("cut plan seed " + std::to_string(seed));
     CuttingProxy proxy("127.0.0.1", relay_.port());
     // Bytes through the proxy: the 64 MiB, SSH and v4 framing, ACKs; the plan ends well before that.
-    proxy.set_cut_plan(random_cut_plan(seed, 1 * kMiB, 60 * kMiB));
+    proxy.set_cut_plan(testing::random_cut_plan(seed, 1 * kMiB, 60 * kMiB, kCuts));
     ASSERT_EQ(testing::run(ssh(proxy.port(), {"-v", "--stats-interval", "1"}, command), stdin_path, out(), err(), 280s), 0)
         << diagnostics();
     EXPECT_EQ(proxy.cuts(), static_cast<std::uint64_t>(kCuts)) << diagnostics();

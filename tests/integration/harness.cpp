@@ -20,6 +20,12 @@
 #include <stdexcept>
 
 namespace sshrelay::itest {
+
+std::size_t count_occurrences(const std::string& text, const std::string& needle) {
+  std::size_t count = 0;
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + needle.size())) ++count;
+  return count;
+}
 namespace http = beast::http;
 
 IoThread::IoThread() : guard_(asio::make_work_guard(ioc_)), thread_([this] { ioc_.run(); }) {}

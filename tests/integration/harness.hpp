@@ -38,6 +38,13 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
+
+inline constexpr std::uint64_t kMiB = 1 << 20;
+// What the bulk transfers of the integration tests move each way.
+inline constexpr std::uint64_t kBulkSize = 64 * kMiB;
+
+// How many times `needle` occurs in `text`, not overlapping (log lines counted by the tests).
+std::size_t count_occurrences(const std::string& text, const std::string& needle);
 using boost::system::error_code;
 
 // The daemon under test, built by this CMake project; SSHRELAY_TEST_RELAYD names another binary (to

@@ -18,7 +18,6 @@ namespace {
 
 using testing::RelayDaemon;
 
-constexpr std::uint64_t kMiB = 1 << 20;
 
 // Every byte of `text` is part of a well-formed UTF-8 sequence (written here independently of core).
 bool is_utf8(const std::string& text) {

@@ -26,8 +26,6 @@ using testing::RelayDaemon;
 using testing::SshdFixture;
 using testing::TempDir;
 
-constexpr std::uint64_t kMiB = 1 << 20;
-constexpr std::uint64_t kBulkSize = 64 * kMiB;
 
 class SshThroughRelayTest : public ::testing::Test {
  protected:

@@ -23,7 +23,6 @@ namespace {
 using testing::RelayDaemon;
 using Kind = RawV4Socket::Message::Kind;
 
-constexpr std::uint64_t kMiB = 1 << 20;
 
 class V4ProtocolTest : public ::testing::Test {
  protected:

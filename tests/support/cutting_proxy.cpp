@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdio>
 #include <future>
+#include <random>
 #include <stdexcept>
 #include <thread>
 #include <unordered_set>
@@ -351,5 +352,16 @@ std::uint64_t CuttingProxy::connections_cut() const { return impl_->connections_
 std::uint64_t CuttingProxy::connections_accepted() const { return impl_->accepted_; }
 std::uint64_t CuttingProxy::live_connections() const { return impl_->live_count_; }
 std::uint64_t CuttingProxy::bytes_forwarded() const { return impl_->bytes_; }
+
+std::vector<std::uint64_t> random_cut_plan(std::uint64_t seed, std::uint64_t first, std::uint64_t last, int cuts) {
+  std::mt19937_64 rng(seed);
+  const std::uint64_t slice = (last - first) / static_cast<std::uint64_t>(cuts);
+  std::vector<std::uint64_t> plan;
+  for (int i = 0; i < cuts; ++i) {
+    const auto start = first + static_cast<std::uint64_t>(i) * slice;
+    plan.push_back(std::uniform_int_distribution<std::uint64_t>(start + slice / 8, start + slice * 7 / 8)(rng));
+  }
+  return plan;
+}
 
 }  // namespace sshrelay::testing

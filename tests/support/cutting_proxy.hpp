@@ -55,4 +55,10 @@ class CuttingProxy {
   std::unique_ptr<detail::CuttingProxyImpl> impl_;
 };
 
+// `cuts` offsets for set_cut_plan(), one at a random point of the middle of each equal slice of
+// [first, last): random, spread over the whole transfer, at least a quarter slice apart (so no cut lands
+// in the reconnect the previous one caused), and (v4 frames being 16 KiB) practically always inside a
+// frame. The same seed gives the same plan: print it, so a failing plan can be replayed.
+std::vector<std::uint64_t> random_cut_plan(std::uint64_t seed, std::uint64_t first, std::uint64_t last, int cuts);
+
 }  // namespace sshrelay::testing

@@ -12,6 +12,8 @@
 //   transport  {state: 'reconnecting', attempt, detail?} | {state: 'live'}
 //   ended      {reason: {code, reason, meaning} | null, outcome} once, when the session is over
 //              (outcome: SshSession.outcome(), null after dispose)
+//   file       a file operation's event (SshSession.filesNextEvent()), once openFiles() was called;
+//              RemoteFiles (remote_files.js) routes them
 import { RelayLink } from './relay_link.js';
 
 // step() passes before yielding to the event loop when libssh still has work (`more`).
@@ -69,6 +71,8 @@ export class SshConnection extends EventTarget {
     this.timer = null;
     this.timerAt = null;
     this.stats = { bytesOut: 0, resumes: 0 };
+    this.filesOpened = false;
+    this.filesState = 'none';
   }
 
   // Asks the core for the first open. Returns a promise (resolved at once) for callers that await it;
@@ -86,6 +90,13 @@ export class SshConnection extends EventTarget {
     return ok;
   }
   lastError() { return this.session.lastError(); }
+  // SFTP on a second channel of this connection (remote_files.js drives it).
+  openFiles() {
+    const ok = this.act('openFiles');
+    if (ok) this.filesOpened = true;
+    this.pump();
+    return ok;
+  }
   write(data) { return this.act('write', data); }
   resize(cols, rows) { return this.act('resize', cols, rows); }
   info() { return this.finished ? null : this.session.transportInfo(); }
@@ -160,6 +171,7 @@ export class SshConnection extends EventTarget {
       if (out.length) this.emitOutput(out, 'stdout');
       const err = this.session.readStderr();
       if (err.length) this.emitOutput(err, 'stderr');
+      if (this.filesOpened) this.drainFileEvents();
       if (!st.more) break;
     }
     if (st.more && !this.pumpScheduled) {
@@ -234,6 +246,15 @@ export class SshConnection extends EventTarget {
       this.session.onTimeout(now());
       this.pump();
     }, Math.max(0, at - now()));
+  }
+
+  drainFileEvents() {
+    const state = this.session.filesState();
+    if (state.state !== this.filesState) {
+      this.filesState = state.state;
+      this.emit('file', { type: 'channel', ...state });
+    }
+    for (let ev = this.session.filesNextEvent(); ev; ev = this.session.filesNextEvent()) this.emit('file', ev);
   }
 
   emitOutput(bytes, stream) {

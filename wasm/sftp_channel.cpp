@@ -1,0 +1,144 @@
+#include "wasm/sftp_channel.hpp"
+
+#include <algorithm>
+
+namespace sshrelay::wasm {
+namespace {
+
+constexpr std::size_t kReadChunk = 64 * 1024;
+constexpr std::size_t kWriteChunk = 64 * 1024;
+
+}  // namespace
+
+const char* sftp_state_name(SftpChannel::State state) {
+  switch (state) {
+    case SftpChannel::State::opening: return "opening";
+    case SftpChannel::State::requesting: return "opening";
+    case SftpChannel::State::open: return "open";
+    case SftpChannel::State::closed: return "closed";
+    case SftpChannel::State::error: return "error";
+  }
+  return "error";
+}
+
+SftpChannel::SftpChannel(ssh_session session, std::function<bool()> gate)
+    : session_(session), channel_(ssh_channel_new(session)), gate_(std::move(gate)) {
+  if (channel_ == nullptr) fail("could not create the SFTP channel");
+}
+
+SftpChannel::~SftpChannel() {
+  if (channel_ != nullptr) ssh_channel_free(channel_);
+}
+
+void SftpChannel::fail(const std::string& why) {
+  if (state_ == State::error || state_ == State::closed) return;
+  error_ = why;
+  state_ = State::error;
+  files_.on_channel_lost(why);
+}
+
+void SftpChannel::connection_lost(const std::string& why) { fail(why); }
+
+void SftpChannel::close() {
+  if (state_ == State::closed || state_ == State::error) return;
+  if (channel_ != nullptr && !ssh_channel_is_closed(channel_)) ssh_channel_close(channel_);
+  state_ = State::closed;
+  files_.on_channel_lost("the file panel was closed");
+}
+
+bool SftpChannel::pump() {
+  if (state_ == State::opening || state_ == State::requesting) return advance_open();
+  if (state_ != State::open) return false;
+  bool changed = read_replies();
+  if (state_ != State::open) return true;
+  changed = write_requests() || changed;
+  if (ssh_channel_is_closed(channel_) || ssh_channel_is_eof(channel_)) {
+    // What is still buffered was read above; the server ended the subsystem.
+    if (ssh_channel_poll(channel_, 0) <= 0) {
+      fail("the server closed the SFTP channel");
+      return true;
+    }
+  }
+  return changed;
+}
+
+bool SftpChannel::advance_open() {
+  const bool opening = state_ == State::opening;
+  const int rc = opening ? ssh_channel_open_session(channel_) : ssh_channel_request_subsystem(channel_, "sftp");
+  if (rc == SSH_AGAIN) return false;
+  if (rc != SSH_OK) {
+    const char* detail = ssh_get_error(session_);
+    fail(std::string(opening ? "could not open a channel for SFTP: " : "the server does not offer SFTP: ") +
+         (detail != nullptr && *detail ? detail : "refused"));
+    return true;
+  }
+  if (opening) {
+    state_ = State::requesting;
+  } else {
+    state_ = State::open;
+    files_.start();
+  }
+  return true;
+}
+
+bool SftpChannel::read_replies() {
+  bool changed = false;
+  std::vector<std::uint8_t>& buffer = read_buffer_;
+  if (buffer.size() != kReadChunk) buffer.resize(kReadChunk);
+  for (int is_stderr = 0; is_stderr < 2; ++is_stderr) {
+    for (;;) {
+      const int n = ssh_channel_read_nonblocking(channel_, buffer.data(), static_cast<std::uint32_t>(buffer.size()),
+                                                 is_stderr);
+      if (n > 0) {
+        changed = true;
+        if (is_stderr) continue;  // sftp-server's diagnostics: not part of the protocol
+        auto status = files_.on_bytes({buffer.data(), static_cast<std::size_t>(n)});
+        if (!status) {
+          fail(status.error().message);
+          ssh_channel_close(channel_);
+          return true;
+        }
+        continue;
+      }
+      if (n == SSH_ERROR) {
+        const char* detail = ssh_get_error(session_);
+        fail(std::string("the SFTP channel broke: ") + (detail != nullptr && *detail ? detail : "read error"));
+        return true;
+      }
+      break;  // 0: nothing now; SSH_EOF: judged by pump()
+    }
+  }
+  return changed;
+}
+
+bool SftpChannel::write_requests() {
+  auto more = files_.take_output();
+  if (!more.empty()) {
+    if (out_head_ == out_.size()) {
+      out_ = std::move(more);
+      out_head_ = 0;
+    } else {
+      out_.insert(out_.end(), more.begin(), more.end());
+    }
+  }
+  bool changed = false;
+  while (out_head_ < out_.size() && (!gate_ || gate_())) {
+    const std::size_t len = std::min(out_.size() - out_head_, kWriteChunk);
+    const int n = ssh_channel_write(channel_, out_.data() + out_head_, static_cast<std::uint32_t>(len));
+    if (n < 0) {
+      const char* detail = ssh_get_error(session_);
+      fail(std::string("the SFTP channel broke: ") + (detail != nullptr && *detail ? detail : "write error"));
+      return true;
+    }
+    if (n == 0) break;  // the window is closed; the server's WINDOW_ADJUST reopens it
+    out_head_ += static_cast<std::size_t>(n);
+    changed = true;
+  }
+  if (out_head_ == out_.size()) {
+    out_.clear();
+    out_head_ = 0;
+  }
+  return changed;
+}
+
+}  // namespace sshrelay::wasm
