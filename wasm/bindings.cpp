@@ -24,6 +24,7 @@ extern "C" {
 int sshrelay_bytes_length(emscripten::EM_VAL bytes);
 void sshrelay_bytes_copy(emscripten::EM_VAL bytes, std::uint8_t* dest);
 emscripten::EM_VAL sshrelay_bytes_new(const std::uint8_t* data, std::size_t length);
+emscripten::EM_VAL sshrelay_bytes_view(const std::uint8_t* data, std::size_t length);
 }
 
 namespace sshrelay::wasm {
@@ -106,11 +107,12 @@ val attributes_object(const sftp::FileAttributes& a) {
   return o;
 }
 
-val file_event_object(const sftp::FileEvent& event) {
+// `data` events carry a view of `data_store`, which holds the bytes until the next event is taken.
+val file_event_object(sftp::FileEvent& event, std::vector<std::uint8_t>& data_store) {
   val o = val::object();
   o.set("op", sftp::operation_of(event));
   std::visit(
-      [&](const auto& e) {
+      [&](auto& e) {
         using E = std::decay_t<decltype(e)>;
         if constexpr (std::is_same_v<E, sftp::Listed>) {
           o.set("type", std::string("listed"));
@@ -133,7 +135,8 @@ val file_event_object(const sftp::FileEvent& event) {
         } else if constexpr (std::is_same_v<E, sftp::DownloadData>) {
           o.set("type", std::string("data"));
           o.set("offset", static_cast<double>(e.offset));
-          o.set("bytes", to_uint8array(e.bytes));
+          data_store = std::move(e.bytes);
+          o.set("bytes", val::take_ownership(sshrelay_bytes_view(data_store.data(), data_store.size())));
         } else if constexpr (std::is_same_v<E, sftp::UploadProgress>) {
           o.set("type", std::string("progress"));
           o.set("written", static_cast<double>(e.written));
@@ -279,7 +282,7 @@ class SshSession {
     auto* files = file_session();
     if (files == nullptr) return val::null();
     auto event = files->next_event();
-    return event ? file_event_object(*event) : val::null();
+    return event ? file_event_object(*event, last_data_) : val::null();
   }
 
   // --- the relay session (core's machine): report what happened with performance.now(), then pull ---
@@ -426,6 +429,7 @@ class SshSession {
   BrowserSession session_;
   std::string last_error_;
   std::string scratch_;  // the last write()/receiveMessage() argument's bytes
+  std::vector<std::uint8_t> last_data_;  // the bytes the last `data` event's view shows
 };
 
 std::string closeCodeMeaning(int code) { return std::string(close_code_meaning(static_cast<std::uint16_t>(code))); }

@@ -21,4 +21,12 @@ mergeInto(LibraryManager.library, {
   sshrelay_bytes_new: function(ptr, len) {
     return Emval.toHandle(HEAPU8.slice(ptr, ptr + len));
   },
+  // A Uint8Array *view* of `len` bytes at `ptr`: no copy and no garbage, valid only until the next call
+  // into the module (which may reuse the bytes or grow the heap). For data the caller copies at once
+  // into buffers of its own (a download's 32 KiB chunks: one allocation each would be a gigabyte of
+  // garbage per gigabyte downloaded).
+  sshrelay_bytes_view__deps: ['$Emval'],
+  sshrelay_bytes_view: function(ptr, len) {
+    return Emval.toHandle(HEAPU8.subarray(ptr, ptr + len));
+  },
 });

@@ -142,7 +142,7 @@ try {
 // The file panel's engine (RemoteFiles over the SSH connection's SFTP channel) in the throwaway site:
 // download p.big while sampling the page's memory (JS heap + the wasm heap) every 50 ms, then upload a
 // Blob of p.mib MiB to p.path and download it back into a sink that counts. Console lines:
-// "BENCH up <ms> <bytes>", "BENCH down <ms> <bytes>", "BENCH mem <peak bytes> <bytes before> <bytes>".
+// "BENCH up <ms> <bytes>", "BENCH down <ms> <bytes>", "BENCH mem <peak> <before> <bytes> <peak JS> <peak wasm>".
 const SFTP_PAGE = `<!doctype html><meta charset="utf-8"><title>bench</title><script type="module">
 import { SshConnection } from '/client/ssh_connection.js';
 import { RemoteFiles } from '/client/remote_files.js';
@@ -150,7 +150,9 @@ import { loadSshClient } from '/client/wasm_client.js';
 const p = JSON.parse(decodeURIComponent(location.hash.slice(1)));
 const report = (line) => console.log('BENCH ' + line);
 const mod = await loadSshClient();
-const memory = () => (performance.memory?.usedJSHeapSize ?? 0) + mod.HEAP8.buffer.byteLength;
+const jsHeap = () => performance.memory?.usedJSHeapSize ?? 0;
+const wasmHeap = () => mod.HEAP8.buffer.byteLength;
+const memory = () => jsHeap() + wasmHeap();
 const counting = () => { const s = { bytes: 0, write: async (b) => { s.bytes += b.length; } }; return s; };
 try {
   const conn = new SshConnection(mod, { relay: location.origin.replace(/^http/, 'ws'), ...p.target });
@@ -168,12 +170,14 @@ try {
   await files.open();
   // Memory first, before this page holds anything else (the upload's Blob, a grown wasm heap).
   const before = memory();
-  let peak = before;
-  const sampler = setInterval(() => { peak = Math.max(peak, memory()); }, 50);
+  let peak = before, peakJs = jsHeap(), peakWasm = wasmHeap();
+  const sample = () => { peak = Math.max(peak, memory()); peakJs = Math.max(peakJs, jsHeap()); peakWasm = Math.max(peakWasm, wasmHeap()); };
+  const sampler = setInterval(sample, 50);
   const big = counting();
   await files.download(p.big, big).done;
   clearInterval(sampler);
-  report('mem ' + Math.max(peak, memory()) + ' ' + before + ' ' + big.bytes);
+  sample();
+  report('mem ' + peak + ' ' + before + ' ' + big.bytes + ' ' + peakJs + ' ' + peakWasm);
   const mib = new Uint8Array(1 << 20);
   for (let i = 0; i < mib.length; i += 65536) crypto.getRandomValues(mib.subarray(i, i + 65536));
   const blob = new Blob(Array.from({ length: p.mib }, () => mib));
@@ -353,7 +357,7 @@ async function main() {
       const field = (name) => lines.find((l) => l.startsWith(`${name} `)).split(' ').slice(1).map(Number);
       const [upMs, upBytes] = field('up');
       const [downMs, downBytes] = field('down');
-      const [peak, before, memBytes] = field('mem');
+      const [peak, before, memBytes, peakJs, peakWasm] = field('mem');
       const want = sftpMiB * MiB;
       if (upBytes !== want || downBytes !== want || memBytes !== sftpMemoryMiB * MiB) {
         throw new Error(`page SFTP moved ${upBytes}/${downBytes}/${memBytes} bytes, expected ${want}/${want}/${sftpMemoryMiB * MiB}`);
@@ -367,7 +371,7 @@ async function main() {
       });
       results.sftp = {
         page: { up: mbps(upBytes, upMs), down: mbps(downBytes, downMs) },
-        memory: { peak, before, mib: sftpMemoryMiB },
+        memory: { peak, before, peakJs, peakWasm, mib: sftpMemoryMiB },
         nativeDirect: native([]),
         nativeRelay: proxy ? native(proxy) : null,
       };
@@ -447,6 +451,7 @@ function print(r) {
       (f.page.up / fbase.up).toFixed(2), '>= 0.8x, >= 100 MB/s');
     if (f.nativeRelay) row('native sftp direct: down / up (MB/s)', '', `${f.nativeDirect.down.toFixed(1)} / ${f.nativeDirect.up.toFixed(1)}`, '', '');
     row(`page memory downloading ${f.memory.mib} MiB, peak (MiB)`, (f.memory.peak / MiB).toFixed(1), `before ${(f.memory.before / MiB).toFixed(1)}`, '', '< 100 MiB');
+    row(`  JS heap / wasm heap, each at its peak (MiB)`, `${(f.memory.peakJs / MiB).toFixed(1)} / ${(f.memory.peakWasm / MiB).toFixed(1)}`, '', '', '');
   }
   const p = r.prompt;
   const pbase = p.nativeRelay ?? p.nativeDirect;

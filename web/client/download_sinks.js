@@ -5,10 +5,7 @@
 // A sink is {write(Uint8Array) -> Promise, close() -> Promise, abort(reason) -> Promise, where}; null
 // means the user dismissed the save dialog.
 
-// Chunks arrive as SFTP replies (32 KiB); each write to a file or a stream crosses processes, so they
-// are gathered into writes of this size. It bounds what the sink holds on top of core's window.
-const WRITE_BATCH = 1024 * 1024;
-
+// RemoteFiles.download hands a sink 1 MiB writes and reuses each buffer once its write has resolved.
 export async function saveSink(name, size) {
   if (typeof window.showSaveFilePicker === 'function') {
     let handle;
@@ -18,33 +15,9 @@ export async function saveSink(name, size) {
       if (e.name === 'AbortError') return null;
       throw e;
     }
-    return batched(await fileHandleSink(handle));
+    return fileHandleSink(handle);
   }
-  return batched(await serviceWorkerSink(name, size));
-}
-
-// The same sink, written in batches of WRITE_BATCH bytes.
-export function batched(sink, batchBytes = WRITE_BATCH) {
-  let buffer = new Uint8Array(batchBytes);
-  let used = 0;
-  const flush = async () => {
-    if (!used) return;
-    const full = buffer.subarray(0, used);
-    buffer = new Uint8Array(batchBytes);  // the written one may still be read by the stream
-    used = 0;
-    await sink.write(full);
-  };
-  return {
-    where: sink.where,
-    async write(bytes) {
-      if (used + bytes.length > batchBytes) await flush();
-      if (bytes.length >= batchBytes) { await sink.write(bytes); return; }
-      buffer.set(bytes, used);
-      used += bytes.length;
-    },
-    async close() { await flush(); await sink.close(); },
-    abort: (reason) => sink.abort(reason),
-  };
+  return serviceWorkerSink(name, size);
 }
 
 export async function fileHandleSink(handle) {

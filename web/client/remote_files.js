@@ -23,6 +23,9 @@ export class FileError extends Error {
 
 // Bytes read from an upload's Blob per slice: enough to fill the core's window in a few reads.
 const UPLOAD_SLICE = 1024 * 1024;
+// A download is handed to its sink in writes of this size (the last may be shorter). Below the core's
+// download window (4 MiB, core/sftp/transfer_limits.hpp), which counts staged bytes as not yet consumed.
+const STAGE_BYTES = 1024 * 1024;
 
 export function joinPath(dir, name) {
   if (name.startsWith('/')) return name;
@@ -77,15 +80,31 @@ export class RemoteFiles extends EventTarget {
   rename(from, to) { return this.simple('filesRename', [from, to]); }
 
   // Streams the file (or its first `limit` bytes) into `sink`: {write(Uint8Array) -> Promise, close()?,
-  // abort(reason)?}. Each write is awaited before the core may read further ahead, so memory stays
-  // bounded whatever the file's size. Returns {op, done: Promise<bytes>, cancel()}.
+  // abort(reason)?}. The bytes are gathered in STAGE_BYTES buffers that are reused once a write has
+  // resolved (so `write` must not keep its argument past that), and each is written before the core may
+  // read further ahead: memory stays bounded, with no garbage per chunk, whatever the file's size.
+  // Returns {op, done: Promise<bytes>, cancel()}.
   download(path, sink, { limit = -1, onStart = null, onProgress = null } = {}) {
-    const queue = [];
+    const spare = [];   // staging buffers written and free again
+    const full = [];    // [buffer, length] waiting to be written, in order
+    let current = null;
+    let used = 0;
     let writing = false;
-    let finished = null;   // the final event, applied once the queue is written
+    let finished = null;   // the final event, applied once everything staged is written
     let received = 0;
     let failedWrite = null;
     const transfer = {};
+    // Copies a data event's bytes out of the module's memory at once (they are a view: docs/wasm.md).
+    const stage = (view) => {
+      for (let at = 0; at < view.length;) {
+        if (!current) { current = spare.pop() ?? new Uint8Array(STAGE_BYTES); used = 0; }
+        const n = Math.min(view.length - at, STAGE_BYTES - used);
+        current.set(view.subarray(at, at + n), used);
+        used += n;
+        at += n;
+        if (used === STAGE_BYTES) { full.push([current, used]); current = null; }
+      }
+    };
     transfer.done = new Promise((resolve, reject) => {
       const settle = async () => {
         if (finished.type === 'done' && !failedWrite) {
@@ -101,31 +120,42 @@ export class RemoteFiles extends EventTarget {
           reject(errorOf(finished));
         }
       };
-      const writeQueued = async () => {
+      const writeStaged = async () => {
         if (writing) return;
         writing = true;
-        while (queue.length && !failedWrite) {
-          const bytes = queue.shift();
+        while (full.length && !failedWrite) {
+          const [buffer, length] = full.shift();
           try {
-            await sink.write(bytes);
+            await sink.write(buffer.subarray(0, length));
           } catch (e) {
             failedWrite = e;
             this.cancel(transfer.op);
             break;
           }
-          received += bytes.length;
+          spare.push(buffer);
+          received += length;
           onProgress?.(received);
-          if (!this.conn.finished) this.conn.act('filesConsumed', transfer.op, bytes.length);
+          if (!this.conn.finished) this.conn.act('filesConsumed', transfer.op, length);
         }
         writing = false;
-        if (finished && !queue.length) settle();
+        if (finished && !full.length) settle();
       };
       transfer.op = this.start('filesDownload', [path, limit], {
         event: (ev) => {
-          if (ev.type === 'started') onStart?.(ev.size);
-          else if (ev.type === 'data') { queue.push(ev.bytes); writeQueued(); }
+          if (ev.type === 'started') {
+            onStart?.(ev.size);
+          } else if (ev.type === 'data') {
+            stage(ev.bytes);
+            // A partly filled buffer is written too when the core has nothing more in flight for now,
+            // which happens only near the end (or with a small window): the window counts staged bytes.
+            if (full.length) writeStaged();
+          }
         },
-        end: (ev) => { finished = ev; if (!writing) settle(); },
+        end: (ev) => {
+          finished = ev;
+          if (ev.type === 'done' && current && used) { full.push([current, used]); current = null; }
+          if (!writing) (full.length && ev.type === 'done' ? writeStaged() : settle());
+        },
       }, reject);
     });
     transfer.cancel = () => this.cancel(transfer.op);

@@ -313,7 +313,7 @@ export class FilePanel {
     const chunks = [];
     let size = null;
     try {
-      await this.files.download(path, { write: async (b) => { chunks.push(b); } }, { limit: PREVIEW_BYTES, onStart: (s) => { size = s; } }).done;
+      await this.files.download(path, { write: async (b) => { chunks.push(b.slice()); } }, { limit: PREVIEW_BYTES, onStart: (s) => { size = s; } }).done;
     } catch (e) {
       this.showError(e.message);
       return;
