@@ -278,3 +278,27 @@ test('Copy… takes user@host:/path like scp, both ways, and refuses another hos
   assert.equal(await c.page.getByTestId('copy-error').innerText(), 'Write the remote file as user@host:/path.');
   assert.deepEqual(c.consoleErrors, []);
 });
+
+// A real folder drop needs the OS's drag and drop; the panel's drop handler is given what Chromium hands
+// it for one (items whose webkitGetAsEntry() is a directory entry), built in the page.
+test('a dropped folder is made on the server with everything in it', { timeout: 180000 }, async () => {
+  const c = await f.newClient();
+  await loggedIn(c);
+  const dir = scratch('drop-folder');
+  await openPanel(c, dir);
+  await c.page.evaluate(async () => {
+    const file = (name, text) => ({ isFile: true, isDirectory: false, name, file: (ok) => ok(new File([text], name)) });
+    const folder = (name, children) => ({
+      isFile: false, isDirectory: true, name,
+      createReader: () => { let read = false; return { readEntries: (ok) => { ok(read ? [] : children); read = true; } }; },
+    });
+    const tree = folder('project', [file('README', 'read me\n'), folder('src', [file('main.c', 'int main(void) { return 0; }\n')])]);
+    await window.sshrelayApp.files.onDrop({ preventDefault() {}, dataTransfer: { items: [{ webkitGetAsEntry: () => tree }], files: [] } });
+  });
+  await waitTransfer(c, 'main.c', 'done');
+  await waitTransfer(c, 'README', 'done');
+  assert.equal(fs.readFileSync(path.join(dir, 'project', 'README'), 'utf8'), 'read me\n');
+  assert.equal(fs.readFileSync(path.join(dir, 'project', 'src', 'main.c'), 'utf8'), 'int main(void) { return 0; }\n');
+  await row(c, 'project').waitFor();
+  assert.deepEqual(c.consoleErrors, []);
+});
