@@ -112,19 +112,12 @@ bool SftpChannel::read_replies() {
 }
 
 bool SftpChannel::write_requests() {
-  auto more = files_.take_output();
-  if (!more.empty()) {
-    if (out_head_ == out_.size()) {
-      out_ = std::move(more);
-      out_head_ = 0;
-    } else {
-      out_.insert(out_.end(), more.begin(), more.end());
-    }
-  }
+  if (auto more = files_.take_output(); !more.empty()) out_.push_back(std::move(more));
   bool changed = false;
-  while (out_head_ < out_.size() && (!gate_ || gate_())) {
-    const std::size_t len = std::min(out_.size() - out_head_, kWriteChunk);
-    const int n = ssh_channel_write(channel_, out_.data() + out_head_, static_cast<std::uint32_t>(len));
+  while (!out_.empty() && (!gate_ || gate_())) {
+    const std::vector<std::uint8_t>& front = out_.front();
+    const std::size_t len = std::min(front.size() - out_head_, kWriteChunk);
+    const int n = ssh_channel_write(channel_, front.data() + out_head_, static_cast<std::uint32_t>(len));
     if (n < 0) {
       const char* detail = ssh_get_error(session_);
       fail(std::string("the SFTP channel broke: ") + (detail != nullptr && *detail ? detail : "write error"));
@@ -133,10 +126,10 @@ bool SftpChannel::write_requests() {
     if (n == 0) break;  // the window is closed; the server's WINDOW_ADJUST reopens it
     out_head_ += static_cast<std::size_t>(n);
     changed = true;
-  }
-  if (out_head_ == out_.size()) {
-    out_.clear();
-    out_head_ = 0;
+    if (out_head_ == front.size()) {
+      out_.pop_front();
+      out_head_ = 0;
+    }
   }
   return changed;
 }

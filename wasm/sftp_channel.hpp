@@ -4,6 +4,7 @@
 // SshDriver in the same passes as the terminal's channel, so it never blocks either.
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <string>
 #include <vector>
@@ -46,7 +47,9 @@ class SftpChannel {
   State state_ = State::opening;
   std::string error_;
   sftp::FileSession files_;
-  std::vector<std::uint8_t> out_;  // SFTP requests the channel window has not taken yet
+  // SFTP requests the channel window has not taken yet, as the session produced them (no copy to join
+  // them); out_head_ is how much of the front one was written.
+  std::deque<std::vector<std::uint8_t>> out_;
   std::size_t out_head_ = 0;
   std::vector<std::uint8_t> read_buffer_;  // reused by every read
 };
