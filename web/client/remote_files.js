@@ -240,7 +240,8 @@ export class RemoteFiles extends EventTarget {
     }
     // Registered before the call: the call pumps, and the first events may come during it.
     const pending = [];
-    const early = (ev) => pending.push(ev);
+    // (A data event's bytes are a view that the next event reuses: kept events keep a copy.)
+    const early = (ev) => pending.push(ev.type === 'data' ? { ...ev, bytes: ev.bytes.slice() } : ev);
     this.earlyHandler = early;
     const op = this.conn.act(method, ...args);
     this.earlyHandler = null;
