@@ -3,13 +3,20 @@
 // on its own, with its own replay) whose target is the other leg. What one leg's client sends is the
 // other leg's target data. The daemon hands each leg's client payload to on_payload() where a relay
 // session would write it to TCP, and calls pump() after anything that may have made room (an ACK from
-// a client, a reconnect). The bridge feeds the other leg as far as its replay cap allows and reports the
-// payload written to its sender only once all of it was taken — the sender's driver reads its client's
-// next message only then — so a slow side holds the other back, and nothing is buffered beyond one
-// payload per direction.
+// a client, a reconnect). The bridge feeds the other leg as far as its replay cap allows and reports
+// each payload written to its sender only once all of it was taken, so the sender's client is
+// acknowledged only for what the other leg holds: a slow side holds the other back.
+//
+// Unlike a TCP target, the other leg only makes room when *its* client's ACKs are read. If each leg's
+// driver stopped reading its client while a payload waited (as it does for TCP), two legs pushing at
+// each other would wait for each other's ACKs for ever (the rendezvous pair simulation found exactly
+// that). So a driver keeps reading while payloads queue here, and stops only once `saturated()`: more
+// queued than an honest client sends without acknowledgement (its own replay cap), which only a
+// misbehaving client reaches.
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <span>
 #include <string>
 #include <vector>
@@ -22,9 +29,13 @@ namespace sshrelay::rendezvous {
 
 class LegBridge {
  public:
-  LegBridge(V4ServerSession& initiator, V4ServerSession& responder);
+  // Bytes queued per direction before a driver stops reading that leg's client. At least the largest
+  // replay cap a client of ours uses (the page 1 MiB, the CLI 4 MiB).
+  static constexpr std::size_t kDefaultQueueCap = 4 << 20;
 
-  // The payload `from`'s on_client_message() returned. `more_waiting`: the client's next message has
+  LegBridge(V4ServerSession& initiator, V4ServerSession& responder, std::size_t queue_cap = kDefaultQueueCap);
+
+  // A payload `from`'s on_client_message() returned. `more_waiting`: the client's next message has
   // already arrived (an upload burst: ACKs are then batched, as for a TCP target).
   void on_payload(Slot from, std::span<const std::uint8_t> payload, bool more_waiting, TimePoint now);
   // Moves what waits as far as the receiving legs take it.
@@ -32,15 +43,21 @@ class LegBridge {
   // `from` ended for good: the other leg's target has ended, so it sends what it holds, then closes.
   void on_leg_ended(Slot from, const std::string& why, TimePoint now);
 
-  bool holding(Slot from) const { return !pending_[index(from)].bytes.empty(); }
+  // The driver should not read `from`'s client until this is false again (after a pump()).
+  bool saturated(Slot from) const { return pending_[index(from)].queued >= queue_cap_; }
+  std::size_t queued(Slot from) const { return pending_[index(from)].queued; }
   std::uint64_t bridged(Slot from) const { return pending_[index(from)].total; }
 
  private:
-  struct Pending {
-    std::vector<std::uint8_t> bytes;  // a payload not yet all taken by the other leg
-    std::size_t taken = 0;
+  struct Payload {
+    std::vector<std::uint8_t> bytes;
     bool more_waiting = false;
-    std::uint64_t total = 0;  // bytes handed to the other leg, ever
+  };
+  struct Pending {
+    std::deque<Payload> payloads;  // oldest first; the front is partly taken
+    std::size_t taken = 0;         // of the front payload
+    std::size_t queued = 0;        // bytes not yet taken, all payloads
+    std::uint64_t total = 0;       // bytes handed to the other leg, ever
   };
   static std::size_t index(Slot slot) { return slot == Slot::initiator ? 0 : 1; }
   V4ServerSession& leg(Slot slot) { return slot == Slot::initiator ? initiator_ : responder_; }
@@ -48,6 +65,7 @@ class LegBridge {
 
   V4ServerSession& initiator_;
   V4ServerSession& responder_;
+  std::size_t queue_cap_;
   std::array<Pending, 2> pending_;
 };
 
