@@ -29,9 +29,11 @@ namespace sshrelay::rendezvous {
 
 class LegBridge {
  public:
-  // Bytes queued per direction before a driver stops reading that leg's client. At least the largest
-  // replay cap a client of ours uses (the page 1 MiB, the CLI 4 MiB).
-  static constexpr std::size_t kDefaultQueueCap = 4 << 20;
+  // Bytes queued per direction before a driver stops reading that leg's client: above the largest replay
+  // cap a client of ours uses (the page 1 MiB, the CLI 4 MiB), since at exactly a client's cap a stop
+  // could still meet the other direction's. What a misbehaving client can make the relay hold per pair is
+  // twice this (the daemon's memory budget must count it).
+  static constexpr std::size_t kDefaultQueueCap = 8 << 20;
 
   LegBridge(V4ServerSession& initiator, V4ServerSession& responder, std::size_t queue_cap = kDefaultQueueCap);
 
