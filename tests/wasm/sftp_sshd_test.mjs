@@ -1,6 +1,6 @@
 // The browser client's files (wasm SftpChannel + core's FileSession + web/client/remote_files.js) against
 // a real, throwaway OpenSSH sshd with internal-sftp: browse, make, rename, delete, upload and download
-// 32 MiB with sha256 compared, a download that survives dropped relay links, a cancel, the server's
+// 32 MiB with sha256 compared, a download and an upload that survive dropped relay links, a cancel, the server's
 // errors in words, and a server without SFTP. Prints MB/s for the transfers.
 // Run: node --no-experimental-fetch tests/wasm/sftp_sshd_test.mjs (ctest: wasm_sftp_sshd).
 import test, { after, before } from 'node:test';
@@ -149,6 +149,30 @@ test('a download survives dropped relay links without a lost or repeated byte', 
   assert.ok(sink.bytes().equals(data), 'downloaded bytes differ');
   assert.ok(drops >= 3, `dropped ${drops} times`);
   assert.ok(d.reconnects >= 3, `reconnected ${d.reconnects} times`);
+  assert.deepEqual(d.relay.violations, []);
+});
+
+test('an upload survives dropped relay links without a lost or repeated byte', { timeout: 240000 }, async () => {
+  const d = await loggedIn();
+  const files = new RemoteFiles(d.conn);
+  await files.open();
+  const data = crypto.randomBytes(8 * 1024 * 1024);
+  const remote = path.join(sshd.dir, 'cut-up.bin');
+  let nextDrop = 512 * 1024;
+  let drops = 0;
+  const written = await files.upload(remote, new Blob([data]), {
+    onProgress: (n) => {
+      const link = d.relay.currentLink(d.s.sessionId());
+      if (n >= nextDrop && link && d.s.transportInfo().state === 'live') {
+        nextDrop += 2 * 1024 * 1024;
+        link.drop();
+        drops++;
+      }
+    },
+  }).done;
+  assert.equal(written, data.length);
+  assert.equal(sha256(fs.readFileSync(remote)), sha256(data));
+  assert.ok(drops >= 3, `dropped ${drops} times`);
   assert.deepEqual(d.relay.violations, []);
 });
 
