@@ -8,7 +8,7 @@ LegBridge::LegBridge(V4ServerSession& initiator, V4ServerSession& responder, std
     : initiator_(initiator), responder_(responder), queue_cap_(queue_cap) {}
 
 void LegBridge::on_payload(Slot from, std::span<const std::uint8_t> payload, bool more_waiting, TimePoint now) {
-  Pending& p = pending_[index(from)];
+  Pending& p = pending_[slot_index(from)];
   if (payload.empty() && p.payloads.empty()) {
     leg(from).on_target_written(0, more_waiting, now);
     return;
@@ -19,7 +19,7 @@ void LegBridge::on_payload(Slot from, std::span<const std::uint8_t> payload, boo
 }
 
 bool LegBridge::move(Slot from, TimePoint now) {
-  Pending& p = pending_[index(from)];
+  Pending& p = pending_[slot_index(from)];
   V4ServerSession& to = leg(other(from));
   bool moved = false;
   while (!p.payloads.empty() && !to.ended()) {  // an ended receiver: on_leg_ended decides
@@ -54,7 +54,7 @@ void LegBridge::pump(TimePoint now) {
 
 void LegBridge::on_leg_ended(Slot from, const std::string& why, TimePoint now) {
   leg(other(from)).on_target_eof(why, now);
-  Pending& p = pending_[index(from)];
+  Pending& p = pending_[slot_index(from)];
   p.payloads.clear();
   p.taken = 0;
   p.queued = 0;

@@ -46,9 +46,9 @@ class LegBridge {
   void on_leg_ended(Slot from, const std::string& why, TimePoint now);
 
   // The driver should not read `from`'s client until this is false again (after a pump()).
-  bool saturated(Slot from) const { return pending_[index(from)].queued >= queue_cap_; }
-  std::size_t queued(Slot from) const { return pending_[index(from)].queued; }
-  std::uint64_t bridged(Slot from) const { return pending_[index(from)].total; }
+  bool saturated(Slot from) const { return pending_[slot_index(from)].queued >= queue_cap_; }
+  std::size_t queued(Slot from) const { return pending_[slot_index(from)].queued; }
+  std::uint64_t bridged(Slot from) const { return pending_[slot_index(from)].total; }
 
  private:
   struct Payload {
@@ -61,7 +61,6 @@ class LegBridge {
     std::size_t queued = 0;        // bytes not yet taken, all payloads
     std::uint64_t total = 0;       // bytes handed to the other leg, ever
   };
-  static std::size_t index(Slot slot) { return slot == Slot::initiator ? 0 : 1; }
   V4ServerSession& leg(Slot slot) { return slot == Slot::initiator ? initiator_ : responder_; }
   bool move(Slot from, TimePoint now);
 

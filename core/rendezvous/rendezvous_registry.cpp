@@ -97,7 +97,7 @@ bool Registry::revoke(const std::string& id, TimePoint) {
   auto it = sessions_.find(id);
   if (it == sessions_.end()) return false;
   for (const Slot slot : {Slot::initiator, Slot::responder}) {
-    if (it->second.slots[index(slot)] != SlotState::free) events_.push_back(CloseLeg{id, slot, 1008, "session revoked"});
+    if (it->second.slots[slot_index(slot)] != SlotState::free) events_.push_back(CloseLeg{id, slot, 1008, "session revoked"});
   }
   remove(it, "revoked");
   return true;
@@ -115,8 +115,8 @@ std::variant<Slot, Refusal> Registry::attach(const std::string& id, std::string_
   if (!initiator && !responder) return Refusal{401, "wrong token for this session"};
   const Slot slot = initiator ? Slot::initiator : Slot::responder;
   if (now >= s->status.expires_at) return Refusal{410, "session expired"};
-  if (s->slots[index(slot)] != SlotState::free) return Refusal{409, "slot already connected"};
-  s->slots[index(slot)] = SlotState::attached;
+  if (s->slots[slot_index(slot)] != SlotState::free) return Refusal{409, "slot already connected"};
+  s->slots[slot_index(slot)] = SlotState::attached;
   s->status.last_activity = now;
   refresh_state(*s, now);
   return slot;
@@ -144,16 +144,16 @@ void Registry::refresh_state(Session& s, TimePoint now) {
 
 void Registry::leg_detached(const std::string& id, Slot slot, TimePoint now) {
   Session* s = find(id);
-  if (s == nullptr || s->slots[index(slot)] != SlotState::attached) return;
-  s->slots[index(slot)] = SlotState::detached;
+  if (s == nullptr || s->slots[slot_index(slot)] != SlotState::attached) return;
+  s->slots[slot_index(slot)] = SlotState::detached;
   s->status.last_activity = now;
   refresh_state(*s, now);
 }
 
 void Registry::leg_resumed(const std::string& id, Slot slot, TimePoint now) {
   Session* s = find(id);
-  if (s == nullptr || s->slots[index(slot)] != SlotState::detached) return;
-  s->slots[index(slot)] = SlotState::attached;
+  if (s == nullptr || s->slots[slot_index(slot)] != SlotState::detached) return;
+  s->slots[slot_index(slot)] = SlotState::attached;
   s->status.last_activity = now;
   refresh_state(*s, now);
 }
@@ -162,11 +162,11 @@ void Registry::leg_ended(const std::string& id, Slot slot, TimePoint now) {
   auto it = sessions_.find(id);
   if (it == sessions_.end()) return;
   Session& s = it->second;
-  if (s.slots[index(slot)] == SlotState::free) return;
-  s.slots[index(slot)] = SlotState::free;
+  if (s.slots[slot_index(slot)] == SlotState::free) return;
+  s.slots[slot_index(slot)] = SlotState::free;
   s.status.last_activity = now;
   const Slot peer = other(slot);
-  if (s.slots[index(peer)] != SlotState::free) events_.push_back(CloseLeg{id, peer, 1000, "peer disconnected"});
+  if (s.slots[slot_index(peer)] != SlotState::free) events_.push_back(CloseLeg{id, peer, 1000, "peer disconnected"});
   refresh_state(s, now);
   if (s.status.state == State::pending && now >= s.status.expires_at) remove(it, "expired");
 }
@@ -194,7 +194,7 @@ void Registry::on_timeout(TimePoint now) {
     if (s.peer_wait_until && *s.peer_wait_until <= now && s.status.state == State::half_open) {
       s.peer_wait_until.reset();
       for (const Slot slot : {Slot::initiator, Slot::responder}) {
-        if (s.slots[index(slot)] != SlotState::free) {
+        if (s.slots[slot_index(slot)] != SlotState::free) {
           events_.push_back(CloseLeg{it->first, slot, 1001, "peer did not connect in time"});
         }
       }

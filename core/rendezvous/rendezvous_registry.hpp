@@ -31,6 +31,8 @@ namespace sshrelay::rendezvous {
 enum class Slot { initiator, responder };
 const char* slot_name(Slot slot);
 inline Slot other(Slot slot) { return slot == Slot::initiator ? Slot::responder : Slot::initiator; }
+// 0 for the initiator, 1 for the responder: the index of a slot in per-slot arrays.
+inline std::size_t slot_index(Slot slot) { return slot == Slot::initiator ? 0 : 1; }
 
 // What the caller uses to keep tokens only as digests (SHA-256 in the daemon).
 class TokenDigester {
@@ -140,7 +142,6 @@ class Registry {
     std::array<SlotState, 2> slots{SlotState::free, SlotState::free};
     std::optional<TimePoint> peer_wait_until;  // a lone leg waits until then
   };
-  static std::size_t index(Slot slot) { return slot == Slot::initiator ? 0 : 1; }
   Session* find(const std::string& id);
   void refresh_state(Session& s, TimePoint now);
   void remove(std::map<std::string, Session>::iterator it, std::string why);

@@ -28,8 +28,6 @@ struct Known {
   bool removed = false;
 };
 
-std::size_t index(Slot slot) { return slot == Slot::initiator ? 0 : 1; }
-
 }  // namespace
 }  // namespace sshrelay::rendezvous
 
@@ -49,7 +47,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         bool found = false;
         for (auto& k : known) {
           if (k.created.id == close->id) {
-            FUZZ_CHECK(k.held[index(close->slot)]);
+            FUZZ_CHECK(k.held[slot_index(close->slot)]);
             found = true;
           }
         }
@@ -92,10 +90,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const auto result = registry.attach(k->created.id, token, now, digester);
         if (const auto* got = std::get_if<Slot>(&result)) {
           FUZZ_CHECK(!k->removed && before);
-          FUZZ_CHECK(which == static_cast<int>(index(*got)));
-          FUZZ_CHECK(!k->held[index(*got)]);
+          FUZZ_CHECK(which == static_cast<int>(slot_index(*got)));
+          FUZZ_CHECK(!k->held[slot_index(*got)]);
           FUZZ_CHECK(now < k->created.expires_at);
-          k->held[index(*got)] = true;
+          k->held[slot_index(*got)] = true;
         } else {
           const auto& refusal = std::get<Refusal>(result);
           if (k->removed) FUZZ_CHECK(refusal.http_status == 404);
@@ -108,7 +106,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       case 4:
         if (k) {
           registry.leg_ended(k->created.id, slot, now);
-          k->held[index(slot)] = false;
+          k->held[slot_index(slot)] = false;
         }
         break;
       case 5:

@@ -2,7 +2,7 @@
 //   1. the File System Access API (Chromium, so the page and the extension): the user picks the file
 //      and each chunk is written to it;
 //   2. elsewhere, the browser's download manager fed through a service worker (download_worker.js).
-// A sink is {write(Uint8Array) -> Promise, close() -> Promise, abort(reason) -> Promise, where}; null
+// A sink is {write(Uint8Array) -> Promise, close() -> Promise, abort(reason) -> Promise}; null
 // means the user dismissed the save dialog.
 
 // RemoteFiles.download hands a sink 1 MiB writes and reuses each buffer once its write has resolved.
@@ -23,7 +23,6 @@ export async function saveSink(name, size) {
 export async function fileHandleSink(handle) {
   const writable = await handle.createWritable();
   return {
-    where: handle.name,
     write: (bytes) => writable.write(bytes),
     close: () => writable.close(),
     // An aborted writable leaves the file as it was before: nothing half-written is kept.
@@ -79,7 +78,6 @@ export async function serviceWorkerSink(name, size) {
   const nextPull = () => (pulls > 0 || cancelled ? Promise.resolve() : new Promise((r) => { pullWaiter = r; }));
   const cleanup = () => setTimeout(() => frame.remove(), 60000);
   return {
-    where: 'your downloads folder',
     async write(bytes) {
       await nextPull();
       if (cancelled) throw cancelled;
