@@ -46,7 +46,7 @@ test-wasm: wasm-release
 # Screenshots land in e2e/artifacts/.
 test-e2e: site $(E2E_DEPS)
 	cmake --preset native-asan
-	cmake --build --preset native-asan -j $(JOBS) --target sshrelayd
+	cmake --build --preset native-asan -j $(JOBS) --target sshrelayd sshrelay
 	SSHRELAYD_PATH=$(CURDIR)/build/native-asan/native/sshrelayd \
 	  node --test --test-concurrency=1 $(sort $(wildcard e2e/tests/*_test.mjs))
 

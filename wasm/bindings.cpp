@@ -79,6 +79,8 @@ BrowserSession::Options session_options(const val& js) {
   o.reconnect_budget = Duration(static_cast<Duration::rep>(number_option(js, "reconnectBudgetMs", 120000)));
   o.hello_timeout = Duration(static_cast<Duration::rep>(number_option(js, "helloTimeoutMs", 15000)));
   o.seed = static_cast<std::uint64_t>(number_option(js, "seed", 0));
+  o.rendezvous_id = string_option(js, "rendezvousId", "");
+  o.rendezvous_token = string_option(js, "rendezvousToken", "");
   return o;
 }
 

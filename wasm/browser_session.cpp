@@ -23,6 +23,8 @@ std::unique_ptr<ClientSession> make_machine(const BrowserSession::Options& o) {
   config.host = o.ssh.host;
   config.port = port;
   config.user = o.ssh.user;
+  config.rendezvous_id = o.rendezvous_id;
+  config.rendezvous_token = o.rendezvous_token;
   config.replay_cap = o.replay_cap;
   config.reconnect.budget = o.reconnect_budget;
   config.ack_batch = o.ack_batch;

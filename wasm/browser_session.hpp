@@ -37,6 +37,10 @@ class BrowserSession {
     Duration reconnect_budget{120000};         // v4: from a drop to the last attempt
     Duration hello_timeout{15000};             // v4: an open and its CONNECT/RECONNECT_SUCCESS
     std::uint64_t seed = 0;                    // v4: reconnect jitter
+    // v4 only: a rendezvous leg (an invitation's session id and initiator token) instead of a target the
+    // relay dials; ssh.host then only names the host for known_hosts.
+    std::string rendezvous_id;
+    std::string rendezvous_token;
   };
 
   explicit BrowserSession(const Options& options);

@@ -6,6 +6,7 @@ import { listKeys } from './client/key_store.js';
 import { rememberTarget, recentTargets } from './client/recent_targets.js';
 import { pageRelay } from './client/relay_url.js';
 import { targetFromHash } from './client/target.js';
+import { invitationFromHash } from './client/invitation.js';
 import { ConnectForm } from './ui/connect_form.js';
 import { byId, h } from './ui/dom.js';
 import { FilePanel } from './ui/file_panel.js';
@@ -95,13 +96,14 @@ async function connect(request) {
   const query = new URLSearchParams(location.search);
   if (request.shape === 'relay') query.set('shape', 'relay'); else query.delete('shape');
   const search = query.toString();
-  history.replaceState(null, '', `${location.pathname}${search ? `?${search}` : ''}#${request.targetText}`);
+  // An invitation's token stays out of the address bar and the history once used.
+  history.replaceState(null, '', `${location.pathname}${search ? `?${search}` : ''}${request.invitation ? '' : `#${request.targetText}`}`);
   byId('connect-form').hidden = true;
   disconnectButton.hidden = false;
   const flow = new SessionFlow(mod, request, { steps, status, screens, terminalEl: byId('terminal') });
   app.flow = flow;
   flow.addEventListener('connected', () => { filesToggle.hidden = false; });
-  flow.addEventListener('connected', () => rememberTarget({
+  if (!request.invitation) flow.addEventListener('connected', () => rememberTarget({
     target: request.targetText, method: flow.request.method, keyId: flow.usedKeyId,
     relay: isExtension ? request.relayText : undefined, shape: request.shape === 'relay' ? 'relay' : undefined,
   }));
@@ -138,7 +140,15 @@ filesToggle.addEventListener('click', () => toggleFiles());
 
 // Deep links: /#user@host:port fills the form (with what was used last time for it) and connects;
 // /?shape=relay#user@host:port does so through the plain /relay endpoint (no resume).
+// /#invite=SESSION.TOKEN (the link `sshrelay create --output text` prints) fills the invitation and asks
+// for the user name.
 function followHash() {
+  const invitation = invitationFromHash(location.hash);
+  if (invitation) {
+    form.setInvitation(invitation);
+    byId('target').focus();
+    return;
+  }
   const target = targetFromHash(location.hash);
   if (!target || app.flow?.conn && !app.flow.conn.finished) return;
   const entry = recentTargets().find((r) => r.target === target) ?? { target };

@@ -16,7 +16,7 @@ struct TypeName {
   AuditEventType type;
   std::string_view name;
 };
-constexpr std::array<TypeName, 7> kTypeNames{{
+constexpr std::array<TypeName, 11> kTypeNames{{
     {AuditEventType::session_start, "session.start"},
     {AuditEventType::session_reconnect, "session.reconnect"},
     {AuditEventType::session_close, "session.close"},
@@ -24,6 +24,10 @@ constexpr std::array<TypeName, 7> kTypeNames{{
     {AuditEventType::policy_denied, "policy.denied"},
     {AuditEventType::audit_lost, "audit.lost"},
     {AuditEventType::cookie_request, "cookie.request"},
+    {AuditEventType::rendezvous_create, "rendezvous.create"},
+    {AuditEventType::rendezvous_pair, "rendezvous.pair"},
+    {AuditEventType::rendezvous_resume, "rendezvous.resume"},
+    {AuditEventType::rendezvous_close, "rendezvous.close"},
 }};
 
 // Parameters whose values say where a user went or which page asked: never credentials.
@@ -185,6 +189,9 @@ nlohmann::json to_json(const AuditEvent& event) {
   put_string(j, "sshrelay.target_banner", event.target_banner);
   put_string(j, "sshrelay.cookie.ext", event.extension_id);
   put_string(j, "sshrelay.cookie.path", event.redirect_path);
+  put_string(j, "sshrelay.rendezvous.id", event.rendezvous_id);
+  put_string(j, "sshrelay.rendezvous.slot", event.rendezvous_slot);
+  put_string(j, "sshrelay.rendezvous.peer", event.peer_principal);
   if (!event.path.empty()) {
     std::string path = redact_query(event.path);
     if (path.size() > kMaxAuditPathLength) {

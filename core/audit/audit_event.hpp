@@ -23,6 +23,10 @@ enum class AuditEventType {
   policy_denied,      // "policy.denied": origin, target, session cap, unknown session/owner mismatch
   audit_lost,         // "audit.lost": some sink dropped events; `lost` says which and how many
   cookie_request,     // "cookie.request": a /cookie request (the Secure Shell extension finding the relay)
+  rendezvous_create,  // "rendezvous.create": a rendezvous session minted (or revoked: reason "revoked")
+  rendezvous_pair,    // "rendezvous.pair": both legs of a rendezvous session attached
+  rendezvous_resume,  // "rendezvous.resume": a leg of a rendezvous session resumed after a drop
+  rendezvous_close,   // "rendezvous.close": a rendezvous session ended (expired, revoked) or a pairing ended
 };
 
 // "session.start", "session.reconnect", ... (the event.action value).
@@ -75,6 +79,9 @@ struct AuditEvent {
   std::string extension_id;      // cookie.request: its ext= (the extension to return to)
   std::string redirect_path;     // cookie.request: its path= (the extension page)
   std::string path;              // request target (path + query); redacted on output
+  std::string rendezvous_id;     // rendezvous.*: the rendezvous session (its legs are sessions with their own sid)
+  std::string rendezvous_slot;   // rendezvous.*: "initiator" or "responder", for a leg's event
+  std::string peer_principal;    // rendezvous.pair/close: the other leg's principal, where known
   std::vector<AuditLostCount> lost;  // audit.lost only
 };
 

@@ -148,6 +148,10 @@ ordered_json to_ssh_relay_json(const AuditEvent& e) {
       return j;
     case AuditEventType::auth_denied:
     case AuditEventType::audit_lost:
+    case AuditEventType::rendezvous_create:
+    case AuditEventType::rendezvous_pair:
+    case AuditEventType::rendezvous_resume:
+    case AuditEventType::rendezvous_close:
       break;
   }
   // Events it never had: its common fields around our own (to_json), so nothing is lost.

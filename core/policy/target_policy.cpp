@@ -54,16 +54,22 @@ bool rule_matches(const PrincipalRule& rule, const PrincipalView& principal) {
         std::find(principal.groups.begin(), principal.groups.end(), pattern.substr(6)) != principal.groups.end()) {
       return true;
     }
+    if (pattern.rfind("scope:", 0) == 0 &&
+        std::find(principal.scopes.begin(), principal.scopes.end(), pattern.substr(6)) != principal.scopes.end()) {
+      return true;
+    }
   }
   return false;
 }
 
 Result<std::vector<PrincipalRule>> parse_principal_rules(std::string_view json_text) {
   auto doc = nlohmann::json::parse(json_text, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object() || !doc.contains("rules") || !doc["rules"].is_array()) {
-    return local_error("rules file must be a JSON object with a \"rules\" array");
+  if (doc.is_discarded() || !doc.is_object() || (!doc.contains("rules") && !doc.contains("rendezvous_admins")) ||
+      (doc.contains("rules") && !doc["rules"].is_array())) {
+    return local_error("policy file must be a JSON object with a \"rules\" array (or \"rendezvous_admins\")");
   }
   std::vector<PrincipalRule> rules;
+  if (!doc.contains("rules")) return rules;
   std::size_t index = 0;
   for (const auto& item : doc["rules"]) {
     const std::string where = "rule " + std::to_string(index++) + ": ";
@@ -92,6 +98,21 @@ Result<std::vector<PrincipalRule>> parse_principal_rules(std::string_view json_t
     rules.push_back(std::move(rule));
   }
   return rules;
+}
+
+Result<std::vector<std::string>> parse_rendezvous_admins(std::string_view json_text) {
+  auto doc = nlohmann::json::parse(json_text, nullptr, false);
+  std::vector<std::string> admins;
+  if (doc.is_discarded() || !doc.is_object() || !doc.contains("rendezvous_admins")) return admins;
+  const auto& list = doc["rendezvous_admins"];
+  if (!list.is_array()) return local_error("\"rendezvous_admins\" must be an array of principal patterns");
+  for (const auto& p : list) {
+    if (!p.is_string() || p.get<std::string>().empty()) {
+      return local_error("\"rendezvous_admins\" entries must be non-empty strings like \"group:sre\"");
+    }
+    admins.push_back(p.get<std::string>());
+  }
+  return admins;
 }
 
 bool TargetPolicy::allowed_by_class(AddressClass kind) const {

@@ -34,14 +34,17 @@ struct PortRange {
 // "22", "2200-2299", or a comma-separated list of those.
 Result<std::vector<PortRange>> parse_port_ranges(std::string_view text);
 
-// Who is asking: the principal's name (email or subject) and its groups claim, if any.
+// Who is asking: the principal's name (email or subject), its groups claim and its OAuth scopes (the
+// "scope" claim split on spaces, else the "scp" array), if any.
 struct PrincipalView {
   std::string name;
   std::vector<std::string> groups;
+  std::vector<std::string> scopes;
 };
 
 struct PrincipalRule {
-  // "alice@example.com" (exact), "*@example.com" (domain), "group:sre" (member of a group), "*" (anyone).
+  // "alice@example.com" (exact), "*@example.com" (domain), "group:sre" (member of a group),
+  // "scope:relay:admin" (a token granted that scope), "*" (anyone).
   std::vector<std::string> principals;
   std::vector<Cidr> allow;
   std::vector<PortRange> ports;  // empty: any port
@@ -56,8 +59,11 @@ struct TargetPolicyConfig {
   std::vector<PrincipalRule> rules;
 };
 
-// The rules file: {"rules":[{"principals":["*@example.com"],"allow":["10.0.0.0/8"],"ports":"22,2222"}]}.
+// The policy file: {"rules":[{"principals":["*@example.com"],"allow":["10.0.0.0/8"],"ports":"22,2222"}],
+// "rendezvous_admins":["group:sre"]}. Either key may be left out, not both.
 Result<std::vector<PrincipalRule>> parse_principal_rules(std::string_view json_text);
+// Who may mint, list and revoke rendezvous sessions: principal patterns as in a rule (empty when unset).
+Result<std::vector<std::string>> parse_rendezvous_admins(std::string_view json_text);
 
 class TargetPolicy {
  public:

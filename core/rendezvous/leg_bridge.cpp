@@ -4,13 +4,11 @@
 
 namespace sshrelay::rendezvous {
 
-LegBridge::LegBridge(V4ServerSession& initiator, V4ServerSession& responder, std::size_t queue_cap)
-    : initiator_(initiator), responder_(responder), queue_cap_(queue_cap) {}
-
 void LegBridge::on_payload(Slot from, std::span<const std::uint8_t> payload, bool more_waiting, TimePoint now) {
   Pending& p = pending_[slot_index(from)];
+  BridgedLeg* sender = legs_[slot_index(from)];
   if (payload.empty() && p.payloads.empty()) {
-    leg(from).on_target_written(0, more_waiting, now);
+    if (sender) sender->on_target_written(0, more_waiting, now);
     return;
   }
   p.payloads.push_back({{payload.begin(), payload.end()}, more_waiting});
@@ -20,14 +18,16 @@ void LegBridge::on_payload(Slot from, std::span<const std::uint8_t> payload, boo
 
 bool LegBridge::move(Slot from, TimePoint now) {
   Pending& p = pending_[slot_index(from)];
-  V4ServerSession& to = leg(other(from));
+  BridgedLeg* sender = legs_[slot_index(from)];
+  BridgedLeg* to = legs_[slot_index(other(from))];
   bool moved = false;
-  while (!p.payloads.empty() && !to.ended()) {  // an ended receiver: on_leg_ended decides
+  // No receiver yet (or an ended one: on_leg_ended decides): the payloads wait.
+  while (sender && to && !p.payloads.empty() && !to->ended()) {
     const Payload& front = p.payloads.front();
-    while (p.taken < front.bytes.size() && to.wants_target_data()) {
-      const std::size_t n = std::min(front.bytes.size() - p.taken, to.target_read_room());
+    while (p.taken < front.bytes.size() && to->wants_target_data()) {
+      const std::size_t n = std::min(front.bytes.size() - p.taken, to->target_read_room());
       if (n == 0) break;
-      to.on_target_data(std::span<const std::uint8_t>(front.bytes).subspan(p.taken, n), now);
+      to->on_target_data(std::span<const std::uint8_t>(front.bytes).subspan(p.taken, n), now);
       p.taken += n;
       p.queued -= n;
       p.total += n;
@@ -38,7 +38,7 @@ bool LegBridge::move(Slot from, TimePoint now) {
     const bool more = front.more_waiting || p.payloads.size() > 1;
     p.payloads.pop_front();
     p.taken = 0;
-    leg(from).on_target_written(n, more, now);
+    sender->on_target_written(n, more, now);
   }
   return moved;
 }
@@ -53,11 +53,14 @@ void LegBridge::pump(TimePoint now) {
 }
 
 void LegBridge::on_leg_ended(Slot from, const std::string& why, TimePoint now) {
-  leg(other(from)).on_target_eof(why, now);
-  Pending& p = pending_[slot_index(from)];
-  p.payloads.clear();
-  p.taken = 0;
-  p.queued = 0;
+  if (BridgedLeg* to = legs_[slot_index(other(from))]; to && !to->ended()) to->on_target_eof(why, now);
+  legs_[slot_index(from)] = nullptr;
+  // Neither direction's waiting bytes belong to a later pairing: the other leg is closing.
+  for (Pending& p : pending_) {
+    p.payloads.clear();
+    p.taken = 0;
+    p.queued = 0;
+  }
 }
 
 }  // namespace sshrelay::rendezvous

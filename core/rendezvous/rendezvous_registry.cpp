@@ -88,25 +88,33 @@ Registry::Session* Registry::find(const std::string& id) {
   return it == sessions_.end() ? nullptr : &it->second;
 }
 
-void Registry::remove(std::map<std::string, Session>::iterator it, std::string why) {
+void Registry::remove(std::map<std::string, Session>::iterator it, std::string why, TimePoint now) {
+  if (tombstones_.size() >= limits_.max_sessions) tombstones_.erase(tombstones_.begin());
+  tombstones_[it->first] = Tombstone{why, now + kTombstoneTime};
   events_.push_back(Removed{it->first, std::move(why)});
   sessions_.erase(it);
 }
 
-bool Registry::revoke(const std::string& id, TimePoint) {
+bool Registry::revoke(const std::string& id, TimePoint now) {
   auto it = sessions_.find(id);
   if (it == sessions_.end()) return false;
   for (const Slot slot : {Slot::initiator, Slot::responder}) {
     if (it->second.slots[slot_index(slot)] != SlotState::free) events_.push_back(CloseLeg{id, slot, 1008, "session revoked"});
   }
-  remove(it, "revoked");
+  remove(it, "revoked", now);
   return true;
 }
 
 std::variant<Slot, Refusal> Registry::attach(const std::string& id, std::string_view token, TimePoint now,
                                              const TokenDigester& digester) {
   Session* s = find(id);
-  if (s == nullptr) return Refusal{404, "no such rendezvous session"};
+  if (s == nullptr) {
+    const auto gone = tombstones_.find(id);
+    if (gone != tombstones_.end() && now < gone->second.until) {
+      return Refusal{410, gone->second.why == "revoked" ? "session revoked" : "session expired"};
+    }
+    return Refusal{404, "no such rendezvous session"};
+  }
   if (token.empty()) return Refusal{401, "missing session token"};
   const std::string digest = digester.digest(token);
   // Both compared, whichever matches, so the time taken does not say which slot a token belongs to.
@@ -120,6 +128,17 @@ std::variant<Slot, Refusal> Registry::attach(const std::string& id, std::string_
   s->status.last_activity = now;
   refresh_state(*s, now);
   return slot;
+}
+
+std::optional<Slot> Registry::slot_of(const std::string& id, std::string_view token, const TokenDigester& digester) const {
+  auto it = sessions_.find(id);
+  if (it == sessions_.end() || token.empty()) return std::nullopt;
+  const std::string digest = digester.digest(token);
+  const bool initiator = same_digest(digest, it->second.digests[0]);
+  const bool responder = same_digest(digest, it->second.digests[1]);
+  if (initiator) return Slot::initiator;
+  if (responder) return Slot::responder;
+  return std::nullopt;
 }
 
 void Registry::refresh_state(Session& s, TimePoint now) {
@@ -168,7 +187,7 @@ void Registry::leg_ended(const std::string& id, Slot slot, TimePoint now) {
   const Slot peer = other(slot);
   if (s.slots[slot_index(peer)] != SlotState::free) events_.push_back(CloseLeg{id, peer, 1000, "peer disconnected"});
   refresh_state(s, now);
-  if (s.status.state == State::pending && now >= s.status.expires_at) remove(it, "expired");
+  if (s.status.state == State::pending && now >= s.status.expires_at) remove(it, "expired", now);
 }
 
 void Registry::count_bytes(const std::string& id, Slot from, std::uint64_t n, TimePoint now) {
@@ -189,6 +208,7 @@ std::optional<TimePoint> Registry::next_deadline() const {
 }
 
 void Registry::on_timeout(TimePoint now) {
+  std::erase_if(tombstones_, [now](const auto& entry) { return entry.second.until <= now; });
   for (auto it = sessions_.begin(); it != sessions_.end();) {
     Session& s = it->second;
     if (s.peer_wait_until && *s.peer_wait_until <= now && s.status.state == State::half_open) {
@@ -201,7 +221,7 @@ void Registry::on_timeout(TimePoint now) {
     }
     if (s.status.state == State::pending && now >= s.status.expires_at) {
       auto gone = it++;
-      remove(gone, "expired");
+      remove(gone, "expired", now);
       continue;
     }
     ++it;

@@ -117,6 +117,9 @@ class Registry {
   // held until leg_ended().
   std::variant<Slot, Refusal> attach(const std::string& id, std::string_view token, TimePoint now,
                                      const TokenDigester& digester);
+  // Which slot `token` opens in session `id`, if any: for a leg resuming, whose slot attach() would find
+  // held. Compared like attach() does.
+  std::optional<Slot> slot_of(const std::string& id, std::string_view token, const TokenDigester& digester) const;
   // The leg lost its transport but may resume (a v4 leg within its grace period): the slot stays held.
   void leg_detached(const std::string& id, Slot slot, TimePoint now);
   void leg_resumed(const std::string& id, Slot slot, TimePoint now);
@@ -142,13 +145,21 @@ class Registry {
     std::array<SlotState, 2> slots{SlotState::free, SlotState::free};
     std::optional<TimePoint> peer_wait_until;  // a lone leg waits until then
   };
+  // A session gone for a while: a late leg learns it expired or was revoked, not "no such session".
+  struct Tombstone {
+    std::string why;
+    TimePoint until;
+  };
+  static constexpr Duration kTombstoneTime = std::chrono::hours(1);
+
   Session* find(const std::string& id);
   void refresh_state(Session& s, TimePoint now);
-  void remove(std::map<std::string, Session>::iterator it, std::string why);
+  void remove(std::map<std::string, Session>::iterator it, std::string why, TimePoint now);
   std::size_t sessions_of(const std::string& principal) const;
 
   RegistryLimits limits_;
   std::map<std::string, Session> sessions_;
+  std::map<std::string, Tombstone> tombstones_;  // at most max_sessions, each for kTombstoneTime
   std::deque<Event> events_;
 };
 

@@ -42,6 +42,9 @@ class ClientSession {
   virtual Status on_local_data(std::span<const std::uint8_t> bytes, TimePoint now) = 0;
   virtual void on_delivered(std::size_t n, TimePoint now) = 0;
   virtual void on_local_failed(const std::string& why, TimePoint now) = 0;
+  // The local side will send nothing more (EOF). Most sessions stay open until the relay closes them (the
+  // target's end is the end); a rendezvous leg, whose other end is another client, ends itself.
+  virtual void on_local_eof(TimePoint) {}
 
   // --- outputs ---
   virtual std::optional<OpenTransport> take_open() = 0;

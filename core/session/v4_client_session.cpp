@@ -1,5 +1,7 @@
 #include "core/session/v4_client_session.hpp"
 
+#include "core/rendezvous/rendezvous_api.hpp"
+
 #include <algorithm>
 
 #include "core/wire/close_code.hpp"
@@ -46,8 +48,15 @@ void V4ClientSession::request_open(bool reconnect, bool credentials_refused, Tim
   open.reconnect = reconnect;
   open.credentials_refused = credentials_refused;
   open.attempt = reconnect ? policy_.attempts() : 0;
-  open.request_target = reconnect ? v4::reconnect_request_target(config_.path_prefix, session_id_, stream_.bytes_received())
-                                  : v4::connect_request_target(config_.path_prefix, config_.host, config_.port, config_.user);
+  if (!config_.rendezvous_id.empty()) {
+    open.request_target =
+        reconnect ? rendezvous::leg_resume_target(config_.path_prefix, config_.rendezvous_id, config_.rendezvous_token,
+                                                  session_id_, stream_.bytes_received())
+                  : rendezvous::leg_connect_target(config_.path_prefix, config_.rendezvous_id, config_.rendezvous_token);
+  } else {
+    open.request_target = reconnect ? v4::reconnect_request_target(config_.path_prefix, session_id_, stream_.bytes_received())
+                                    : v4::connect_request_target(config_.path_prefix, config_.host, config_.port, config_.user);
+  }
   pending_open_ = std::move(open);
   opening_ = true;
   opening_reconnect_ = reconnect;
@@ -151,7 +160,19 @@ std::optional<std::span<const std::uint8_t>> V4ClientSession::on_relay_message(s
                                    std::chrono::duration_cast<Duration>(now - policy_.dropped_at())});
     policy_.succeeded();
   }
+  end_if_local_done();  // an ACK may have acknowledged the last byte
   return std::nullopt;
+}
+
+void V4ClientSession::on_local_eof(TimePoint) {
+  local_eof_ = true;
+  end_if_local_done();
+}
+
+void V4ClientSession::end_if_local_done() {
+  if (!config_.end_on_local_eof || !local_eof_ || ending_.decided() || stream_.unacked() > 0) return;
+  if (session_id_.empty() || awaiting_hello_) return;  // not connected yet: its bytes are not acknowledged
+  finish({ClientEnd::local_closed, 0, {}, 0, "local EOF"}, SendClose{close_code::client_ended, "the local side closed"});
 }
 
 void V4ClientSession::on_relay_closed(std::uint16_t code, const std::string& reason, TimePoint now) {

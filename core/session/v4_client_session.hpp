@@ -39,6 +39,14 @@ struct V4ClientSessionConfig {
   std::string host;         // the target, as the relay is asked to dial it
   std::uint16_t port = 22;
   std::string user;         // dstUsername (informational for the relay)
+  // A rendezvous leg instead of a target: the session id and this side's slot token
+  // (core/rendezvous/rendezvous_api.hpp). Then host/port/user are not used.
+  std::string rendezvous_id;
+  std::string rendezvous_token;
+  // At local EOF, end the session (close 4000) once the relay has acknowledged every byte: a rendezvous
+  // leg's other end is a client that waits for the end as well, so someone must end it (swsrs's legs
+  // end when either side ends). Otherwise the session waits for the relay to close it.
+  bool end_on_local_eof = false;
   std::size_t replay_cap = 4 << 20;
   ReconnectPolicyConfig reconnect;
   std::size_t ack_batch = 0;
@@ -75,6 +83,7 @@ class V4ClientSession final : public ClientSession {
   Status on_local_data(std::span<const std::uint8_t> bytes, TimePoint now) override;
   void on_delivered(std::size_t n, TimePoint now) override;
   void on_local_failed(const std::string& why, TimePoint now) override;
+  void on_local_eof(TimePoint now) override;
 
   // --- outputs ---
   std::optional<OpenTransport> take_open() override;
@@ -105,6 +114,8 @@ class V4ClientSession final : public ClientSession {
   void schedule_attempt(const std::string& last_error, TimePoint now);
   // Decides the outcome (first call wins), with a close frame for the open transport if `close`.
   void finish(ClientOutcome outcome, std::optional<SendClose> close = std::nullopt);
+  // With end_on_local_eof: ends the session once the local side is done and everything it sent is acknowledged.
+  void end_if_local_done();
   std::uint64_t next_random();
 
   V4ClientSessionConfig config_;
@@ -126,6 +137,7 @@ class V4ClientSession final : public ClientSession {
   std::optional<TimePoint> ack_deadline_; // a held partial ACK batch goes out then
   std::uint64_t ack_flushed_at_ = 0;
   std::uint64_t reconnects_ = 0;
+  bool local_eof_ = false;
   ClientSessionEnding ending_;
 };
 

@@ -48,6 +48,9 @@ unsigned http_status_for(std::uint16_t code) {
     case close_code::identity_invalid: return 401;
     case close_code::denied: return 403;
     case close_code::unknown_session: return 404;
+    case close_code::wrong_token: return 401;
+    case close_code::slot_taken: return 409;
+    case close_code::session_expired: return 410;
     case close_code::session_cap: return 429;
     case close_code::dial_failed: return 502;
     case close_code::port_pool_exhausted: return 503;
@@ -70,6 +73,11 @@ std::string_view close_code_meaning(std::uint16_t code) {
     case close_code::denied: return "the relay refused the connection: this origin or target is not allowed";
     case close_code::unknown_session:
       return "the relay no longer has the session (it ended, or waited too long for a reconnect)";
+    case close_code::wrong_token: return "the relay refused the connection: the token does not open this rendezvous session";
+    case close_code::slot_taken: return "the relay refused the connection: someone else holds this side of the rendezvous";
+    case close_code::session_expired: return "the rendezvous session has expired";
+    case close_code::going_away: return "the relay closed the connection: the other party did not come";
+    case close_code::policy_violation: return "the relay closed the connection: the session was revoked";
     case close_code::session_cap: return "the relay refused the connection: too many sessions";
     case close_code::dial_failed: return "the relay could not reach the target";
     case close_code::port_pool_exhausted: return "the relay has no free source port for this connection";

@@ -21,5 +21,13 @@ export function relayBinary() {
   return found;
 }
 
+// The `sshrelay` CLI built with the relay (the rendezvous test runs `sshrelay create` and `tcp-dial`).
+export function cliBinary() {
+  const candidates = [process.env.SSHRELAY_CLI_PATH, path.join(path.dirname(relayBinary()), 'sshrelay')];
+  const found = candidates.find((p) => p && fs.existsSync(p));
+  if (!found) throw new Error('no sshrelay CLI next to sshrelayd: build it (make native-asan) or set SSHRELAY_CLI_PATH');
+  return found;
+}
+
 // The fixed id from the `key` in extension/manifest.json.
 export const EXTENSION_ID = 'ikmepbckbaofgbjjcbaklbifanigadjg';

@@ -4,8 +4,11 @@
 
 #include <exception>
 #include <iostream>
+#include <optional>
 
 #include "native/cli/console.hpp"
+#include "native/cli/create_session.hpp"
+#include "native/cli/dial_leg.hpp"
 #include "native/cli/exit_status.hpp"
 #include "native/cli/listen_proxy.hpp"
 #include "native/cli/proxy_options.hpp"
@@ -46,6 +49,41 @@ int run_proxy(const std::vector<std::string>& args) {
   }
 }
 
+// The rendezvous commands (swsrs's names): create, tcp-dial, tcp-listen, raw.
+int run_rendezvous(ProxyCommand command, const std::string& name, const std::vector<std::string>& args) {
+  const std::string help_command = "sshrelay " + name + " --help";
+  ProxyCommandLine command_line;
+  try {
+    command_line = parse_proxy_command_line(args, command);
+  } catch (const UsageError& e) {
+    return usage_error(e.what(), help_command);
+  }
+  if (command_line.help) {
+    std::cout << (command == ProxyCommand::create ? create_help() : rendezvous_leg_help(command));
+    return kExitOk;
+  }
+  const ProxyOptions& options = command_line.options;
+  Console console(options.verbose, options.quiet);
+  try {
+    switch (command) {
+      case ProxyCommand::create: return run_create(options, console);
+      case ProxyCommand::tcp_dial: return run_dial_leg(options, console);
+      case ProxyCommand::tcp_listen: return run_listen_proxy(options, console);
+      default: return run_stdio_proxy(options, console);
+    }
+  } catch (const UsageError& e) {
+    return usage_error(e.what(), help_command);
+  }
+}
+
+std::optional<ProxyCommand> rendezvous_command(const std::string& name) {
+  if (name == "create") return ProxyCommand::create;
+  if (name == "tcp-dial") return ProxyCommand::tcp_dial;
+  if (name == "tcp-listen") return ProxyCommand::tcp_listen;
+  if (name == "raw") return ProxyCommand::raw;
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::string top_level_help() {
@@ -57,7 +95,18 @@ std::string top_level_help() {
          "      stdin/stdout <-> HOST:PORT through the relay: an OpenSSH ProxyCommand\n"
          "  sshrelay proxy --listen ADDR:PORT [--relay URL] [options] HOST PORT\n"
          "      a local TCP port <-> HOST:PORT, one relay session per connection\n"
-         "  sshrelay help [proxy]     this text, or a subcommand's options and exit codes\n"
+         "\n"
+         "Rendezvous (reach a machine behind NAT through the relay; swsrs's commands and flags):\n"
+         "  sshrelay create --relay URL [--ttl 1h] [--output json|env|text]\n"
+         "      mint a session: an id and a token for each side\n"
+         "  sshrelay tcp-dial --relay URL --session ID --token T --target 127.0.0.1:22\n"
+         "      the machine to reach: connects its local service to the session\n"
+         "  sshrelay tcp-listen --relay URL --session ID --token T [--listen 127.0.0.1:2222]\n"
+         "      where you connect from: one local TCP connection to the other side\n"
+         "  sshrelay raw --relay URL --session ID --token T\n"
+         "      stdin/stdout to the other side\n"
+         "\n"
+         "  sshrelay help [COMMAND]   this text, or a command's options and exit codes\n"
          "  sshrelay --version\n"
          "\n"
          "Example, in ~/.ssh/config:\n"
@@ -90,6 +139,10 @@ int run_app(const std::vector<std::string>& args) {
         std::cout << proxy_help();
         return kExitOk;
       }
+      if (auto which = rendezvous_command(rest.front())) {
+        std::cout << (*which == ProxyCommand::create ? create_help() : rendezvous_leg_help(*which));
+        return kExitOk;
+      }
       return usage_error("help: unknown command '" + rest.front() + "'", "sshrelay --help");
     }
     if (command == "--version" || command == "-V") {
@@ -97,6 +150,7 @@ int run_app(const std::vector<std::string>& args) {
       return kExitOk;
     }
     if (command == "proxy") return run_proxy(rest);
+    if (auto which = rendezvous_command(command)) return run_rendezvous(*which, command, rest);
     return usage_error("unknown command '" + command + "'", "sshrelay --help");
   } catch (const std::exception& e) {
     Console(false, false).error(std::string("internal error: ") + e.what());

@@ -57,7 +57,7 @@ ClientSetup make_client_setup(const ProxyOptions& options, Console& console) {
   t.connect_timeout = options.connect_timeout;
   t.handshake_timeout = options.connect_timeout;
 
-  c.target = client::TargetSpec{options.host, options.port, options.user};
+  c.target = client::TargetSpec{options.host, options.port, options.user, options.rendezvous_id, options.rendezvous_token};
   c.reconnect.budget = options.reconnect_timeout;
   c.shape = options.shape;
 

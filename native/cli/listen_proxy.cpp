@@ -8,6 +8,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/system/system_error.hpp>
 #include <cstring>
+#include <iostream>
 
 #include "native/cli/client_setup.hpp"
 #include "native/cli/exit_status.hpp"
@@ -43,19 +44,27 @@ int run_listen_proxy(const ProxyOptions& options, Console& console) {
   std::shared_ptr<VerboseReporter> reporter;
   if (options.verbose) reporter = std::make_shared<VerboseReporter>(strand, console, options.stats_interval);
 
+  // tcp-listen (a rendezvous leg): one connection, and its ending is the command's.
+  const bool once = options.command == ProxyCommand::tcp_listen;
+  int exit_code = kExitOk;
   client::LocalListener::Hooks hooks;
   hooks.on_accept = [&console, reporter](const std::shared_ptr<client::RelayConnection>& c) {
     console.progress("accepted a local connection; opening a relay session");
     if (reporter) reporter->watch(c);
   };
-  hooks.on_done = [&console, verbose = options.verbose](const std::shared_ptr<client::RelayConnection>& c, error_code ec,
-                                                        const client::CloseInfo& info) {
+  hooks.on_done = [&console, &exit_code, &ioc, once, reporter, verbose = options.verbose](
+                      const std::shared_ptr<client::RelayConnection>& c, error_code ec, const client::CloseInfo& info) {
     const auto outcome = describe_outcome(ec, info);
     const std::string line = label(*c) + ": " + outcome.message + (verbose ? " [" + connection_summary(*c) + "]" : "");
     if (outcome.exit_code != kExitOk) {
       console.error(line);
     } else {
       console.progress(line);
+    }
+    if (once) {
+      exit_code = outcome.exit_code;
+      if (reporter) reporter->stop();
+      ioc.stop();
     }
   };
 
@@ -67,8 +76,15 @@ int run_listen_proxy(const ProxyOptions& options, Console& console) {
     if (setup.tokens) setup.tokens->shutdown();
     return kExitRelayError;
   }
-  console.progress("listening on " + ListenAddress{listen.address, listener->port()}.to_string() + "; each connection goes to " +
-                   options.host + ":" + std::to_string(options.port) + " through " + options.relay.to_string());
+  if (once) {
+    // swsrs's words, which scripts wait for; printed even with -q, since the port may be ephemeral.
+    std::cerr << "tcp-listen: waiting for TCP on " << ListenAddress{listen.address, listener->port()}.to_string() << std::endl;
+  } else {
+    console.progress("listening on " + ListenAddress{listen.address, listener->port()}.to_string() +
+                     "; each connection goes to " + options.host + ":" + std::to_string(options.port) + " through " +
+                     options.relay.to_string());
+  }
+  if (once) listener->accept_once();
   listener->start();
   if (reporter) reporter->start();
 
@@ -98,7 +114,7 @@ int run_listen_proxy(const ProxyOptions& options, Console& console) {
   ioc.run();
 
   if (setup.tokens) setup.tokens->shutdown();
-  return kExitOk;
+  return exit_code;
 }
 
 }  // namespace sshrelay::cli

@@ -16,8 +16,11 @@ namespace po = boost::program_options;
 
 namespace {
 
-// SSHRELAY_* variables and the options they set; anything else in the environment is ignored.
-const std::map<std::string, std::string>& environment_names() {
+constexpr unsigned kHelpWidth = 100;
+
+// SSHRELAY_* variables and the options they set; anything else in the environment is ignored. The
+// rendezvous commands also read swsrs's names (ours win when both are set: they are read first).
+const std::map<std::string, std::string>& environment_names(bool rendezvous) {
   static const std::map<std::string, std::string> names = {
       {"SSHRELAY_RELAY", "relay"},
       {"SSHRELAY_TOKEN_FILE", "token-file"},
@@ -26,10 +29,47 @@ const std::map<std::string, std::string>& environment_names() {
       {"SSHRELAY_CA_FILE", "ca-file"},
       {"SSHRELAY_RECONNECT_TIMEOUT", "reconnect-timeout"},
   };
-  return names;
+  static const std::map<std::string, std::string> with_rendezvous = [] {
+    auto all = names;
+    all.insert({{"SSHRELAY_SESSION", "session"}, {"SSHRELAY_SESSION_TOKEN", "token"}, {"SWSRS_URL", "url"},
+                {"SWSRS_SESSION", "session"}, {"SWSRS_TOKEN", "token"}, {"SWSRS_ADMIN_URL", "admin-url"},
+                {"SWSRS_OIDC_TOKEN", "oidc-token"}});
+    return all;
+  }();
+  return rendezvous ? with_rendezvous : names;
 }
 
-constexpr unsigned kHelpWidth = 100;
+po::options_description create_options() {
+  po::options_description create("Rendezvous session (swsrs's flags)", kHelpWidth, kHelpWidth / 2);
+  create.add_options()
+      ("admin-url", po::value<std::string>()->value_name("URL"),
+       "the relay as http(s)://HOST[:PORT][/PREFIX] (swsrs's name; the same as --relay; env SWSRS_ADMIN_URL)")
+      ("ttl", po::value<std::string>()->value_name("DURATION"), "the session's lifetime, e.g. 30m or 8h; default: the relay's")
+      ("output,o", po::value<std::string>()->value_name("json|env|text")->default_value("json"),
+       "json: the relay's answer; env: shell variable lines for eval; text: what to run on each side")
+      ("oidc-token", po::value<std::string>()->value_name("TOKEN"),
+       "a bearer token for the relay's admin API (env SWSRS_OIDC_TOKEN); or use --token-cmd");
+  return create;
+}
+
+po::options_description rendezvous_options(ProxyCommand command) {
+  if (command == ProxyCommand::create) return create_options();
+  po::options_description leg("Rendezvous (swsrs's flags)", kHelpWidth, kHelpWidth / 2);
+  leg.add_options()
+      ("url", po::value<std::string>()->value_name("URL"), "the same as --relay (swsrs's name; env SWSRS_URL)")
+      ("session", po::value<std::string>()->value_name("ID"),
+       "the rendezvous session id from 'sshrelay create' (env SSHRELAY_SESSION, SWSRS_SESSION)")
+      ("token", po::value<std::string>()->value_name("TOKEN"),
+       "this side's slot token from 'sshrelay create': the initiator's or the responder's (env "
+       "SSHRELAY_SESSION_TOKEN, SWSRS_TOKEN)")
+      ("role", po::value<std::string>()->value_name("initiator|responder"),
+       "accepted for swsrs compatibility; the relay tells the slot from the token");
+  if (command == ProxyCommand::tcp_dial) {
+    leg.add_options()("target", po::value<std::string>()->value_name("HOST:PORT"),
+                      "the local service to expose, e.g. 127.0.0.1:22 (required)");
+  }
+  return leg;
+}
 
 po::options_description visible_options() {
   po::options_description relay("Relay", kHelpWidth, kHelpWidth / 2);
@@ -148,22 +188,28 @@ ListenAddress parse_listen_address(const std::string& text) {
   return out;
 }
 
-ProxyCommandLine parse_proxy_command_line(const std::vector<std::string>& args) {
+ProxyCommandLine parse_proxy_command_line(const std::vector<std::string>& args, ProxyCommand command) {
+  const bool create = command == ProxyCommand::create;
+  const bool leg = command != ProxyCommand::proxy && !create;
   po::options_description visible = visible_options();
   po::options_description hidden;
-  hidden.add_options()("host", po::value<std::string>())("port", po::value<std::string>());
+  po::positional_options_description positional;
+  if (leg || create) {
+    visible.add(rendezvous_options(command));
+  } else {
+    hidden.add_options()("host", po::value<std::string>())("port", po::value<std::string>());
+    positional.add("host", 1).add("port", 1);
+  }
   po::options_description all;
   all.add(visible).add(hidden);
-  po::positional_options_description positional;
-  positional.add("host", 1).add("port", 1);
 
   po::variables_map vm;
   try {
     const int style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
     po::store(po::command_line_parser(args).options(all).positional(positional).style(style).run(), vm);
     po::store(po::parse_environment(all,
-                                    [](const std::string& variable) {
-                                      const auto& names = environment_names();
+                                    [rendezvous = leg || create](const std::string& variable) {
+                                      const auto& names = environment_names(rendezvous);
                                       const auto it = names.find(variable);
                                       return it == names.end() ? std::string() : it->second;
                                     }),
@@ -179,28 +225,71 @@ ProxyCommandLine parse_proxy_command_line(const std::vector<std::string>& args) 
     return out;
   }
   ProxyOptions& o = out.options;
+  o.command = command;
 
-  const std::string relay = optional_string(vm, "relay");
+  std::string relay = optional_string(vm, "relay");
+  if (relay.empty() && leg) relay = optional_string(vm, "url");
+  if (relay.empty() && create) {
+    // swsrs's --admin-url is http(s)://: the same place as ws(s)://.
+    relay = optional_string(vm, "admin-url");
+    if (relay.rfind("http://", 0) == 0) relay = "ws://" + relay.substr(7);
+    if (relay.rfind("https://", 0) == 0) relay = "wss://" + relay.substr(8);
+    while (relay.size() > 8 && relay.back() == '/') relay.pop_back();
+    const std::string admin_suffix = "/admin/sessions";
+    if (relay.size() > admin_suffix.size() && relay.ends_with(admin_suffix)) relay.resize(relay.size() - admin_suffix.size());
+  }
   if (relay.empty()) throw UsageError("--relay URL is required (or set SSHRELAY_RELAY)");
   auto url = client::parse_relay_url(relay);
   if (!url) throw UsageError("--relay: " + url.error().message);
   o.relay = *url;
 
-  if (!vm.count("host") || !vm.count("port")) {
-    throw UsageError("expected HOST and PORT, the target for the relay to dial (%h %p in a ProxyCommand)");
+  if (leg) {
+    o.rendezvous_id = optional_string(vm, "session");
+    o.rendezvous_token = optional_string(vm, "token");
+    if (o.rendezvous_id.empty()) throw UsageError("--session ID is required (the id 'sshrelay create' printed)");
+    if (o.rendezvous_token.empty()) throw UsageError("--token TOKEN is required (this side's token from 'sshrelay create')");
+    reject_control(o.rendezvous_id, "--session");
+    reject_control(o.rendezvous_token, "--token");
+    if (vm.count("role")) {
+      const auto role = vm["role"].as<std::string>();
+      if (role != "initiator" && role != "responder") throw UsageError("--role '" + role + "': expected initiator or responder");
+    }
+    if (command == ProxyCommand::tcp_dial) {
+      const std::string target = optional_string(vm, "target");
+      if (target.empty()) throw UsageError("--target HOST:PORT is required: the local service to expose, e.g. 127.0.0.1:22");
+      auto parsed = parse_target(target, 0);
+      if (!parsed || parsed->port == 0) throw UsageError("--target '" + target + "': expected HOST:PORT, e.g. 127.0.0.1:22");
+      o.dial_host = parsed->host;
+      o.dial_port = parsed->port;
+    }
+    if (command == ProxyCommand::tcp_listen && !vm.count("listen")) o.listen = ListenAddress{};  // swsrs: 127.0.0.1:0
+  } else if (create) {
+    o.ttl = optional_string(vm, "ttl");
+    o.output = vm["output"].as<std::string>();
+    if (o.output != "json" && o.output != "env" && o.output != "text") {
+      throw UsageError("--output '" + o.output + "': expected json, env or text");
+    }
+    o.bearer_token = optional_string(vm, "oidc-token");
+    reject_control(o.bearer_token, "--oidc-token");
+    if (vm.count("listen")) throw UsageError("--listen belongs to tcp-listen");
+  } else {
+    if (!vm.count("host") || !vm.count("port")) {
+      throw UsageError("expected HOST and PORT, the target for the relay to dial (%h %p in a ProxyCommand)");
+    }
+    auto host = normalize_host(vm["host"].as<std::string>());
+    if (!host) throw UsageError("HOST '" + vm["host"].as<std::string>() + "': " + host.error().message);
+    o.host = *host;
+    auto port = parse_port(vm["port"].as<std::string>());
+    if (!port) throw UsageError("PORT '" + vm["port"].as<std::string>() + "': " + port.error().message);
+    o.port = *port;
   }
-  auto host = normalize_host(vm["host"].as<std::string>());
-  if (!host) throw UsageError("HOST '" + vm["host"].as<std::string>() + "': " + host.error().message);
-  o.host = *host;
-  auto port = parse_port(vm["port"].as<std::string>());
-  if (!port) throw UsageError("PORT '" + vm["port"].as<std::string>() + "': " + port.error().message);
-  o.port = *port;
   o.user = optional_string(vm, "user");
   reject_control(o.user, "--user");
   o.origin = optional_string(vm, "origin");
   reject_control(o.origin, "--origin");
 
   const auto shape = vm["shape"].as<std::string>();
+  if (leg && shape != "v4") throw UsageError("--shape: a rendezvous leg is always v4 (it resumes)");
   if (shape == "relay") {
     o.shape = client::RelayShape::raw;
   } else if (shape != "v4") {
@@ -241,7 +330,12 @@ ProxyCommandLine parse_proxy_command_line(const std::vector<std::string>& args) 
   o.tls_server_name = optional_string(vm, "tls-server-name");
   reject_control(o.tls_server_name, "--tls-server-name");
 
-  if (vm.count("listen")) o.listen = parse_listen_address(vm["listen"].as<std::string>());
+  if (vm.count("listen")) {
+    if (command == ProxyCommand::tcp_dial || command == ProxyCommand::raw) {
+      throw UsageError("--listen belongs to tcp-listen (tcp-dial connects to --target; raw uses stdin/stdout)");
+    }
+    o.listen = parse_listen_address(vm["listen"].as<std::string>());
+  }
   o.verbose = vm["verbose"].as<bool>();
   o.quiet = vm["quiet"].as<bool>();
   if (o.verbose && o.quiet) throw UsageError("-v/--verbose and -q/--quiet cannot be used together");
@@ -273,6 +367,45 @@ std::string proxy_help() {
       << exit_codes_help()
       << "  With --listen: 0 after SIGINT/SIGTERM, 1 if ADDR:PORT cannot be listened on; each session's\n"
          "  ending is reported on stderr.\n";
+  return out.str();
+}
+
+std::string create_help() {
+  std::ostringstream out;
+  out << "Usage:\n"
+         "  sshrelay create --relay URL [--ttl DURATION] [--output json|env|text] [options]\n\n"
+         "Mints a rendezvous session on the relay (POST /admin/sessions): an id and two slot tokens, one for\n"
+         "each side. Give the responder token to the machine that exposes a service (sshrelay tcp-dial) and\n"
+         "the initiator token to whoever connects to it (sshrelay tcp-listen, raw, or the web page). The\n"
+         "relay must name you as a rendezvous admin (its policy file's \"rendezvous_admins\"; --dev: anyone).\n\n"
+      << visible_options() << create_options() << "\n"
+      << exit_codes_help();
+  return out.str();
+}
+
+std::string rendezvous_leg_help(ProxyCommand command) {
+  std::ostringstream out;
+  out << "Usage:\n";
+  switch (command) {
+    case ProxyCommand::tcp_dial:
+      out << "  sshrelay tcp-dial --relay URL --session ID --token TOKEN --target HOST:PORT [options]\n\n"
+             "The host side of a rendezvous: connects the local service HOST:PORT (an sshd behind NAT) to the\n"
+             "session's other side through the relay. Nothing listens here: the relay only ever sees this\n"
+             "machine dial out.\n";
+      break;
+    case ProxyCommand::tcp_listen:
+      out << "  sshrelay tcp-listen --relay URL --session ID --token TOKEN [--listen ADDR:PORT] [options]\n\n"
+             "The client side of a rendezvous: accepts one TCP connection on ADDR:PORT (default 127.0.0.1 and a\n"
+             "free port, printed) and carries it to the other side, e.g. ssh -p PORT user@127.0.0.1.\n";
+      break;
+    default:
+      out << "  sshrelay raw --relay URL --session ID --token TOKEN [options]\n\n"
+             "stdin/stdout to the other side of a rendezvous (e.g. as an OpenSSH ProxyCommand).\n";
+      break;
+  }
+  out << "\nBoth legs resume after network drops without losing a byte (unlike swsrs).\n\n"
+      << visible_options() << rendezvous_options(command) << "\n"
+      << exit_codes_help();
   return out.str();
 }
 

@@ -24,7 +24,12 @@ struct ListenAddress {
   std::string to_string() const;
 };
 
+// Which command the options are for: `proxy` names a target; the rendezvous commands (swsrs's names
+// and flags) name a session and a slot token instead, and the relay dials nothing.
+enum class ProxyCommand { proxy, tcp_dial, tcp_listen, raw, create };
+
 struct ProxyOptions {
+  ProxyCommand command = ProxyCommand::proxy;
   client::RelayUrl relay;
   std::string host;  // the target the relay dials
   std::uint16_t port = 22;
@@ -45,6 +50,16 @@ struct ProxyOptions {
   std::chrono::seconds connect_timeout{10};
   std::chrono::seconds reconnect_timeout{120};  // default: the relay's default grace period
 
+  // Rendezvous commands: the session (--session) and this side's token (--token); tcp-dial's --target.
+  std::string rendezvous_id;
+  std::string rendezvous_token;
+  std::string dial_host;
+  std::uint16_t dial_port = 0;
+  // create: the lifetime asked for ("" = the relay's default), the output format, a bearer token.
+  std::string ttl;
+  std::string output = "json";  // json | env | text
+  std::string bearer_token;     // --oidc-token (swsrs's name): sent as Authorization: Bearer
+
   std::optional<ListenAddress> listen;
   bool verbose = false;
   bool quiet = false;
@@ -56,12 +71,16 @@ struct ProxyCommandLine {
   ProxyOptions options;
 };
 
-// `args` are the words after "proxy". Reads SSHRELAY_* from the environment (see proxy_help()).
-ProxyCommandLine parse_proxy_command_line(const std::vector<std::string>& args);
+// `args` are the words after the command. Reads SSHRELAY_* (and, for the rendezvous commands, swsrs's
+// SWSRS_URL/SWSRS_SESSION/SWSRS_TOKEN) from the environment (see proxy_help()).
+ProxyCommandLine parse_proxy_command_line(const std::vector<std::string>& args,
+                                          ProxyCommand command = ProxyCommand::proxy);
 
 // --listen's ADDRESS:PORT, [v6]:PORT, localhost:PORT or PORT (loopback).
 ListenAddress parse_listen_address(const std::string& text);
 
 std::string proxy_help();
+std::string rendezvous_leg_help(ProxyCommand command);
+std::string create_help();
 
 }  // namespace sshrelay::cli

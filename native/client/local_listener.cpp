@@ -77,6 +77,11 @@ void LocalListener::on_accept(error_code ec, tcp::socket socket) {
       }
       if (self->hooks_.on_done) self->hooks_.on_done(connection, done_ec, info);
     });
+    if (once_) {
+      error_code ignored;
+      acceptor_.close(ignored);
+      return;
+    }
   }
   if (ec) {
     // EMFILE and friends are transient for a listener: keep accepting, without spinning.

@@ -36,6 +36,9 @@ class LocalListener : public std::enable_shared_from_this<LocalListener> {
   std::uint16_t port() const { return port_; }
   // Starts accepting. Call once.
   void start();
+  // Accept one connection, then close the listening socket (`sshrelay tcp-listen`, as swsrs does). Call
+  // before start().
+  void accept_once() { once_ = true; }
   // Stops accepting and stop()s every live connection. Any thread; idempotent.
   void stop();
 
@@ -53,6 +56,7 @@ class LocalListener : public std::enable_shared_from_this<LocalListener> {
   boost::asio::steady_timer retry_timer_;
   ConnectionOptions options_;
   Hooks hooks_;
+  bool once_ = false;
   std::uint16_t port_ = 0;
   bool stopped_ = false;
 

@@ -1,5 +1,7 @@
 #include "native/client/relay_connection.hpp"
 
+#include "core/audit/audit_event.hpp"
+
 #include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/websocket/error.hpp>
@@ -46,6 +48,9 @@ std::unique_ptr<ClientSession> make_machine(const ConnectionOptions& options) {
   config.host = options.target.host;
   config.port = options.target.port;
   config.user = options.target.user;
+  config.rendezvous_id = options.target.rendezvous_id;
+  config.rendezvous_token = options.target.rendezvous_token;
+  config.end_on_local_eof = !options.target.rendezvous_id.empty();
   config.replay_cap = options.replay_cap;
   config.reconnect = options.reconnect;
   config.refreshable_credentials = static_cast<bool>(options.refresh_headers);
@@ -228,8 +233,9 @@ void RelayConnection::open_with_headers(const OpenTransport& open, const std::st
   transport_options.headers.insert(transport_options.headers.end(), headers.begin(), headers.end());
   auto t = std::make_shared<WsTransport>(strand_, transport_options);
   transport_ = t;
+  // Query values redacted as in the audit trail: a rendezvous token must not reach a log.
   log((open.reconnect ? "reconnecting: " : "connecting: ") + options_.transport.relay.to_string() +
-      open.request_target.substr(options_.transport.relay.path_prefix.size()));
+      redact_query(open.request_target.substr(options_.transport.relay.path_prefix.size())));
   t->async_open(open.request_target,
                 [self = shared_from_this(), t](error_code ec, const OpenResult& result) { self->on_open(t, ec, result); });
 }
@@ -275,8 +281,10 @@ void RelayConnection::on_local_read(error_code ec, std::size_t n) {
   if (closing_) return;
   if (ec == asio::error::eof) {
     local_eof_ = true;
-    log("local EOF; the session stays open until the relay closes it");
-    return;
+    const bool ends = !options_.target.rendezvous_id.empty();
+    log(ends ? "local EOF; the leg ends once the relay has every byte" : "local EOF; the session stays open until the relay closes it");
+    machine_->on_local_eof(now());
+    return pump();
   }
   if (ec) {
     local_eof_ = true;

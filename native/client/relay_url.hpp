@@ -39,6 +39,9 @@ struct TargetSpec {
   std::string host;
   std::uint16_t port = 22;
   std::string user;  // dstUsername: informational for the relay (audit); may be empty
+  // Or a rendezvous leg (the relay dials nothing): the session id and this side's slot token.
+  std::string rendezvous_id;
+  std::string rendezvous_token;
 };
 
 }  // namespace sshrelay::client

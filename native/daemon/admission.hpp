@@ -36,6 +36,9 @@ class Admission : public std::enable_shared_from_this<Admission<Stream>> {
  private:
   void on_authenticated(Result<identity::Principal> who);
   void resume_session();
+  // Rendezvous legs: the token decides the slot (identity, when there is one, is only recorded).
+  void join_rendezvous();
+  void resume_leg(const std::string& id, const std::string& token, const std::string& leg_sid, std::uint64_t ack);
   void dial();
   void on_dialed(DialOutcome outcome);
   // Audits the refusal (principal, source, target, path; `detail` says why), then refuses.

@@ -11,7 +11,9 @@
 #include "core/session/session_id.hpp"
 #include "core/wire/close_code.hpp"
 #include "native/daemon/http_refusal.hpp"
+#include "core/rendezvous/rendezvous_api.hpp"
 #include "native/daemon/log.hpp"
+#include "native/daemon/rendezvous/rendezvous_hub.hpp"
 #include "native/daemon/websocket_upgrade.hpp"
 
 namespace sshrelay::daemon {
@@ -88,6 +90,12 @@ void Admission<Stream>::run() {
 
 template <class Stream>
 void Admission<Stream>::on_authenticated(Result<identity::Principal> who) {
+  if (!who && ws_.endpoint->make_leg) {
+    // A leg's credential is its slot token: the host side behind NAT often has no identity at all. One
+    // that was vouched for is recorded in the audit trail; one that was not is nobody in particular.
+    log(LogLevel::debug, "rendezvous leg from " + client_ip_ + " without a verified identity: " + who.error().message);
+    who = identity::Principal{std::string(), nlohmann::json::object(), std::string(), true};
+  }
   if (!who) {
     // The log and the audit trail get the check that failed; the client learns as much when its token is
     // at fault, and only that the relay could not check it otherwise.
@@ -106,6 +114,7 @@ void Admission<Stream>::on_authenticated(Result<identity::Principal> who) {
     identity_ = {ctx_.config.identity.provider, claim("sub"), claim("email")};
     if (identity_.subject.empty() && who->claims.empty()) identity_.subject = who->name;  // a trusted header's value
   }
+  if (ws_.endpoint->make_leg) return join_rendezvous();
   if (parsed_.resume_sid) return resume_session();
   SessionRegistry::Refusal refusal{};
   // Sessions without an identity are not one principal's: only the total and per-address caps apply to
@@ -140,6 +149,90 @@ void Admission<Stream>::resume_session() {
     return deny(AuditEventType::policy_denied, close_code::unknown_session, "unknown session", why);
   }
   upgrade([session, ack = parsed_.resume_ack, peer = client_peer()](std::shared_ptr<ClientConnection> client) {
+    if (client) session->resume(std::move(client), ack, peer);
+  });
+}
+
+namespace admission_detail {
+
+// The registry's refusal of a leg as a close code (the HTTP status follows from it for plain legs).
+inline std::uint16_t leg_refusal_code(const rendezvous::Refusal& refusal) {
+  switch (refusal.http_status) {
+    case 401: return close_code::wrong_token;
+    case 409: return close_code::slot_taken;
+    case 410: return close_code::session_expired;
+    case 404: return close_code::unknown_session;
+    default: return close_code::denied;
+  }
+}
+
+// "Authorization: Bearer <token>" (swsrs's plain legs may send the slot token so), else empty.
+inline std::string bearer_token(const Request& request) {
+  const auto value = request[http::field::authorization];
+  constexpr std::string_view kBearer = "Bearer ";
+  if (value.size() <= kBearer.size() || value.substr(0, kBearer.size()) != kBearer) return {};
+  return std::string(value.substr(kBearer.size()));
+}
+
+}  // namespace admission_detail
+
+template <class Stream>
+void Admission<Stream>::join_rendezvous() {
+  if (!ctx_.rendezvous) {
+    return deny(AuditEventType::policy_denied, close_code::unknown_session, "no such rendezvous session",
+                "rendezvous is not enabled");
+  }
+  const bool resumable = ws_.endpoint->resumable_leg;
+  auto leg = rendezvous::parse_leg_request(ws_.rendezvous_id, ws_.params, admission_detail::bearer_token(request_), resumable);
+  if (!leg) {
+    const auto code = leg.error().message == "missing session token" ? close_code::wrong_token : close_code::protocol_error;
+    return deny(AuditEventType::policy_denied, code, leg.error().message, leg.error().message);
+  }
+  target_ = "rendezvous " + leg->id;
+  if (leg->resume_sid) return resume_leg(leg->id, leg->token, *leg->resume_sid, leg->resume_ack);
+  SessionRegistry::Refusal cap{};
+  const bool anonymous = principal_.name.empty() || identity_.provider.empty();
+  slot_ = ctx_.registry.reserve(anonymous ? std::string() : principal_.name, client_ip_, cap);
+  if (!slot_) {
+    auto refusal = admission_detail::cap_refusal(cap);
+    return deny(AuditEventType::policy_denied, close_code::session_cap, std::move(refusal.reason), std::move(refusal.detail));
+  }
+  auto& home = static_cast<net::io_context&>(
+      net::query(boost::beast::get_lowest_layer(stream_).get_executor(), net::execution::context));
+  auto joined = ctx_.rendezvous->join(leg->id, leg->token, net::make_strand(home));
+  if (auto* refusal = std::get_if<rendezvous::Refusal>(&joined)) {
+    slot_ = SessionSlot{};
+    return deny(AuditEventType::policy_denied, admission_detail::leg_refusal_code(*refusal), refusal->reason,
+                "rendezvous " + leg->id + ": " + refusal->reason);
+  }
+  auto& [slot, pair] = std::get<RendezvousHub::Joined>(joined);
+  auto sid = admission_detail::new_session_id();
+  if (!sid) {
+    ctx_.rendezvous->leg_ended(leg->id, slot);
+    return refuse(close_code::internal_error, "the relay has no randomness for a session id");
+  }
+  SessionDescription description{*sid, principal_.name, {}, Target{}, std::string(ws_.endpoint->kind), identity_, 0,
+                                 leg->id + "/" + rendezvous::slot_name(slot)};
+  auto session = ws_.endpoint->make_leg(ctx_, pair, slot, std::move(description));
+  ctx_.registry.add(std::move(slot_), session);
+  upgrade([session, peer = client_peer()](std::shared_ptr<ClientConnection> client) {
+    if (client) return session->start(std::move(client), peer);
+    session->shutdown(close_code::normal, "WebSocket upgrade failed");
+  });
+}
+
+template <class Stream>
+void Admission<Stream>::resume_leg(const std::string& id, const std::string& token, const std::string& leg_sid,
+                                   std::uint64_t ack) {
+  requested_sid_ = leg_sid;
+  const auto slot = ctx_.rendezvous->slot_of(id, token);
+  auto session = ctx_.registry.find(leg_sid);
+  // A token that opens no slot, or a leg of another slot or session, is reported like a missing leg.
+  if (!slot || !session || session->rendezvous_leg() != id + "/" + rendezvous::slot_name(*slot)) {
+    const std::string why = !slot ? "rendezvous resume with a token for no slot of " + id : "unknown leg";
+    return deny(AuditEventType::policy_denied, close_code::unknown_session, "unknown session", why);
+  }
+  upgrade([session, ack, peer = client_peer()](std::shared_ptr<ClientConnection> client) {
     if (client) session->resume(std::move(client), ack, peer);
   });
 }

@@ -6,6 +6,7 @@
 #include "core/common/nearest_name.hpp"
 #include "core/config/ssh_relay_environment.hpp"
 #include "core/policy/origin_policy.hpp"
+#include "core/rendezvous/rendezvous_api.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -256,6 +257,13 @@ Options::Options() {
   add(policy, "trusted-proxies", list("CIDRS", {}),
       "proxies whose CF-Connecting-IP, X-Real-IP or X-Forwarded-For is believed (for the source IP)");
 
+  po::options_description meeting = group("Rendezvous (docs/rendezvous.md)");
+  add(meeting, "rendezvous-ttl", text("DURATION", "1h"), "a rendezvous session's lifetime unless its creator asks for another (Go syntax: 90m, 1h30m)");
+  add(meeting, "rendezvous-max-ttl", text("DURATION", "24h"), "the longest lifetime a creator may ask for");
+  add(meeting, "rendezvous-peer-wait", text("DURATION", "2m"), "how long the first leg waits for the other before it is closed (1001)");
+  add(meeting, "max-rendezvous-sessions", number("N", 1000), "most rendezvous sessions at once");
+  add(meeting, "max-rendezvous-per-principal", number("N", 100), "most rendezvous sessions one principal may hold; 0 = no cap");
+
   po::options_description identity = group("Identity (docs/identity.md)");
   add(identity, "identity-provider", text("NAME"),
       "cloudflare-access, gcp-iap, oidc, or none (needs --identity-upstream-enforces-auth); required "
@@ -326,7 +334,7 @@ Options::Options() {
       "developer defaults: --unsafe-allow-loopback, --log-level=debug and --identity-provider=none "
       "(unauthenticated) unless those are given");
 
-  settings.add(listening).add(sessions).add(access).add(policy).add(identity).add(audit).add(diagnostics);
+  settings.add(listening).add(sessions).add(access).add(policy).add(meeting).add(identity).add(audit).add(diagnostics);
   all.add(general).add(settings);
 }
 
@@ -781,7 +789,28 @@ DaemonConfig to_config(const Reader& r) {
     auto rules = parse_principal_rules(text.str());
     if (!rules) r.fail("policy-file", in_quotes(c.policy_file) + ": " + rules.error().message);
     c.target_policy.rules = std::move(*rules);
+    auto admins = parse_rendezvous_admins(text.str());
+    if (!admins) r.fail("policy-file", in_quotes(c.policy_file) + ": " + admins.error().message);
+    c.rendezvous_admins = std::move(*admins);
   }
+  const auto duration = [&r](const char* name) {
+    auto d = rendezvous::parse_duration(r.str(name));
+    if (!d || *d <= Duration::zero()) {
+      r.fail(name, in_quotes(r.str(name)) + " is not a positive duration like 90m or 1h30m" +
+                       (d ? "" : " (" + d.error().message + ")"));
+      return Duration{1};
+    }
+    return *d;
+  };
+  c.rendezvous.default_ttl = duration("rendezvous-ttl");
+  c.rendezvous.max_ttl = duration("rendezvous-max-ttl");
+  c.rendezvous.peer_wait = duration("rendezvous-peer-wait");
+  if (c.rendezvous.default_ttl > c.rendezvous.max_ttl) {
+    r.fail("rendezvous-ttl", in_quotes(r.str("rendezvous-ttl")) + " is longer than --rendezvous-max-ttl (" +
+                                 r.str("rendezvous-max-ttl") + ")");
+  }
+  c.rendezvous.max_sessions = static_cast<std::size_t>(r.uint("max-rendezvous-sessions", 1, 1'000'000));
+  c.rendezvous.max_sessions_per_principal = static_cast<std::size_t>(r.uint("max-rendezvous-per-principal", 0, 1'000'000));
   if (!r.str("source-port-range").empty()) {
     auto range = parse_port_ranges(r.str("source-port-range"));
     if (!range || range->size() != 1)

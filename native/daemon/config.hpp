@@ -15,6 +15,7 @@
 #include "core/policy/cidr.hpp"
 #include "core/policy/target.hpp"
 #include "core/policy/target_policy.hpp"
+#include "core/rendezvous/rendezvous_registry.hpp"
 #include "native/daemon/audit/audit_config.hpp"
 #include "native/daemon/identity/identity_config.hpp"
 
@@ -61,6 +62,8 @@ struct DaemonConfig {
   std::optional<Target> relay_target;         // --relay-target: /relay and /websockify always dial this
   unsigned connect_rate_per_minute = 0;       // --connect-rate-per-minute: per source IP; 0 = unlimited
   std::vector<Cidr> trusted_proxies;          // --trusted-proxies: X-Forwarded-For believed only from these
+  rendezvous::RegistryLimits rendezvous;      // --rendezvous-*: TTLs, peer wait, caps (docs/rendezvous.md)
+  std::vector<std::string> rendezvous_admins; // the policy file's "rendezvous_admins": who may use /admin/sessions
   identity::IdentityConfig identity;          // --identity-*: who may connect (docs/identity.md)
   audit::AuditConfig audit;                   // --audit-*: where events go (docs/audit.md)
   std::string log_level = "info";             // --log-level: debug|info|warn|error

@@ -1,5 +1,6 @@
 #include "native/daemon/endpoint.hpp"
 
+#include "core/rendezvous/rendezvous_api.hpp"
 #include "core/session/raw_relay_session.hpp"
 #include "core/session/session_id.hpp"
 #include "core/session/v4_server_session.hpp"
@@ -15,6 +16,10 @@ std::shared_ptr<Session> make_v4_session(RelayContext& ctx, Strand strand, DialO
                                          SessionDescription description);
 std::shared_ptr<Session> make_raw_relay_session(RelayContext& ctx, Strand strand, DialOutcome dialed,
                                                 SessionDescription description);
+std::shared_ptr<Session> make_v4_leg(RelayContext& ctx, const std::shared_ptr<RendezvousPair>& pair,
+                                     rendezvous::Slot slot, SessionDescription description);
+std::shared_ptr<Session> make_plain_leg(RelayContext& ctx, const std::shared_ptr<RendezvousPair>& pair,
+                                        rendezvous::Slot slot, SessionDescription description);
 
 namespace {
 
@@ -45,21 +50,40 @@ std::variant<EndpointRequest, RequestRefusal> parse_raw_relay(const QueryParams&
   return EndpointRequest{std::move(*target), {}, std::nullopt, 0};
 }
 
+// A leg's request is read by admission itself (rendezvous_api.hpp: the id, the token, a resume).
+std::variant<EndpointRequest, RequestRefusal> parse_leg(const QueryParams&, const std::optional<Target>&) {
+  return EndpointRequest{};
+}
+
 constexpr std::size_t kMaxV4Message = v4::kDataHeaderSize + v4::kMaxDataPayload;
 
 const Endpoint kEndpoints[] = {
-    {v4::kConnectPath, "v4", "ssh", true, kMaxV4Message, parse_v4_connect, make_v4_session},
-    {v4::kReconnectPath, "v4", "ssh", true, kMaxV4Message, parse_v4_reconnect, nullptr},
-    {raw::kRelayPath, "relay", "binary", false, kMaxRawMessage, parse_raw_relay, make_raw_relay_session},
+    {v4::kConnectPath, "v4", "ssh", true, kMaxV4Message, parse_v4_connect, make_v4_session, nullptr, false},
+    {v4::kReconnectPath, "v4", "ssh", true, kMaxV4Message, parse_v4_reconnect, nullptr, nullptr, false},
+    {raw::kRelayPath, "relay", "binary", false, kMaxRawMessage, parse_raw_relay, make_raw_relay_session, nullptr, false},
     // websockify's clients (noVNC and others) name the path /websockify.
-    {"/websockify", "relay", "binary", false, kMaxRawMessage, parse_raw_relay, make_raw_relay_session},
+    {"/websockify", "relay", "binary", false, kMaxRawMessage, parse_raw_relay, make_raw_relay_session, nullptr, false},
+};
+
+// Rendezvous legs, by prefix. Our resumable legs refuse with close frames (the page shows only a close
+// reason); swsrs's plain legs answer HTTP statuses before the upgrade, as swsrs does.
+const Endpoint kLegEndpoints[] = {
+    {rendezvous::kLegPathPrefix, "rendezvous", "ssh", true, kMaxV4Message, parse_leg, nullptr, make_v4_leg, true},
+    {rendezvous::kPlainLegPathPrefix, "rendezvous-plain", "", false, kMaxRawMessage, parse_leg, nullptr, make_plain_leg,
+     false},
 };
 
 }  // namespace
 
-const Endpoint* find_endpoint(std::string_view path) {
+const Endpoint* find_endpoint(std::string_view path, std::string* id) {
   for (const auto& endpoint : kEndpoints) {
     if (endpoint.path == path) return &endpoint;
+  }
+  for (const auto& endpoint : kLegEndpoints) {
+    if (auto found = rendezvous::id_after(path, endpoint.path)) {
+      if (id) *id = std::move(*found);
+      return &endpoint;
+    }
   }
   return nullptr;
 }

@@ -12,6 +12,7 @@
 
 #include "core/common/result.hpp"
 #include "core/policy/target.hpp"
+#include "core/rendezvous/rendezvous_registry.hpp"
 #include "core/wire/query.hpp"
 #include "native/daemon/relay_context.hpp"
 #include "native/daemon/session.hpp"
@@ -34,8 +35,10 @@ struct RequestRefusal {
   std::string reason;
 };
 
+class RendezvousPair;
+
 struct Endpoint {
-  std::string_view path;
+  std::string_view path;          // the whole path, or (prefix) the path before a rendezvous id
   std::string_view kind;          // "v4", "relay": in logs, audit events and /statz
   std::string_view subprotocol;   // echoed in the 101 when the client offers it ("ssh", "binary")
   // v4 clients (the Secure Shell extension) show only a close reason, so refusals complete the upgrade
@@ -47,9 +50,14 @@ struct Endpoint {
   // The session for a dialed target (not yet registered or started).
   std::shared_ptr<Session> (*make_session)(RelayContext& ctx, Strand strand, DialOutcome dialed,
                                            SessionDescription description);
+  // Rendezvous legs (no dial): `path` is a prefix followed by the rendezvous id, and this makes the leg's
+  // session on the pair's strand. Null for the others.
+  std::shared_ptr<Session> (*make_leg)(RelayContext& ctx, const std::shared_ptr<RendezvousPair>& pair,
+                                       rendezvous::Slot slot, SessionDescription description);
+  bool resumable_leg;  // the leg speaks corp-relay-v4 framing and may resume (else: swsrs's plain leg)
 };
 
-// The endpoint serving `path`, or null.
-const Endpoint* find_endpoint(std::string_view path);
+// The endpoint serving `path`, or null. `id`: for a rendezvous leg, the id after its prefix.
+const Endpoint* find_endpoint(std::string_view path, std::string* id = nullptr);
 
 }  // namespace sshrelay::daemon

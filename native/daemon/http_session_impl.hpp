@@ -11,6 +11,7 @@
 #include "core/wire/websocket_frames.hpp"
 #include "native/daemon/http_refusal.hpp"
 #include "native/daemon/log.hpp"
+#include "native/daemon/rendezvous/rendezvous_admin.hpp"
 
 namespace sshrelay::daemon {
 namespace http_session_detail {
@@ -91,6 +92,20 @@ void HttpSession<Stream>::on_read(beast::error_code ec, std::size_t) {
     return;
   }
   if (auto* notice = std::get_if<NoticeUpgrade>(&routed)) return send_notice(std::move(*notice));
+  if (std::holds_alternative<AdminRequest>(routed)) {
+    // Answered once the identity is known (the authenticator may have to fetch keys first).
+    ctx_.authenticator->async_authenticate(request_, [self = this->shared_from_this()](Result<identity::Principal> who) {
+      net::post(self->stream_.get_executor(), [self, who = std::move(who)] {
+        auto response = std::make_shared<http::response<http::string_body>>(
+            answer_rendezvous_admin(self->ctx_, self->request_, who, self->peer_));
+        const bool keep_alive = response->keep_alive();
+        http::async_write(self->stream_, *response, [self, response, keep_alive](beast::error_code e, std::size_t n) {
+          self->on_write(keep_alive, e, n);
+        });
+      });
+    });
+    return;
+  }
   auto& response = std::get<http::message_generator>(routed);
   const bool keep_alive = response.keep_alive();
   beast::async_write(stream_, std::move(response),

@@ -28,6 +28,7 @@ class Authenticator;
 namespace audit {
 class AuditLog;
 }
+class RendezvousHub;
 
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
@@ -86,6 +87,7 @@ struct RelayContext {
   // authenticated: there is no "no authenticator" mode (provider none is an Authenticator too).
   const identity::Authenticator* authenticator = nullptr;
   audit::AuditLog* audit_log = nullptr;  // null: no audit sink configured
+  RendezvousHub* rendezvous = nullptr;   // set by run_server
 
   // Hands the event to the audit log, which stamps the time (never blocks). No-op without a log.
   void audit(AuditEvent event) const;

@@ -19,4 +19,11 @@ std::size_t ReplayBudget::reserve(std::size_t wanted, std::size_t minimum) {
   }
 }
 
+void ReplayBudget::charge(std::size_t n) {
+  const std::size_t now = in_use_.fetch_add(n, std::memory_order_relaxed) + n;
+  std::size_t peak = peak_.load(std::memory_order_relaxed);
+  while (now > peak && !peak_.compare_exchange_weak(peak, now, std::memory_order_relaxed)) {
+  }
+}
+
 }  // namespace sshrelay::daemon

@@ -14,6 +14,10 @@ class ReplayBudget {
   // Reserves up to `wanted` bytes (at least `minimum`); returns what was reserved, 0 if not even that.
   std::size_t reserve(std::size_t wanted, std::size_t minimum);
   void release(std::size_t n) { in_use_.fetch_sub(n, std::memory_order_relaxed); }
+  // Counts bytes already held (a rendezvous leg's, which arrive without a read to reserve for), even past
+  // the limit: full() then stops what can wait.
+  void charge(std::size_t n);
+  bool full() const { return in_use() >= limit_; }
 
   std::size_t limit() const { return limit_; }
   std::size_t in_use() const { return in_use_.load(std::memory_order_relaxed); }

@@ -11,6 +11,7 @@
 
 #include "core/nassh/corp_relay_v1.hpp"
 #include "core/nassh/nassh_cookie.hpp"
+#include "core/rendezvous/rendezvous_api.hpp"
 #include "core/policy/client_address.hpp"
 #include "core/wire/close_code.hpp"
 #include "native/daemon/health_check.hpp"
@@ -172,7 +173,11 @@ Route route(RelayContext& ctx, const Request& req, const ConnectionPeer& peer) {
     return NoticeUpgrade{upgrade_response(req[http::field::sec_websocket_key], ""),
                          {v1::connect_message(client_bytes, v1::ssh_disconnect_notice(v1::unsupported_protocol_text()))}};
   }
-  if (const Endpoint* endpoint = find_endpoint(path)) {
+  if (path == rendezvous::kAdminSessionsPath || path.rfind(std::string(rendezvous::kAdminSessionsPath) + "/", 0) == 0) {
+    return AdminRequest{};
+  }
+  std::string rendezvous_id;
+  if (const Endpoint* endpoint = find_endpoint(path, &rendezvous_id)) {
     if (!upgrade) return text_response(req, http::status::upgrade_required, "text/plain", "WebSocket upgrade required\n");
     if (req.count(http::field::sec_websocket_key) != 1 || !is_websocket_key(req[http::field::sec_websocket_key])) {
       return bad_request(req, "Sec-WebSocket-Key must be given once, as the base64 form of 16 bytes");
@@ -183,7 +188,7 @@ Route route(RelayContext& ctx, const Request& req, const ConnectionPeer& peer) {
       res.set(http::field::sec_websocket_version, "13");
       return res;
     }
-    return WsRequest{endpoint, std::move(params), std::move(repeated)};
+    return WsRequest{endpoint, std::move(rendezvous_id), std::move(params), std::move(repeated)};
   }
   if (upgrade) return text_response(req, http::status::not_found, "text/plain", "no WebSocket endpoint at " + path + "\n");
   if (req.method() != http::verb::get && req.method() != http::verb::head) {

@@ -19,6 +19,7 @@ using Request = http::request<http::string_body>;
 
 struct WsRequest {
   const Endpoint* endpoint = nullptr;
+  std::string rendezvous_id;  // a rendezvous leg's: the path's last segment
   QueryParams params;
   std::string repeated;  // the first parameter name given more than once, or empty
 };
@@ -28,7 +29,10 @@ struct NoticeUpgrade {
   std::string response;  // the 101, ready to write
   std::vector<std::vector<std::uint8_t>> messages;
 };
-using Route = std::variant<http::message_generator, WsRequest, NoticeUpgrade>;
+// A request for the rendezvous admin API (/admin/sessions...): answered once its identity is known
+// (native/daemon/rendezvous/rendezvous_admin.hpp).
+struct AdminRequest {};
+using Route = std::variant<http::message_generator, WsRequest, NoticeUpgrade, AdminRequest>;
 
 // `peer` is the connection's TCP peer (for the audit trail of /cookie).
 Route route(RelayContext& ctx, const Request& request, const ConnectionPeer& peer = {});

@@ -13,6 +13,7 @@
 #include "native/daemon/audit/audit_log.hpp"
 #include "core/wire/close_code.hpp"
 #include "native/daemon/identity/authenticator.hpp"
+#include "native/daemon/rendezvous/rendezvous_hub.hpp"
 #include "native/daemon/listener.hpp"
 #include "native/daemon/log.hpp"
 #include "native/daemon/session.hpp"
@@ -95,6 +96,8 @@ int run_server(const DaemonConfig& config_in) {
     ctx.audit_log = &*audit_log;
   }
   authenticator.start();
+  RendezvousHub rendezvous(ctx, config.rendezvous);
+  ctx.rendezvous = &rendezvous;
 
   std::vector<std::shared_ptr<Listener>> listeners;
   for (const auto& listen : config.listen) {
@@ -145,6 +148,7 @@ int run_server(const DaemonConfig& config_in) {
     log(LogLevel::info, std::string("received ") + (signal == SIGTERM ? "SIGTERM" : "SIGINT") + ", shutting down");
     ctx.stopping = true;
     authenticator.stop();
+    rendezvous.stop();
     for (auto& listener : listeners) listener->stop();
     for (auto& session : ctx.registry.all()) session->shutdown(close_code::service_restart, "relay is restarting");
     const auto deadline = std::chrono::steady_clock::now() + config.shutdown_timeout;

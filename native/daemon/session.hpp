@@ -50,6 +50,8 @@ class Session {
   virtual const std::string& principal() const = 0;
   virtual std::string_view kind() const = 0;  // the endpoint's name: "v4", "relay"
   virtual bool attached() const = 0;
+  // For a rendezvous leg, "<rendezvous id>/<slot>" (a resume must present a token for that slot); else empty.
+  virtual const std::string& rendezvous_leg() const = 0;
   // The first socket, upgraded by the request that created the session.
   virtual void start(std::shared_ptr<ClientConnection> client, ClientPeer peer) = 0;
   // Ends the session with a close frame to the attached client (if any).

@@ -12,6 +12,11 @@
 // budget has room; the client is read again only once the previous read's payloads reached the target.
 // When the client's connection fails, what the kernel already received from it is still read, parsed and
 // delivered before the machine hears of the loss: nothing the client sent is forgotten at a drop.
+//
+// A rendezvous leg has no TCP target: its LegLink (native/daemon/rendezvous/leg_link.hpp) stands in, and
+// the other leg's client is its target. Payloads go to the link as they are parsed, and the client is
+// read on until the link says it is saturated (core/rendezvous/leg_bridge.hpp says why a leg must not
+// wait for its payloads to be taken before reading on).
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -28,6 +33,7 @@
 #include "native/common/deadline_timer.hpp"
 #include "native/daemon/client_connection.hpp"
 #include "native/daemon/relay_context.hpp"
+#include "native/daemon/rendezvous/leg_link.hpp"
 #include "native/daemon/session.hpp"
 
 namespace sshrelay::daemon {
@@ -41,6 +47,7 @@ struct SessionDescription {
   std::string kind;         // "v4", "relay"
   VouchedIdentity identity; // for the audit trail
   std::uint64_t dial_ms = 0;  // how long the target's TCP connect took
+  std::string rendezvous_leg; // a rendezvous leg's "<id>/<slot>" (then there is no target)
 };
 
 template <class Machine>
@@ -48,11 +55,18 @@ class SessionDriver final : public Session, public std::enable_shared_from_this<
  public:
   SessionDriver(RelayContext& ctx, Strand strand, tcp::socket target, std::unique_ptr<PortLease> source_port,
                 SessionDescription description, Machine machine);
+  // A rendezvous leg: `leg` is its end of the pair, on `strand`.
+  SessionDriver(RelayContext& ctx, Strand strand, std::shared_ptr<LegLink> leg, SessionDescription description,
+                Machine machine);
+  ~SessionDriver() override;
+  // Runs pump() on the strand (the other leg of a pair moved bytes).
+  void wake();
 
   const std::string& sid() const override { return description_.sid; }
   const std::string& principal() const override { return description_.principal; }
   std::string_view kind() const override { return description_.kind; }
   bool attached() const override { return attached_.load(); }
+  const std::string& rendezvous_leg() const override { return description_.rendezvous_leg; }
   void shutdown(std::uint16_t code, std::string reason) override;
   void resume(std::shared_ptr<ClientConnection> client, std::uint64_t ack, ClientPeer peer) override;
 
@@ -105,6 +119,9 @@ class SessionDriver final : public Session, public std::enable_shared_from_this<
   std::unique_ptr<PortLease> source_port_;  // the pinned outbound port, if any: freed with the target
   SessionDescription description_;
   Machine machine_;
+  std::shared_ptr<LegLink> leg_;              // a rendezvous leg's pair; null for a TCP target
+  rendezvous::MachineLeg<Machine> bridged_;   // the machine as the pair's bridge drives it
+  bool leg_joined_ = false;
   tcp::endpoint target_endpoint_;  // the address dialed, and the relay's end: kept, as the socket forgets
   tcp::endpoint relay_endpoint_;   //   them once closed
   std::chrono::steady_clock::time_point started_at_;

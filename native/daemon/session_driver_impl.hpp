@@ -45,6 +45,7 @@ SessionDriver<Machine>::SessionDriver(RelayContext& ctx, Strand strand, tcp::soc
       source_port_(std::move(source_port)),
       description_(std::move(description)),
       machine_(std::move(machine)),
+      bridged_(machine_),
       timer_(strand_),
       budget_timer_(strand_) {
   client_read_size_ = session_driver_detail::kClientReadMin;
@@ -55,6 +56,37 @@ SessionDriver<Machine>::SessionDriver(RelayContext& ctx, Strand strand, tcp::soc
   target_endpoint_ = target_.remote_endpoint(ignored);
   relay_endpoint_ = target_.local_endpoint(ignored);
   started_at_ = std::chrono::steady_clock::now();
+}
+
+template <class Machine>
+SessionDriver<Machine>::SessionDriver(RelayContext& ctx, Strand strand, std::shared_ptr<LegLink> leg,
+                                      SessionDescription description, Machine machine)
+    : ctx_(ctx),
+      strand_(std::move(strand)),
+      target_(strand_),
+      description_(std::move(description)),
+      machine_(std::move(machine)),
+      leg_(std::move(leg)),
+      bridged_(machine_),
+      timer_(strand_),
+      budget_timer_(strand_) {
+  client_read_size_ = session_driver_detail::kClientReadMin;
+  target_closed_ = true;  // there is no socket: the link is the target
+  started_at_ = std::chrono::steady_clock::now();
+}
+
+template <class Machine>
+SessionDriver<Machine>::~SessionDriver() {
+  // A leg that never ended (its upgrade failed) must not stay in the bridge, which points at bridged_.
+  if (leg_ && !ended_) leg_->on_ended(close_code::normal, "leg gone");
+  if (budget_charged_ > 0) ctx_.budget.release(budget_charged_);
+}
+
+template <class Machine>
+void SessionDriver<Machine>::wake() {
+  net::post(strand_, [self = this->shared_from_this()] {
+    if (!self->ended_) self->pump();
+  });
 }
 
 template <class Machine>
@@ -134,6 +166,10 @@ void SessionDriver<Machine>::on_attach(std::shared_ptr<ClientConnection> client,
   }
   ctx_.audit(std::move(attached));
   attached_ = true;
+  if (leg_) {
+    leg_->on_attached(bridged_, leg_joined_);
+    leg_joined_ = true;
+  }
   process_client_frames();  // bytes that came with the upgrade request
   pump();
 }
@@ -159,6 +195,7 @@ void SessionDriver<Machine>::handle_events() {
                                 (machine_.ended() ? "" : "; waiting " + std::to_string(ctx_.config.grace.count()) +
                                                              " s for a reconnect"));
         drop_client();
+        if (leg_ && !machine_.ended()) leg_->on_detached();
       }
     } else {
       const auto& ended = std::get<SessionEnded>(*event);
@@ -172,6 +209,7 @@ void SessionDriver<Machine>::handle_events() {
 template <class Machine>
 void SessionDriver<Machine>::do_client_read() {
   if (!client_ || client_reading_ || client_failing_ || target_writing_ || ended_) return;
+  if (leg_ && leg_->saturated()) return;  // read again once the other leg took some (wake())
   client_reading_ = true;
   auto room = client_->reader().prepare(client_read_size_);
   client_->visit([&](auto& s) {
@@ -226,8 +264,12 @@ void SessionDriver<Machine>::process_client_frames() {
     if (auto* message = std::get_if<ws::Message>(&**event)) {
       if (auto payload = machine_.on_client_message(message->payload, message->binary, t); payload && !payload->empty()) {
         if (!client_banner_.done()) client_banner_.feed(*payload);
-        target_batch_.emplace_back(payload->data(), payload->size());
-        target_batch_bytes_ += payload->size();
+        if (leg_) {
+          leg_->on_payload(*payload, reader.buffered() > 0, t);
+        } else {
+          target_batch_.emplace_back(payload->data(), payload->size());
+          target_batch_bytes_ += payload->size();
+        }
       }
       if (machine_.ended()) break;
     } else if (auto* ping = std::get_if<ws::Ping>(&**event)) {
@@ -385,6 +427,10 @@ void SessionDriver<Machine>::on_client_write(std::shared_ptr<ClientConnection> c
 
 template <class Machine>
 void SessionDriver<Machine>::do_target_read() {
+  if (leg_) {
+    if (!ended_) leg_->pump(now());
+    return;
+  }
   if (target_reading_ || target_closed_ || ended_ || !machine_.wants_target_data()) return;
   // Wait for bytes before taking any budget: an idle session holds none of it.
   target_reading_ = true;
@@ -555,6 +601,7 @@ void SessionDriver<Machine>::on_ended(std::uint16_t code, const std::string& rea
   source_port_.reset();
   ctx_.budget.release(budget_charged_);
   budget_charged_ = 0;
+  if (leg_) leg_->on_ended(code, reason);
   std::optional<SessionEnding> ending;
   if (machine_.ended_cleanly()) ending = SessionEnding{description_.principal, code, reason};
   ctx_.registry.remove(description_.sid, std::move(ending), std::chrono::steady_clock::now() + ctx_.config.grace);
@@ -563,6 +610,16 @@ void SessionDriver<Machine>::on_ended(std::uint16_t code, const std::string& rea
 
 template <class Machine>
 void SessionDriver<Machine>::settle_budget() {
+  if (leg_) {
+    // A leg's bytes arrive from the other leg, not from a read that reserved them first: charge what it
+    // holds (its replay and what waits in the bridge from its client) as it changes. The budget may go
+    // over its limit by what is in flight; the links then stop reading clients until it is back under.
+    const std::size_t held = ended_ ? 0 : machine_.held_bytes() + leg_->queued();
+    if (held > budget_charged_) ctx_.budget.charge(held - budget_charged_);
+    if (held < budget_charged_) ctx_.budget.release(budget_charged_ - held);
+    budget_charged_ = held;
+    return;
+  }
   const std::size_t held = machine_.held_bytes();
   if (budget_charged_ > held) {
     ctx_.budget.release(budget_charged_ - held);
@@ -579,6 +636,12 @@ AuditEvent SessionDriver<Machine>::audit_event(AuditEventType type) const {
   event.user_agent = peer_.user_agent;
   event.source_ip = peer_.address;
   event.source_port = peer_.port;
+  event.sid = description_.sid;
+  event.endpoint = description_.kind;
+  if (leg_) {  // no target: the rendezvous and the slot say where the bytes went
+    leg_->describe(event);
+    return event;
+  }
   event.target = description_.target.to_string();
   event.target_user = description_.target_user;
   event.resolved_ip = target_endpoint_.address().to_string();

@@ -46,7 +46,9 @@ AuditEvent full_close() {
 TEST(AuditEventType, NamesRoundTrip) {
   for (auto type : {AuditEventType::session_start, AuditEventType::session_reconnect, AuditEventType::session_close,
                     AuditEventType::auth_denied, AuditEventType::policy_denied, AuditEventType::audit_lost,
-                    AuditEventType::cookie_request}) {
+                    AuditEventType::cookie_request, AuditEventType::rendezvous_create,
+                    AuditEventType::rendezvous_pair, AuditEventType::rendezvous_resume,
+                    AuditEventType::rendezvous_close}) {
     const auto name = audit_event_type_name(type);
     EXPECT_EQ(parse_audit_event_type(name), type) << name;
   }
@@ -56,6 +58,7 @@ TEST(AuditEventType, NamesRoundTrip) {
   EXPECT_EQ(audit_event_type_name(AuditEventType::auth_denied), "auth.denied");
   EXPECT_EQ(audit_event_type_name(AuditEventType::policy_denied), "policy.denied");
   EXPECT_EQ(audit_event_type_name(AuditEventType::audit_lost), "audit.lost");
+  EXPECT_EQ(audit_event_type_name(AuditEventType::rendezvous_pair), "rendezvous.pair");
   EXPECT_FALSE(parse_audit_event_type("session.Start"));
   EXPECT_FALSE(parse_audit_event_type(""));
 }

@@ -2,9 +2,11 @@
 // the receiving leg's replay cap holds the sender back (its payload is acknowledged only once all of it
 // was taken), and a leg that ends lets the other send what it holds, then close 1000.
 #include "core/rendezvous/leg_bridge.hpp"
+#include "core/session/v4_server_session.hpp"
 
 #include <gtest/gtest.h>
 
+#include "core/session/raw_relay_session.hpp"
 #include "core/wire/close_code.hpp"
 #include "core/wire/v4_frame.hpp"
 
@@ -38,7 +40,9 @@ Drained drain(V4ServerSession& s) {
 
 struct Pair {
   explicit Pair(std::size_t responder_cap = 1 << 20)
-      : a(config(1 << 20), "sid-initiator-0123456789"), b(config(responder_cap), "sid-responder-0123456789"), bridge(a, b) {
+      : a(config(1 << 20), "sid-initiator-0123456789"), b(config(responder_cap), "sid-responder-0123456789"), leg_a(a), leg_b(b) {
+    bridge.join(Slot::initiator, leg_a);
+    bridge.join(Slot::responder, leg_b);
     EXPECT_TRUE(a.attach(std::nullopt, t0));
     EXPECT_TRUE(b.attach(std::nullopt, t0));
     EXPECT_TRUE(std::holds_alternative<v4::ConnectSuccess>(*next_frame(a)));
@@ -53,6 +57,7 @@ struct Pair {
     bridge.on_payload(from, *payload, false, t0);
   }
   V4ServerSession a, b;
+  MachineLeg<V4ServerSession> leg_a, leg_b;
   LegBridge bridge;
 };
 
@@ -101,6 +106,54 @@ TEST(LegBridge, WhenOneLegEndsTheOtherSendsWhatItHoldsThenCloses) {
   auto out = p.a.next_client_output(t0);
   ASSERT_TRUE(out && std::holds_alternative<SendClose>(*out));
   EXPECT_EQ(std::get<SendClose>(*out).code, close_code::normal);
+}
+
+TEST(LegBridge, WhatTheFirstLegSendsWaitsUnacknowledgedUntilTheSecondJoins) {
+  V4ServerSession a(config(1 << 20), "sid-initiator-0123456789"), b(config(1 << 20), "sid-responder-0123456789");
+  MachineLeg<V4ServerSession> leg_a(a), leg_b(b);
+  LegBridge bridge;
+  ASSERT_TRUE(a.attach(std::nullopt, t0));
+  bridge.join(Slot::initiator, leg_a);
+  (void)drain(a);  // CONNECT_SUCCESS
+  const auto message = v4::encode(v4::Data{Bytes(700, 'q')});
+  auto payload = a.on_client_message(message, true, t0);
+  ASSERT_TRUE(payload);
+  bridge.on_payload(Slot::initiator, *payload, false, t0);
+  EXPECT_EQ(bridge.queued(Slot::initiator), 700u);
+  EXPECT_FALSE(drain(a).ack) << "acknowledged before anyone received it";
+
+  ASSERT_TRUE(b.attach(std::nullopt, t0));
+  bridge.join(Slot::responder, leg_b);
+  bridge.pump(t0);
+  EXPECT_EQ(drain(b).data, Bytes(700, 'q'));
+  EXPECT_EQ(drain(a).ack, 700u);
+}
+
+TEST(LegBridge, APlainLegAndAResumableLegExchangeBytes) {
+  V4ServerSession a(config(1 << 20), "sid-initiator-0123456789");
+  RawRelaySession b(RawRelaySessionConfig{1 << 20, 64 * 1024, Duration{30000}});
+  MachineLeg<V4ServerSession> leg_a(a);
+  MachineLeg<RawRelaySession> leg_b(b);
+  LegBridge bridge;
+  ASSERT_TRUE(a.attach(std::nullopt, t0));
+  ASSERT_TRUE(b.attach(std::nullopt, t0));
+  bridge.join(Slot::initiator, leg_a);
+  bridge.join(Slot::responder, leg_b);
+  (void)drain(a);
+  // The plain leg's client sends one binary message: the whole message is the payload.
+  const Bytes hello{'h', 'i', '!'};
+  auto payload = b.on_client_message(hello, true, t0);
+  ASSERT_TRUE(payload);
+  bridge.on_payload(Slot::responder, *payload, false, t0);
+  EXPECT_EQ(drain(a).data, hello);
+  // And the resumable leg's DATA reaches the plain leg's client as a message of its own.
+  const auto message = v4::encode(v4::Data{Bytes{'o', 'k'}});
+  payload = a.on_client_message(message, true, t0);
+  ASSERT_TRUE(payload);
+  bridge.on_payload(Slot::initiator, *payload, false, t0);
+  auto out = b.next_client_output(t0);
+  ASSERT_TRUE(out && std::holds_alternative<SendMessage>(*out));
+  EXPECT_EQ(*std::get<SendMessage>(*out).bytes, (Bytes{'o', 'k'}));
 }
 
 }  // namespace

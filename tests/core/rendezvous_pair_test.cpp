@@ -71,7 +71,10 @@ class PairSimulation {
  public:
   PairSimulation(unsigned seed, std::uint64_t a_bytes, std::uint64_t b_bytes, int drop_percent)
       : rng_(seed), drop_percent_(drop_percent), sides_{Side(Slot::initiator, seed, a_bytes), Side(Slot::responder, seed + 7, b_bytes)},
-        bridge_(sides_[0].leg, sides_[1].leg) {}
+        leg_a_(sides_[0].leg), leg_b_(sides_[1].leg) {
+    bridge_.join(Slot::initiator, leg_a_);
+    bridge_.join(Slot::responder, leg_b_);
+  }
 
   // True when each side received everything the other sent.
   bool run(int& drops) {
@@ -306,6 +309,7 @@ class PairSimulation {
   int drop_percent_;
   TimePoint now_{std::chrono::hours(1000)};
   std::array<Side, 2> sides_;
+  MachineLeg<V4ServerSession> leg_a_, leg_b_;
   LegBridge bridge_;
   int drops_ = 0;
 };

@@ -166,6 +166,7 @@ TEST_F(RendezvousRegistryTest, ExpiryRemovesAnIdleSessionButNotARunningPair) {
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(std::get<Removed>(events[0]).id, idle.id);
   EXPECT_EQ(std::get<Removed>(events[0]).why, "expired");
+  EXPECT_EQ(refusal(attach(idle, idle.initiator_token, t0_ + 10min)), "410 session expired") << "not 'no such session'";
   EXPECT_TRUE(registry_.paired(busy.id)) << "the pair goes on past the TTL";
   registry_.leg_ended(busy.id, Slot::initiator, t0_ + 11min);
   registry_.leg_ended(busy.id, Slot::responder, t0_ + 11min);
@@ -187,7 +188,10 @@ TEST_F(RendezvousRegistryTest, RevokingClosesBothLegsAndForgetsTheSession) {
   EXPECT_EQ(std::get<CloseLeg>(events[0]).reason, "session revoked");
   EXPECT_EQ(std::get<CloseLeg>(events[1]).slot, Slot::responder);
   EXPECT_EQ(std::get<Removed>(events[2]).why, "revoked");
-  EXPECT_EQ(refusal(attach(c, c.initiator_token, t0_ + 2s)), "404 no such rendezvous session");
+  // A late leg learns why for an hour, then the id is unknown.
+  EXPECT_EQ(refusal(attach(c, c.initiator_token, t0_ + 2s)), "410 session revoked");
+  registry_.on_timeout(t0_ + 1h + 2s);
+  EXPECT_EQ(refusal(attach(c, c.initiator_token, t0_ + 1h + 2s)), "404 no such rendezvous session");
   EXPECT_FALSE(registry_.revoke(c.id, t0_ + 2s));
   registry_.leg_ended(c.id, Slot::initiator, t0_ + 2s);  // the daemon's report after closing: harmless
 }

@@ -124,7 +124,7 @@ TEST(TargetPolicy, PrincipalRulesFromJson) {
   EXPECT_FALSE(policy.check(Ipv4Bytes{10, 1, 2, 3}, 23, kAlice));
   EXPECT_FALSE(policy.check(Ipv4Bytes{10, 2, 2, 3}, 5432, kAlice));
   EXPECT_FALSE(policy.check(Ipv4Bytes{10, 1, 2, 3}, 22, kBob));
-  const PrincipalView dba{"carol@x.org", {"dba"}};
+  const PrincipalView dba{"carol@x.org", {"dba"}, {}};
   EXPECT_TRUE(policy.check(Ipv4Bytes{10, 2, 2, 3}, 5432, dba));
   auto refused = policy.check(Ipv4Bytes{10, 1, 2, 3}, 22, kBob);
   EXPECT_NE(refused.error().message.find("not allowed for bob@other.org"), std::string::npos);

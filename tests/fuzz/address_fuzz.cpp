@@ -199,7 +199,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!v4 && !v6) continue;
     const auto port = words.size() > 1 ? parse_port(words[1]) : Result<std::uint16_t>(std::uint16_t{22});
     if (!port) continue;
-    PrincipalView who{words.size() > 2 ? std::string(words[2]) : std::string("alice@example.com"), {}};
+    PrincipalView who{words.size() > 2 ? std::string(words[2]) : std::string("alice@example.com"), {}, {}};
     for (std::size_t i = 3; i < words.size(); ++i) who.groups.emplace_back(words[i]);
     const Ipv6Bytes address = v4 ? map_ipv4(*v4) : *v6;
     check_policy(policy, address, *port, who);

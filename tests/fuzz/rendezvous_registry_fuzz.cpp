@@ -2,7 +2,8 @@
 // empty tokens), detaches, resumes, leg ends, revokes and clock jumps. Checks, against the harness's own
 // account of which legs hold which slot: an attach succeeds only for a free slot of a live, unexpired
 // session with its own token; Paired comes exactly when the second slot is taken; CloseLeg names only a
-// held slot; a removed or revoked session refuses every attach with 404; every Removed session is gone.
+// held slot; a removed or revoked session refuses every attach with 410 (it expired or was revoked) within
+// the hour it is remembered, 404 after; every Removed session is gone.
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -96,7 +97,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
           k->held[slot_index(*got)] = true;
         } else {
           const auto& refusal = std::get<Refusal>(result);
-          if (k->removed) FUZZ_CHECK(refusal.http_status == 404);
+          if (k->removed) FUZZ_CHECK(refusal.http_status == 410 || refusal.http_status == 404);
           if (!k->removed && which < 2 && now < k->created.expires_at) FUZZ_CHECK(k->held[which] && refusal.http_status == 409);
         }
         break;

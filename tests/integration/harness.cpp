@@ -53,7 +53,7 @@ client::ConnectionOptions client_options(std::uint16_t relay_port, const std::st
   auto relay = client::parse_relay_url("ws://127.0.0.1:" + std::to_string(relay_port));
   if (!relay) throw std::runtime_error(relay.error().message);
   options.transport.relay = *relay;
-  options.target = {target_host, target_port, user};
+  options.target = {target_host, target_port, user, {}, {}};
   if (const char* verbose = std::getenv("SSHRELAY_TEST_VERBOSE"); verbose && std::string(verbose) == "1") {
     options.log = [](const std::string& line) { std::cerr << line << "\n"; };
   }

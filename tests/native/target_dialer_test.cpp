@@ -24,7 +24,7 @@ DialOutcome dial(net::io_context& ioc, const std::string& host, std::uint16_t po
                  std::shared_ptr<SourcePortPool> pool = nullptr) {
   ioc.restart();
   std::optional<DialOutcome> result;
-  async_dial(ioc.get_executor(), DialRequest{Target{host, port}, PrincipalView{"tester", {}}, &policy, pool, std::chrono::seconds(30)},
+  async_dial(ioc.get_executor(), DialRequest{Target{host, port}, PrincipalView{"tester", {}, {}}, &policy, pool, std::chrono::seconds(30)},
              [&](DialOutcome outcome) { result.emplace(std::move(outcome)); });
   ioc.run_for(std::chrono::seconds(60));  // returns as soon as the dial is done
   EXPECT_TRUE(result) << "dial did not finish";
@@ -33,7 +33,7 @@ DialOutcome dial(net::io_context& ioc, const std::string& host, std::uint16_t po
 
 TEST(CheckAddress, AppliesThePolicyToAsioAddressesOfBothFamilies) {
   const auto strict = policy_with(false);
-  const PrincipalView who{"tester", {}};
+  const PrincipalView who{"tester", {}, {}};
   for (const char* address : {"127.0.0.1", "::1", "::ffff:127.0.0.1", "169.254.169.254", "0.0.0.0", "224.0.0.1",
                               "fe80::1", "::"}) {
     EXPECT_FALSE(check_address(strict, net::ip::make_address(address), 22, who)) << address;

@@ -48,7 +48,9 @@ export class SshConnection extends EventTarget {
   // Outside a browser (the wasm tests under node) `createLink(url, subprotocol, open)` supplies an
   // object with RelayLink's interface instead of a WebSocket, and `sessionOptions` override the
   // SshSession options below (a fixed seed, another ACK batch).
-  constructor(mod, { relay, host, port, user, shape = 'v4' }, { createLink = webSocketLink, sessionOptions = {} } = {}) {
+  // invitation: {id, token} of a rendezvous (client/invitation.js): the relay pairs this page with the
+  // host's `sshrelay tcp-dial` instead of dialling host:port.
+  constructor(mod, { relay, host, port, user, shape = 'v4', invitation }, { createLink = webSocketLink, sessionOptions = {} } = {}) {
     super();
     this.createLink = createLink;
     this.relay = relay;
@@ -58,7 +60,8 @@ export class SshConnection extends EventTarget {
     this.origin = origin;
     this.session = new mod.SshSession({
       host, port, user, shape: this.shape, pathPrefix, ackBatch: ACK_BATCH, ackDelayMs: ACK_DELAY_MS,
-      reconnectBudgetMs: RECONNECT_BUDGET_MS, seed: randomSeed(), ...sessionOptions,
+      reconnectBudgetMs: RECONNECT_BUDGET_MS, seed: randomSeed(),
+      ...(invitation ? { rendezvousId: invitation.id, rendezvousToken: invitation.token } : {}), ...sessionOptions,
     });
     this.link = null;
     this.inbox = [];          // socket happenings not yet reported to the session (kept in order)

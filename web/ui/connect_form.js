@@ -1,8 +1,10 @@
-// The connect form: relay, `user@host[:port]`, the preferred login method (and key), and under
+// The connect form: relay, `user@host[:port]` (or, with a rendezvous invitation, just `user`), the
+// preferred login method (and key), and under
 // *Advanced* the relay endpoint (v4, which resumes, or the plain /relay, which does not). Offers recent
 // targets, and checks what it can before anything is dialled.
 import { h } from './dom.js';
 import { parseTarget } from '../client/target.js';
+import { parseInvitation, rendezvousHostName } from '../client/invitation.js';
 import { relayBaseUrl } from '../client/relay_url.js';
 import { forgetTarget, recentTargets } from '../client/recent_targets.js';
 
@@ -16,6 +18,7 @@ export class ConnectForm {
     this.el.relay.value = defaultRelay;
     for (const radio of form.querySelectorAll('input[name=method]')) radio.addEventListener('change', () => this.methodChanged());
     this.el.shape.addEventListener('change', () => this.shapeChanged());
+    this.el.invitation.addEventListener('input', () => this.invitationChanged());
     form.addEventListener('submit', (e) => { e.preventDefault(); this.submit(); });
     this.renderRecent();
     this.methodChanged();
@@ -35,6 +38,17 @@ export class ConnectForm {
     const plain = this.shape === 'relay';
     this.form.querySelector('.shape-note').hidden = !plain;
     if (plain) this.form.querySelector('#advanced').open = true;  // never a hidden choice
+  }
+
+  invitationChanged() {
+    const invited = this.el.invitation.value.trim() !== '';
+    this.form.querySelector('.invitation-note').hidden = !invited;
+    this.el.target.placeholder = invited ? 'user, or user@name' : 'user@host or user@host:port';
+  }
+
+  setInvitation(text) {
+    this.el.invitation.value = text;
+    this.invitationChanged();
   }
 
   setKeys(keys, selectId) {
@@ -60,8 +74,16 @@ export class ConnectForm {
 
   submit() {
     this.clearError();
-    const target = parseTarget(this.el.target.value);
-    if (target.error) return this.showError('Check the target', target.error);
+    const invitation = parseInvitation(this.el.invitation.value);
+    if (invitation?.error) return this.showError('Check the invitation', invitation.error);
+    let targetText = this.el.target.value.trim();
+    // Through an invitation the host is only a name: `user` alone is enough.
+    if (invitation && targetText && !targetText.includes('@')) targetText = `${targetText}@${rendezvousHostName(invitation)}`;
+    const target = parseTarget(targetText);
+    if (target.error) return this.showError('Check the target', invitation ? 'write the user name to log in as' : target.error);
+    if (invitation && this.shape === 'relay') {
+      return this.showError('An invitation needs the v4 endpoint', 'Set “Relay endpoint” under Advanced back to v4.');
+    }
     let relay;
     try {
       relay = relayBaseUrl(this.el.relay.value);
@@ -72,8 +94,8 @@ export class ConnectForm {
     const keyId = method === 'publickey' ? this.keySelect.value : undefined;
     if (method === 'publickey' && !keyId) return this.showError('No key chosen', 'Generate or import a key under “SSH keys” first.');
     this.onConnect({
-      relay, relayText: this.el.relay.value.trim(), target, targetText: this.el.target.value.trim(), method, keyId,
-      shape: this.shape,
+      relay, relayText: this.el.relay.value.trim(), target, targetText, method, keyId, shape: this.shape,
+      invitation: invitation ?? undefined,
     });
   }
 

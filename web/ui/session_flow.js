@@ -39,7 +39,8 @@ export class SessionFlow extends EventTarget {
     status.show('busy', 'Connecting…');
     steps.progress(`Connecting to ${this.label}`, `through ${this.via}`);
     const { host, port, user } = this.request.target;
-    this.conn = new SshConnection(this.mod, { relay: this.request.relay, host, port, user, shape: this.request.shape });
+    this.conn = new SshConnection(this.mod, { relay: this.request.relay, host, port, user, shape: this.request.shape,
+      invitation: this.request.invitation });
     this.conn.addEventListener('state', (e) => this.onState(e.detail));
     this.conn.addEventListener('output', (e) => this.terminal?.write(e.detail));
     this.conn.addEventListener('transport', (e) => this.onTransport(e.detail));

@@ -208,12 +208,26 @@ Result<ResolvedIdentity> resolve_identity(const IdentityConfig& c) {
 }
 
 PrincipalView principal_view(const Principal& principal) {
-  PrincipalView view{principal.name, {}};
-  const auto groups = principal.claims.find("groups");
-  if (groups != principal.claims.end() && groups->is_array()) {
-    for (const auto& group : *groups) {
-      if (group.is_string()) view.groups.push_back(group.get<std::string>());
+  PrincipalView view{principal.name, {}, {}};
+  const auto strings_of = [](const nlohmann::json& array, std::vector<std::string>& out) {
+    for (const auto& item : array) {
+      if (item.is_string()) out.push_back(item.get<std::string>());
     }
+  };
+  const auto groups = principal.claims.find("groups");
+  if (groups != principal.claims.end() && groups->is_array()) strings_of(*groups, view.groups);
+  // OAuth scopes: RFC 8693's space-separated "scope", else the "scp" array some providers send.
+  const auto scope = principal.claims.find("scope");
+  const auto scp = principal.claims.find("scp");
+  if (scope != principal.claims.end() && scope->is_string()) {
+    const auto text = scope->get<std::string>();
+    for (std::size_t i = 0; i < text.size();) {
+      const auto end = std::min(text.find(' ', i), text.size());
+      if (end > i) view.scopes.push_back(text.substr(i, end - i));
+      i = end + 1;
+    }
+  } else if (scp != principal.claims.end() && scp->is_array()) {
+    strings_of(*scp, view.scopes);
   }
   return view;
 }
