@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc)
 export PATH := $(CURDIR)/build/tools/bin:$(PATH)
 # libFuzzer: seconds per target for `make fuzz`, and for the short smoke run `make test` does.
 FUZZ_SECONDS ?= 600
-FUZZ_SMOKE_SECONDS ?= 20
+FUZZ_SMOKE_SECONDS ?= 10
 DEV_LISTEN ?= 127.0.0.1:8080
 # WebSocket origins make dev allows besides its own: the Secure Shell extension (stable, dev) and ours
 # (its id is fixed by the key in extension/manifest.json).
@@ -62,10 +62,15 @@ test-fuzz: setup
 # integration tests against a real sshd, a short run of every fuzz target, then the browser client end
 # to end.
 test: setup
+	@echo "make test: native from $$(date +%T)"
 	$(MAKE) test-native
+	@echo "make test: fuzz smoke from $$(date +%T)"
 	$(MAKE) test-fuzz
+	@echo "make test: wasm from $$(date +%T)"
 	$(MAKE) test-wasm
+	@echo "make test: e2e from $$(date +%T)"
 	$(MAKE) test-e2e
+	@echo "make test: done at $$(date +%T)"
 
 # Runs the relay with dev defaults (no auth, loopback targets allowed, logs on stderr) serving the
 # browser client at http://$(DEV_LISTEN)/. Builds only what it runs (the first wasm build fetches and

@@ -48,6 +48,7 @@ unsigned http_status_for(std::uint16_t code) {
     case close_code::identity_invalid: return 401;
     case close_code::denied: return 403;
     case close_code::unknown_session: return 404;
+    case close_code::unknown_rendezvous: return 404;
     case close_code::wrong_token: return 401;
     case close_code::slot_taken: return 409;
     case close_code::session_expired: return 410;
@@ -73,6 +74,7 @@ std::string_view close_code_meaning(std::uint16_t code) {
     case close_code::denied: return "the relay refused the connection: this origin or target is not allowed";
     case close_code::unknown_session:
       return "the relay no longer has the session (it ended, or waited too long for a reconnect)";
+    case close_code::unknown_rendezvous: return "the relay has no such rendezvous session: check the session id";
     case close_code::wrong_token: return "the relay refused the connection: the token does not open this rendezvous session";
     case close_code::slot_taken: return "the relay refused the connection: someone else holds this side of the rendezvous";
     case close_code::session_expired: return "the rendezvous session has expired";

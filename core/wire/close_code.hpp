@@ -25,6 +25,7 @@ inline constexpr std::uint16_t client_ended = 4000;
 inline constexpr std::uint16_t identity_invalid = 4401;
 inline constexpr std::uint16_t denied = 4403;           // origin or target not allowed
 inline constexpr std::uint16_t unknown_session = 4404;  // or owner mismatch
+inline constexpr std::uint16_t unknown_rendezvous = 4405;  // rendezvous: no session by that id
 inline constexpr std::uint16_t wrong_token = 4406;      // rendezvous: the token opens no slot of this session
 inline constexpr std::uint16_t slot_taken = 4409;       // rendezvous: another party holds this token's slot
 inline constexpr std::uint16_t session_expired = 4410;  // rendezvous: past its TTL
@@ -40,7 +41,7 @@ inline constexpr std::uint16_t port_pool_exhausted = 4503;
 std::string_view close_code_meaning(std::uint16_t code);
 
 // The HTTP status that refuses a WebSocket upgrade for what this close code says (a refusal before the
-// upgrade has no close frame): 4401 -> 401, 4403 -> 403, 4404 -> 404, 4406 -> 401 (swsrs's answer to a
+// upgrade has no close frame): 4401 -> 401, 4403 -> 403, 4404 and 4405 -> 404, 4406 -> 401 (swsrs's answer to a
 // wrong token), 4409 -> 409, 4410 -> 410, 4429 -> 429, 4502 -> 502,
 // 4503 and 1012 -> 503, 1011 -> 500; 400 for any other code.
 unsigned http_status_for(std::uint16_t code);

@@ -57,7 +57,11 @@ test('the page logs in through an invitation to an sshd reached only via tcp-dia
   assert.equal(await invitation.inputValue(), `${created.id}.${created.initiator_token}`);
 
   await c.connect({ target: sshd.user, method: 'publickey', keyName: 'fixture-key' });
-  const shown = await c.trustHostKey(sshd.hostKeyFingerprint);
+  const shown = await c.trustHostKey(sshd.hostKeyFingerprint).catch(async (e) => {
+    await c.screenshot('rendezvous-no-host-key');
+    const step = await c.stepText().catch(() => '(no step)');
+    throw new Error(`${e.message}\n--- step: ${step}\n--- tcp-dial:\n${fs.readFileSync(dialLog, 'utf8')}\n--- relay:\n${relay.log().slice(-4000)}`);
+  });
   assert.equal(shown, sshd.hostKeyFingerprint, 'the key of the sshd behind the rendezvous');
   await c.waitConnected();
   await c.type('echo "behind-nat-$((6*7))"');

@@ -161,7 +161,7 @@ inline std::uint16_t leg_refusal_code(const rendezvous::Refusal& refusal) {
     case 401: return close_code::wrong_token;
     case 409: return close_code::slot_taken;
     case 410: return close_code::session_expired;
-    case 404: return close_code::unknown_session;
+    case 404: return close_code::unknown_rendezvous;
     default: return close_code::denied;
   }
 }
@@ -179,7 +179,7 @@ inline std::string bearer_token(const Request& request) {
 template <class Stream>
 void Admission<Stream>::join_rendezvous() {
   if (!ctx_.rendezvous) {
-    return deny(AuditEventType::policy_denied, close_code::unknown_session, "no such rendezvous session",
+    return deny(AuditEventType::policy_denied, close_code::unknown_rendezvous, "no such rendezvous session",
                 "rendezvous is not enabled");
   }
   const bool resumable = ws_.endpoint->resumable_leg;

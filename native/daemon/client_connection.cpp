@@ -61,12 +61,17 @@ void ClientConnection::abort() {
 
 namespace {
 
-// linger_close()'s state: the socket, a bound on the wait and a scratch buffer. Its handlers hold it
-// (no self-reference), so if the daemon stops mid-linger, destroying the pending handlers frees it.
+// linger_close()'s state: the socket, a bound on the wait and whether the client's close frame has
+// arrived. Its handlers hold it (no self-reference), so if the daemon stops mid-linger, destroying the
+// pending handlers frees it.
+//
+// Once both close frames have crossed, the server closes the TCP connection first (RFC 6455 §7.1.1):
+// clients (Beast's among them, so our CLI) wait for that before they report the close, and a relay that
+// waited for them instead would hold every ending for the whole linger time.
 class Linger : public std::enable_shared_from_this<Linger> {
  public:
-  explicit Linger(std::shared_ptr<ClientConnection> client)
-      : client_(std::move(client)), timer_(client_->socket().get_executor()), buffer_(16 * 1024) {}
+  Linger(std::shared_ptr<ClientConnection> client, bool close_received)
+      : client_(std::move(client)), timer_(client_->socket().get_executor()), close_received_(close_received) {}
 
   void start() {
     constexpr auto kLinger = std::chrono::seconds(3);
@@ -74,23 +79,58 @@ class Linger : public std::enable_shared_from_this<Linger> {
     timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
       if (!ec) self->client_->abort();
     });
+    if (close_received_ || close_frame_arrived()) return close_first();
     read();
   }
 
  private:
   void read() {
+    auto room = client_->reader().prepare(16 * 1024);
     client_->visit([&](auto& s) {
-      s.async_read_some(boost::asio::buffer(buffer_), [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-        if (ec) return self->finish(ec);
-        self->read();
-      });
+      s.async_read_some(boost::asio::buffer(room.data(), room.size()),
+                        [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
+                          if (ec) return self->finish(ec);
+                          self->client_->reader().commit(n);
+                          if (!self->closing_ && self->close_frame_arrived()) return self->close_first();
+                          self->read();
+                        });
+    });
+  }
+
+  // Parses what the client sent for its close frame, dropping everything else.
+  bool close_frame_arrived() {
+    auto& reader = client_->reader();
+    for (;;) {
+      auto event = reader.next();
+      if (!event || !*event) break;  // a broken frame: the linger timer ends it
+      if (std::holds_alternative<ws::Close>(**event)) return true;
+    }
+    reader.release();
+    return false;
+  }
+
+  // Our FIN (over TLS, close_notify first); then wait, bounded, for the client's end.
+  void close_first() {
+    closing_ = true;
+    if (!client_->is_tls()) {
+      boost::system::error_code ignored;
+      client_->socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
+      return read();
+    }
+    client_->visit([&](auto& s) {
+      if constexpr (std::is_same_v<std::decay_t<decltype(s)>, TlsStream>) {
+        s.async_shutdown([self = shared_from_this()](boost::system::error_code) {
+          self->timer_.cancel();
+          self->client_->abort();
+        });
+      }
     });
   }
 
   // The client has closed its side (or failed): over TLS, answer its close_notify with ours (a TLS
   // client that gets none reports a truncated stream, not the close frame it already read); then drop.
   void finish(boost::system::error_code ec) {
-    if (ec != boost::asio::error::eof || !client_->is_tls()) {
+    if (ec != boost::asio::error::eof || !client_->is_tls() || closing_) {
       timer_.cancel();
       return client_->abort();
     }
@@ -106,12 +146,15 @@ class Linger : public std::enable_shared_from_this<Linger> {
 
   std::shared_ptr<ClientConnection> client_;
   boost::asio::steady_timer timer_;
-  std::vector<std::uint8_t> buffer_;
+  bool close_received_;
+  bool closing_ = false;
 };
 
 }  // namespace
 
-void linger_close(std::shared_ptr<ClientConnection> client) { std::make_shared<Linger>(std::move(client))->start(); }
+void linger_close(std::shared_ptr<ClientConnection> client, bool close_received) {
+  std::make_shared<Linger>(std::move(client), close_received)->start();
+}
 
 void close_client(std::shared_ptr<ClientConnection> client, std::uint16_t code, std::string_view reason) {
   const auto payload = ws::close_payload(code, reason);

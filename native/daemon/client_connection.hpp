@@ -50,10 +50,11 @@ class ClientConnection {
   ws::Reader reader_;
 };
 
-// After the last frame to a client: read (and drop) until it closes its side too, for at most a few
-// seconds, then drop the connection. Closing at once with the client's frames unread would reset the
-// connection, and the client might never read the close frame.
-void linger_close(std::shared_ptr<ClientConnection> client);
+// After our close frame, the last frame to a client: read (and drop) until its close frame arrives (at
+// once if `close_received`: it came first), then close our side first as RFC 6455 §7.1.1 asks, and drop
+// the connection once the client has closed too — all within a few seconds. Closing at once with the
+// client's frames unread would reset the connection, and the client might never read the close frame.
+void linger_close(std::shared_ptr<ClientConnection> client, bool close_received = false);
 
 // Writes a close frame with `code` and `reason`, then lingers: for a socket that is refused (a reconnect
 // that cannot resume, a v4 request denied after its upgrade).

@@ -132,6 +132,7 @@ class SessionDriver final : public Session, public std::enable_shared_from_this<
   // Closed by our close frame while a read on it was pending: that read ends first, then it lingers
   // (Beast allows one read at a time on a stream).
   std::shared_ptr<ClientConnection> lingering_;
+  bool lingering_close_received_ = false;  // its close frame came before ours
   std::uint64_t generation_ = 0;  // bumped whenever client_ changes: stale completions recognise themselves
   ClientPeer peer_;
   std::atomic<bool> attached_{false};

@@ -227,7 +227,8 @@ void SessionDriver<Machine>::on_client_read(std::shared_ptr<ClientConnection> cl
   if (client == lingering_) {  // closed by our close frame while this read was pending
     client_reading_ = false;
     lingering_.reset();
-    return linger_close(std::move(client));
+    if (!ec) client->reader().commit(n);  // perhaps the client's close frame: the linger looks
+    return linger_close(std::move(client), lingering_close_received_);
   }
   // A superseded (evicted) socket's read: drop_client() already reset the flag, and a read on the new
   // socket may be pending now — touching it would start a second read on that stream.
@@ -415,10 +416,11 @@ void SessionDriver<Machine>::on_client_write(std::shared_ptr<ClientConnection> c
       // Beast allows one read at a time on a stream: the pending read ends first (cancelled), and
       // on_client_read hands the socket on to linger_close.
       lingering_ = closed;
+      lingering_close_received_ = client_closing_;
       boost::system::error_code ignored;
       closed->socket().cancel(ignored);
     } else {
-      linger_close(std::move(closed));
+      linger_close(std::move(closed), client_closing_);
     }
     return pump();
   }

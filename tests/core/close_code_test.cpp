@@ -49,7 +49,9 @@ TEST(CloseCodeMeaning, EveryCodeTheRelaySendsHasWords) {
   for (std::uint16_t code : {close_code::normal, close_code::protocol_error, close_code::unsupported_data,
                              close_code::too_big, close_code::internal_error, close_code::service_restart,
                              close_code::identity_invalid, close_code::denied, close_code::unknown_session,
-                             close_code::session_cap, close_code::dial_failed, close_code::port_pool_exhausted}) {
+                             close_code::session_cap, close_code::dial_failed, close_code::port_pool_exhausted,
+                             close_code::going_away, close_code::policy_violation, close_code::unknown_rendezvous,
+                             close_code::wrong_token, close_code::slot_taken, close_code::session_expired}) {
     EXPECT_FALSE(close_code_meaning(code).empty()) << code;
   }
   EXPECT_TRUE(close_code_meaning(4999).empty());
@@ -67,6 +69,11 @@ TEST(CloseCodeHttpStatus, RefusalsBeforeTheUpgradeGetTheMatchingStatus) {
   EXPECT_EQ(http_status_for(close_code::port_pool_exhausted), 503u);
   EXPECT_EQ(http_status_for(close_code::service_restart), 503u);
   EXPECT_EQ(http_status_for(close_code::protocol_error), 400u);
+  // Rendezvous legs: swsrs's statuses.
+  EXPECT_EQ(http_status_for(close_code::unknown_rendezvous), 404u);
+  EXPECT_EQ(http_status_for(close_code::wrong_token), 401u);
+  EXPECT_EQ(http_status_for(close_code::slot_taken), 409u);
+  EXPECT_EQ(http_status_for(close_code::session_expired), 410u);
 }
 
 }  // namespace
