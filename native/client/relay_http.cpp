@@ -1,10 +1,7 @@
 #include "native/client/relay_http.hpp"
 
-#include <openssl/ssl.h>
-
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
@@ -76,13 +73,7 @@ Result<HttpReply> relay_http_request(const TransportOptions& options, http::verb
   if (!options.relay.tls) return exchange(ioc, tcp_stream, options, request);
   if (!options.tls) return local_error("https:// needs a TLS context");
   beast::ssl_stream<beast::tcp_stream> tls(std::move(tcp_stream), *options.tls);
-  const bool named = !options.tls_server_name.empty();
-  const std::string& name = named ? options.tls_server_name : options.relay.host;
-  // SNI carries DNS names only (RFC 6066 §3), never IP literals.
-  if ((named || !options.relay.host_is_ip) && !SSL_set_tlsext_host_name(tls.native_handle(), name.c_str())) {
-    return local_error("cannot set TLS SNI " + name);
-  }
-  if (!options.insecure) tls.set_verify_callback(asio::ssl::host_name_verification(name));
+  if (!name_tls_peer(tls, options)) return local_error("cannot set the TLS server name");
   beast::get_lowest_layer(tls).expires_after(options.connect_timeout);
   tls.async_handshake(asio::ssl::stream_base::client, [&](error_code ec) { failure = ec; });
   ioc.run();

@@ -81,14 +81,10 @@ void WsTransport::on_connect(error_code ec) {
   tcp().socket().set_option(tcp::no_delay(true), ignored);
   if (auto* tls_ws = std::get_if<std::unique_ptr<TlsWs>>(&ws_)) {
     auto& tls = (*tls_ws)->next_layer();
-    const bool named = !options_.tls_server_name.empty();
-    const std::string& name = named ? options_.tls_server_name : options_.relay.host;
-    // SNI carries DNS names only (RFC 6066 §3), never IP literals.
-    if ((named || !options_.relay.host_is_ip) && !SSL_set_tlsext_host_name(tls.native_handle(), name.c_str())) {
+    if (!name_tls_peer(tls, options_)) {
       return open_failed(error_code(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category()),
                          "set TLS SNI");
     }
-    if (!options_.insecure) tls.set_verify_callback(asio::ssl::host_name_verification(name));
     return tls.async_handshake(asio::ssl::stream_base::client,
                                [self = shared_from_this()](error_code e) { self->on_tls_handshake(e); });
   }

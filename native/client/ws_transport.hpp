@@ -6,6 +6,9 @@
 //
 // All operations and completions run on the strand passed at construction; callers start at most one
 // read and one write at a time (Beast's rule).
+#include <openssl/ssl.h>
+
+#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -47,6 +50,17 @@ struct TransportOptions {
   // fails with beast::error::timeout). Zero disables. The relay pings every --ping-seconds when idle.
   std::chrono::milliseconds idle_timeout{60000};
 };
+
+// The TLS peer name for a connection to the relay: SNI (DNS names only, RFC 6066 §3, never IP
+// literals) and, unless --insecure, the certificate's name check. False when OpenSSL refuses the name.
+template <class SslStream>
+bool name_tls_peer(SslStream& tls, const TransportOptions& options) {
+  const bool named = !options.tls_server_name.empty();
+  const std::string& name = named ? options.tls_server_name : options.relay.host;
+  if ((named || !options.relay.host_is_ip) && !SSL_set_tlsext_host_name(tls.native_handle(), name.c_str())) return false;
+  if (!options.insecure) tls.set_verify_callback(boost::asio::ssl::host_name_verification(name));
+  return true;
+}
 
 // What the relay answered to the upgrade, for messages and retry decisions.
 struct OpenResult {

@@ -53,5 +53,16 @@ TEST_F(CliTlsTest, InsecureWorksButWarns) {
   EXPECT_NE(testing::read_file(err()).find("WARNING: --insecure"), std::string::npos) << describe();
 }
 
+// `sshrelay create` speaks plain HTTPS to the admin API with the same trust: through --ca-file the relay
+// answers (this one names no rendezvous admins, so 403 with its reason); without it the handshake fails.
+TEST_F(CliTlsTest, CreateUsesTheSameTlsTrust) {
+  const auto relay = "wss://localhost:" + std::to_string(relay_.port());
+  EXPECT_EQ(testing::run({SSHRELAY_CLI_PATH, "create", "--relay", relay, "--ca-file", cert_}, "", out(), err(), 60s), 1);
+  EXPECT_NE(testing::read_file(err()).find("HTTP 403"), std::string::npos) << describe();
+  EXPECT_NE(testing::read_file(err()).find("names no rendezvous admins"), std::string::npos) << describe();
+  EXPECT_EQ(testing::run({SSHRELAY_CLI_PATH, "create", "--relay", relay}, "", out(), err(), 60s), 1);
+  EXPECT_NE(testing::read_file(err()).find("TLS handshake"), std::string::npos) << describe();
+}
+
 }  // namespace
 }  // namespace sshrelay::itest
