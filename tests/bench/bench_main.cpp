@@ -5,10 +5,12 @@
 //       same target (interleaved, so both see the same machine), prints the table and writes
 //       DIR/results.json and DIR/results.txt. Sizes come from BENCH_* variables (see tests/bench/run).
 //
-//   sshrelay_bench phase NAME --kind v4|ws|tcp --relay-port P --target-port T --relay-pid PID [--n N]
+//   sshrelay_bench phase NAME --kind v4|ws|tcp|rendezvous --relay-port P --target-port T --relay-pid PID
+//                        [--chained-pid PID2] [--n N]
 //       One measurement against relays you started yourself (for profiling: run the relay under perf).
 //       NAME: bulk-up, bulk-down (N MiB), latency (N round trips), sessions (N), slow (N MiB).
-//       Prints the result as JSON.
+//       rendezvous: pairs of legs (sshrelayd --dev); --chained-pid: a second relay whose CPU counts too
+//       (socat chained to socat). Prints the result as JSON.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -89,7 +91,8 @@ struct Settings {
   std::uint64_t replay_buffer = env_u64("BENCH_REPLAY_BUFFER", 4 << 20);
   std::uint64_t pin_cpu = env_u64("BENCH_PIN_CPU", 0);
   std::uint64_t repeat = std::max<std::uint64_t>(1, env_u64("BENCH_REPEAT", 3));
-  std::vector<std::string> phases = split(env_str("BENCH_PHASES", "bulk,latency,sessions,slow"), ',');
+  std::uint64_t rendezvous_pairs = env_u64("BENCH_RENDEZVOUS_PAIRS", 1000);
+  std::vector<std::string> phases = split(env_str("BENCH_PHASES", "bulk,latency,sessions,slow,rendezvous"), ',');
   std::vector<std::string> relays = split(env_str("BENCH_RELAYS", "sshrelayd,socat"), ',');
 
   Settings() {
@@ -104,6 +107,7 @@ struct Settings {
             {"BENCH_SLOW_RATE_KIB", slow_rate_kib}, {"BENCH_SLOW_SECONDS", slow_seconds},
             {"BENCH_RELAY_THREADS", relay_threads}, {"BENCH_REPLAY_BUFFER", replay_buffer},
             {"BENCH_PIN_CPU", pin_cpu},             {"BENCH_REPEAT", repeat},
+            {"BENCH_RENDEZVOUS_PAIRS", rendezvous_pairs},
             {"BENCH_PHASES", phases},
             {"BENCH_RELAYS", relays}};
   }
@@ -168,15 +172,17 @@ RelayInstance start_target(const Paths& paths, std::uint16_t& port) {
   return t;
 }
 
-RelayInstance start_sshrelayd(const Paths& paths, const Settings& s, std::uint16_t target_port, std::size_t max_sessions) {
+RelayInstance start_sshrelayd(const Paths& paths, const Settings& s, std::uint16_t target_port, std::size_t max_sessions,
+                              const std::vector<std::string>& more_flags = {}) {
   const std::string ready = paths.out + "/sshrelayd.ready.json";
   fs::remove(ready);
   RelayInstance r;
-  r.process = Child({paths.sshrelayd, "--unsafe-allow-loopback", "--identity-provider=none",
-                     "--identity-upstream-enforces-auth", "--listen", "127.0.0.1:0", "--ready-file", ready,
-                     "--log-level", "warn", "--threads", std::to_string(s.relay_threads), "--max-sessions-total",
-                     std::to_string(max_sessions), "--max-replay-buffer", std::to_string(s.replay_buffer)},
-                    paths.out + "/sshrelayd.log");
+  std::vector<std::string> argv{paths.sshrelayd, "--unsafe-allow-loopback", "--identity-provider=none",
+                                "--identity-upstream-enforces-auth", "--listen", "127.0.0.1:0", "--ready-file", ready,
+                                "--log-level", "warn", "--threads", std::to_string(s.relay_threads), "--max-sessions-total",
+                                std::to_string(max_sessions), "--max-replay-buffer", std::to_string(s.replay_buffer)};
+  argv.insert(argv.end(), more_flags.begin(), more_flags.end());
+  r.process = Child(argv, paths.out + "/sshrelayd.log");
   std::uint16_t port = 0;
   wait_until(
       [&] {
@@ -207,6 +213,30 @@ RelayInstance start_socat(const Paths& paths, std::uint16_t target_port) {
     }
   }
   throw std::runtime_error("socat did not start: see " + paths.out + "/socat.log");
+}
+
+// The flags a relay for rendezvous pairs adds: the admin API without an identity (--dev; the bench's
+// --log-level warn stays), and room for every pair a phase opens. A pair's session outlives its legs
+// (until its TTL), so each pair opened counts against --max-rendezvous-sessions for the relay's lifetime.
+std::vector<std::string> rendezvous_flags(std::size_t pairs) {
+  return {"--dev", "--max-rendezvous-sessions", std::to_string(pairs + 1000), "--max-rendezvous-per-principal", "0"};
+}
+
+// socat chained to socat: the baseline of a rendezvous pair, whose bytes cross the relay twice (into one
+// leg, out of the other). client -> near socat -> far socat -> target, plain TCP; CPU summed over both.
+struct SocatChain {
+  RelayInstance far, near;
+  Relay relay;
+};
+
+SocatChain start_socat_chain(const Paths& paths, std::uint16_t target_port) {
+  SocatChain c;
+  c.far = start_socat(paths, target_port);
+  c.near = start_socat(paths, c.far.relay.route.relay_port);
+  c.relay = c.near.relay;
+  c.relay.route.target_port = target_port;
+  c.relay.chained_pid = c.far.relay.pid;
+  return c;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -621,6 +651,126 @@ int run_suite(const Paths& paths, const Settings& s) {
     rows.push_back(growth);
   }
 
+  // --- rendezvous: one pair of legs through sshrelayd against socat chained to socat (the same two hops),
+  // then idle pairs on a fresh relay. The load client is both parties (tests/bench/rendezvous_pair.hpp).
+  if (has(s.phases, "rendezvous")) {
+    struct PairSet {
+      bool ran = false;
+      BulkResult bulk;
+      LatencyResult rtt, rtt_pinned;
+    };
+    const std::size_t pairs_requested = s.rendezvous_pairs;
+    const auto pin_relay = [&](const Relay& relay, const std::vector<int>& cpus) {
+      pin_self(cpus);
+      pin_tree(relay.pid, cpus);
+      if (relay.chained_pid > 0) pin_tree(relay.chained_pid, cpus);
+      pin_tree(target.relay.pid, cpus);
+    };
+    // One repetition: the near party sends BENCH_BULK_MIB to the far one, then 64 B echo round trips.
+    auto measure = [&](const Relay& relay, const std::string& label) {
+      PairSet set;
+      set.ran = true;
+      log_progress(label + ": " + std::to_string(s.bulk_mib) + " MiB from one party to the other");
+      set.bulk = run_bulk(relay, Direction::up, s.bulk_mib << 20, bulk_limit);
+      log_progress(label + ": " + std::to_string(s.rtt_count) + " round trips of " + std::to_string(s.rtt_size) + " bytes");
+      set.rtt = run_latency(relay, s.rtt_warmup, s.rtt_count, s.rtt_size, 120s);
+      pin_relay(relay, {static_cast<int>(s.pin_cpu)});
+      log_progress(label + ": the same, relay, client and target pinned to CPU " + std::to_string(s.pin_cpu));
+      set.rtt_pinned = run_latency(relay, s.rtt_warmup, s.rtt_count, s.rtt_size, 120s);
+      pin_relay(relay, {});
+      return set;
+    };
+    // The median repetition of each measurement by relay CPU, as for the single-session rows.
+    auto median = [](const std::vector<PairSet>& runs) {
+      PairSet m;
+      if (runs.empty()) return m;
+      m.ran = true;
+      auto pick = [&](auto member, auto cost) {
+        std::vector<const PairSet*> order;
+        for (const auto& r : runs) order.push_back(&r);
+        std::sort(order.begin(), order.end(), [&](const PairSet* x, const PairSet* y) { return cost(x->*member) < cost(y->*member); });
+        m.*member = order[order.size() / 2]->*member;
+      };
+      pick(&PairSet::bulk, [](const BulkResult& r) { return r.error.empty() ? r.cpu_s_per_gib() : 1e300; });
+      pick(&PairSet::rtt, [](const LatencyResult& r) { return r.error.empty() ? r.cpu_us_per_rt() : 1e300; });
+      pick(&PairSet::rtt_pinned, [](const LatencyResult& r) { return r.error.empty() ? r.cpu_us_per_rt() : 1e300; });
+      return m;
+    };
+    std::vector<PairSet> runs_a, runs_b;
+    {
+      std::optional<RelayInstance> our_relay;
+      std::optional<SocatChain> chain;
+      if (with_ours) {
+        our_relay.emplace(start_sshrelayd(paths, s, target_port, 1000, rendezvous_flags(3 * s.repeat)));
+        our_relay->relay.route.kind = Kind::rendezvous;
+      }
+      if (with_socat) chain.emplace(start_socat_chain(paths, target_port));
+      for (std::uint64_t rep = 1; rep <= s.repeat; ++rep) {
+        const std::string of = s.repeat > 1 ? " [" + std::to_string(rep) + "/" + std::to_string(s.repeat) + "]" : "";
+        if (our_relay) runs_a.push_back(measure(our_relay->relay, "sshrelayd rendezvous pair" + of));
+        if (chain) runs_b.push_back(measure(chain->relay, "socat -> socat" + of));
+      }
+    }
+    const PairSet a = median(runs_a), b = median(runs_b);
+
+    // Idle pairs: a fresh relay; each pair holds two legs there (two descriptors, two relay sessions).
+    std::size_t k = pairs_requested;
+    std::string fd_note;
+    if (with_ours && fd_limit < 2 * pairs_requested + 64) {
+      k = (fd_limit - 64) / 2;
+      fd_note = "open-file hard limit " + std::to_string(fd_limit) + " < " + std::to_string(2 * pairs_requested + 64) +
+                " descriptors for " + std::to_string(pairs_requested) + " pairs (two legs each): ran " + std::to_string(k);
+    }
+    SessionsResult idle;
+    if (with_ours) {
+      auto relay = start_sshrelayd(paths, s, target_port, 2 * k + 1000, rendezvous_flags(k + 1));
+      relay.relay.route.kind = Kind::rendezvous;
+      log_progress("sshrelayd: " + std::to_string(k) + " idle rendezvous pairs");
+      idle = run_sessions(relay.relay, k, s.setup_window, std::chrono::milliseconds(s.idle_hold_ms),
+                          std::chrono::seconds(60 + k / 25));
+    }
+
+    for (auto [name, runs, set] : {std::tuple{"sshrelayd", &runs_a, &a}, std::tuple{"socat", &runs_b, &b}}) {
+      if (runs->empty()) continue;
+      json all = json::array();
+      for (const auto& r : *runs) {
+        all.push_back({{"bulk", to_json(r.bulk)}, {"latency", to_json(r.rtt)}, {"latency_pinned", to_json(r.rtt_pinned)}});
+      }
+      results[name]["rendezvous"] = {{"bulk", to_json(set->bulk)},
+                                     {"latency", to_json(set->rtt)},
+                                     {"latency_pinned", to_json(set->rtt_pinned)},
+                                     {"repetitions", all}};
+    }
+    if (with_socat) results["socat"]["rendezvous"]["relays"] = "two socats chained: client -> socat -> socat -> target";
+    if (with_ours) results["sshrelayd"]["rendezvous"]["pairs_" + std::to_string(pairs_requested)] = to_json(idle, false);
+
+    const std::string mib = std::to_string(s.bulk_mib) + " MiB";
+    const std::string n = std::to_string(s.rtt_size) + " B";
+    rows.push_back({"rendezvous bulk (" + mib + ") MiB/s", when_ok(a.ran, a.bulk.error, a.bulk.mib_per_s()),
+                    when_ok(b.ran, b.bulk.error, b.bulk.mib_per_s()), 0, Goal::none, 0, errors_note(a.bulk.error, b.bulk.error)});
+    rows.push_back({"rendezvous bulk relay CPU s/GiB", when_ok(a.ran, a.bulk.error, a.bulk.cpu_s_per_gib()),
+                    when_ok(b.ran, b.bulk.error, b.bulk.cpu_s_per_gib()), 2, Goal::ratio_at_most, 1.3,
+                    "one party sends, the other ACKs; socat column: two socats chained (client -> socat -> socat -> "
+                    "target), their CPU summed"});
+    for (auto [tag, x, y] : {std::tuple{"", &a.rtt, &b.rtt}, std::tuple{" pinned", &a.rtt_pinned, &b.rtt_pinned}}) {
+      rows.push_back({std::string("rendezvous RTT ") + n + tag + " p50 us", when_ok(a.ran, x->error, x->p50_us),
+                      when_ok(b.ran, y->error, y->p50_us), 1, Goal::none, 0, errors_note(x->error, y->error)});
+      rows.push_back({std::string("rendezvous RTT") + tag + " relay CPU us/round trip", when_ok(a.ran, x->error, x->cpu_us_per_rt()),
+                      when_ok(b.ran, y->error, y->cpu_us_per_rt()), 1, Goal::ratio_at_most, 1.3});
+    }
+    const std::string label = "rendezvous " + std::to_string(k) + " idle pairs";
+    const auto ours_only = [&](double v) { return with_ours ? std::optional<double>(v) : std::nullopt; };
+    std::string idle_note = fd_note;
+    if (!idle.error.empty()) idle_note += (idle_note.empty() ? "" : "; ") + errors_note(idle.error, "");
+    rows.push_back({label + ": setup per s", ours_only(idle.rate()), std::nullopt, 0, Goal::none, 0, idle_note});
+    rows.push_back({label + ": relay KiB/pair", ours_only(idle.kib_per_session(false)), std::nullopt, 1, Goal::value_at_most,
+                    16, "VmRSS delta / pairs, each pair two legs, both connected, nothing flowing"});
+    Row failed{label + ": failed", ours_only(static_cast<double>(idle.requested - idle.established + idle.probe_failures)),
+               std::nullopt, 0, Goal::value_at_most, 0};
+    if (pairs_requested != k) failed.met_override = false;  // the requested count was not run
+    rows.push_back(failed);
+  }
+
   const std::string table = render_table(rows);
   std::cout << "\n" << table << std::flush;
   json doc = {{"machine", machine_facts()},
@@ -651,10 +801,14 @@ int run_one(const std::string& name, const std::map<std::string, std::string>& o
   ::setrlimit(RLIMIT_NOFILE, &limit);
   const std::string kind_text = get("kind", "v4");
   Relay relay;
-  relay.route.kind = kind_text == "tcp" ? Kind::tcp : kind_text == "ws" ? Kind::ws : Kind::v4;
+  relay.route.kind = kind_text == "tcp"          ? Kind::tcp
+                     : kind_text == "ws"         ? Kind::ws
+                     : kind_text == "rendezvous" ? Kind::rendezvous
+                                                 : Kind::v4;
   relay.route.relay_port = static_cast<std::uint16_t>(std::stoul(get("relay-port")));
   relay.route.target_port = static_cast<std::uint16_t>(std::stoul(get("target-port", "1")));
   relay.pid = static_cast<pid_t>(std::stol(get("relay-pid")));
+  relay.chained_pid = static_cast<pid_t>(std::stol(get("chained-pid", "-1")));
   relay.statz_port = relay.route.kind == Kind::tcp ? 0 : relay.route.relay_port;
   const std::uint64_t n = std::stoull(get("n", "0"));
   json out;
@@ -678,8 +832,8 @@ int run_one(const std::string& name, const std::map<std::string, std::string>& o
 int usage() {
   std::fprintf(stderr,
                "usage: sshrelay_bench suite --sshrelayd PATH --target PATH --out DIR [--socat PATH]\n"
-               "       sshrelay_bench phase bulk-up|bulk-down|latency|sessions|slow --kind v4|ws|tcp\n"
-               "                     --relay-port P --target-port T --relay-pid PID [--n N]\n");
+               "       sshrelay_bench phase bulk-up|bulk-down|latency|sessions|slow --kind v4|ws|tcp|rendezvous\n"
+               "                     --relay-port P --target-port T --relay-pid PID [--chained-pid PID2] [--n N]\n");
   return 2;
 }
 

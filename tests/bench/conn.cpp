@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/wire/v4_frame.hpp"
+#include "tests/bench/rendezvous_pair.hpp"
 
 namespace bench {
 namespace {
@@ -23,6 +24,14 @@ using tcp = net::ip::tcp;
 using net::use_awaitable;
 
 constexpr std::size_t kMaxMessagePayload = sshrelay::v4::kMaxDataPayload;  // 16 KiB, v4 and ws alike
+
+net::awaitable<tcp::socket> connect_to(std::uint16_t port) {
+  auto executor = co_await net::this_coro::executor;
+  tcp::socket socket(executor);
+  co_await socket.async_connect(tcp::endpoint(net::ip::make_address_v4("127.0.0.1"), port), use_awaitable);
+  socket.set_option(tcp::no_delay(true));
+  co_return socket;
+}
 
 bool closed_error(const boost::system::error_code& ec) {
   return ec == websocket::error::closed || ec == net::error::eof || ec == net::error::connection_reset ||
@@ -54,6 +63,11 @@ class TcpConn final : public Conn {
     socket_.shutdown(tcp::socket::shutdown_send, ec);
     socket_.close(ec);
     co_return;
+  }
+
+  void abort() override {
+    boost::system::error_code ec;
+    socket_.close(ec);
   }
 
  private:
@@ -144,6 +158,11 @@ class WsConn final : public Conn {
 
   void set_auto_ack(bool on) override { auto_ack_ = on; }
 
+  void abort() override {
+    boost::system::error_code ec;
+    beast::get_lowest_layer(ws_).close(ec);
+  }
+
  private:
   std::span<const std::uint8_t> view() const {
     return {static_cast<const std::uint8_t*>(buffer_.data().data()), buffer_.size()};
@@ -171,27 +190,33 @@ const char* kind_name(Kind kind) {
     case Kind::tcp: return "tcp";
     case Kind::v4: return "v4";
     case Kind::ws: return "ws";
+    case Kind::rendezvous: return "rendezvous";
   }
   return "?";
 }
 
+bool relay_acks(Kind kind) { return kind == Kind::v4 || kind == Kind::rendezvous; }
+
+net::awaitable<std::unique_ptr<Conn>> open_websocket(std::uint16_t relay_port, std::string target, bool v4) {
+  tcp::socket socket = co_await connect_to(relay_port);
+  auto ws = std::make_unique<WsConn>(std::move(socket), v4);
+  co_await ws->handshake(relay_port, target);
+  co_return ws;
+}
+
 net::awaitable<std::unique_ptr<Conn>> open_session(Route route, std::span<const std::uint8_t> mode_header) {
-  auto executor = co_await net::this_coro::executor;
-  tcp::socket socket(executor);
-  co_await socket.async_connect(tcp::endpoint(net::ip::make_address_v4("127.0.0.1"), route.relay_port),
-                                use_awaitable);
-  socket.set_option(tcp::no_delay(true));
+  const std::string port = std::to_string(route.target_port);
   std::unique_ptr<Conn> conn;
   if (route.kind == Kind::tcp) {
+    tcp::socket socket = co_await connect_to(route.relay_port);
     conn = std::make_unique<TcpConn>(std::move(socket));
+  } else if (route.kind == Kind::rendezvous) {
+    conn = co_await open_rendezvous_pair(route.relay_port);
   } else {
-    const std::string port = std::to_string(route.target_port);
-    const std::string target = route.kind == Kind::v4
-                                   ? "/v4/connect?host=127.0.0.1&port=" + port + "&dstUsername=bench"
-                                   : "/relay?host=127.0.0.1&port=" + port;
-    auto ws = std::make_unique<WsConn>(std::move(socket), route.kind == Kind::v4);
-    co_await ws->handshake(route.relay_port, target);
-    conn = std::move(ws);
+    const bool v4 = route.kind == Kind::v4;
+    std::string target = v4 ? "/v4/connect?host=127.0.0.1&port=" + port + "&dstUsername=bench"
+                            : "/relay?host=127.0.0.1&port=" + port;
+    conn = co_await open_websocket(route.relay_port, std::move(target), v4);
   }
   co_await conn->send(mode_header);
   auto ready = co_await conn->recv();

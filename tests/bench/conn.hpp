@@ -1,10 +1,12 @@
 #pragma once
-// The load client's connections, one interface for three ways of reaching the target through a relay:
+// The load client's connections, one interface for four ways of reaching the target through a relay:
 //
-//   tcp  plain TCP to a TCP relay (socat): what a byte-copying floor looks like
-//   v4   corp-relay-v4 over WebSocket (/v4/connect): DATA frames of at most 16 KiB, an ACK after every
-//        DATA received, as the Secure Shell extension does
-//   ws   plain WebSocket <-> TCP (/relay?host=&port=): raw binary messages, no framing
+//   tcp         plain TCP to a TCP relay (socat): what a byte-copying floor looks like
+//   v4          corp-relay-v4 over WebSocket (/v4/connect): DATA frames of at most 16 KiB, an ACK after
+//               every DATA received, as the Secure Shell extension does
+//   ws          plain WebSocket <-> TCP (/relay?host=&port=): raw binary messages, no framing
+//   rendezvous  a pair of v4 legs on /rendezvous/<id> (rendezvous_pair.hpp): the relay dials nothing; this
+//               client is both parties, and the far one answers as the target would
 //
 // C++20 coroutines on Asio; each phase runs its own io_context on the calling thread.
 #include <boost/asio/awaitable.hpp>
@@ -20,13 +22,17 @@ namespace bench {
 namespace net = boost::asio;
 using Clock = std::chrono::steady_clock;
 
-enum class Kind { tcp, v4, ws };
+enum class Kind { tcp, v4, ws, rendezvous };
 const char* kind_name(Kind kind);
+// Whether the relay ACKs what the client sends (v4 framing): those ACKs must be read while a bulk upload
+// is written, or they fill the socket and the relay stops.
+bool relay_acks(Kind kind);
 
 struct Route {
   Kind kind = Kind::tcp;
   std::uint16_t relay_port = 0;   // where the client connects (127.0.0.1)
-  std::uint16_t target_port = 0;  // the target the relay should dial (v4 and ws name it in the URL)
+  std::uint16_t target_port = 0;  // the target the relay should dial (v4 and ws name it in the URL; a
+                                  // rendezvous pair has none)
 };
 
 class Conn {
@@ -41,13 +47,19 @@ class Conn {
   virtual net::awaitable<void> close() = 0;
   // v4 only: whether recv() ACKs DATA (off while another coroutine is writing: one writer per socket).
   virtual void set_auto_ack(bool) {}
+  // Closes the socket at once, no close handshake: whatever waits on it fails. For a rendezvous pair's
+  // far party when the near leg was dropped (the relay would keep both legs for their grace period).
+  virtual void abort() = 0;
 
   // When recv() last got payload from the socket (before any ACK it then wrote): latency stamps.
   Clock::time_point last_arrival{};
 };
 
-// Opens a session and completes it end to end: the relay dialed the target and the mode byte (see
-// bench_target.cpp) got its 'R' back. `mode_header` is the mode byte and any argument.
+// A WebSocket to the relay at `target` (path and query), subprotocol ssh; v4: once CONNECT_SUCCESS came.
+net::awaitable<std::unique_ptr<Conn>> open_websocket(std::uint16_t relay_port, std::string target, bool v4);
+
+// Opens a session and completes it end to end: the relay dialed the target (or paired both legs) and the
+// mode byte (see bench_target.cpp) got its 'R' back. `mode_header` is the mode byte and any argument.
 net::awaitable<std::unique_ptr<Conn>> open_session(Route route, std::span<const std::uint8_t> mode_header);
 
 // Fills exactly `want` bytes (appended to out) with recv(); throws if the stream ends first.

@@ -84,8 +84,13 @@ std::array<std::uint8_t, 9> mode_header(char mode, std::uint64_t n) {
   return h;
 }
 
+// 64 KiB of the pattern (more than one pattern_block(), which holds 64,256 bytes: made, not copied).
 const std::vector<std::uint8_t>& upload_chunk() {
-  static const std::vector<std::uint8_t> chunk(pattern_block().begin(), pattern_block().begin() + 64 * 1024);
+  static const std::vector<std::uint8_t> chunk = [] {
+    std::vector<std::uint8_t> c(64 * 1024);
+    for (std::size_t i = 0; i < c.size(); ++i) c[i] = static_cast<std::uint8_t>(i % kPatternPeriod);
+    return c;
+  }();
   return chunk;
 }
 
@@ -146,6 +151,17 @@ std::string warm_up(const Relay& relay) {
 
 }  // namespace
 
+CpuSample cpu_of_relay(const Relay& relay) {
+  CpuSample s = cpu_of_tree(relay.pid);
+  if (relay.chained_pid > 0) {
+    const auto chained = cpu_of_tree(relay.chained_pid);
+    s.run_ns += chained.run_ns;
+    s.user_ticks += chained.user_ticks;
+    s.sys_ticks += chained.sys_ticks;
+  }
+  return s;
+}
+
 BulkResult run_bulk(const Relay& relay, Direction direction, std::uint64_t bytes, std::chrono::seconds limit) {
   BulkResult r;
   r.bytes = bytes;
@@ -167,19 +183,19 @@ BulkResult run_bulk(const Relay& relay, Direction direction, std::uint64_t bytes
             auto done = co_await conn->recv();
             if (done.size() != 1 || done[0] != 'K') throw std::runtime_error("the sink did not confirm");
           };
-          const auto cpu0 = cpu_of_tree(relay.pid);
+          const auto cpu0 = cpu_of_relay(relay);
           const auto t0 = Clock::now();
-          if (relay.route.kind == Kind::v4) {
+          if (relay_acks(relay.route.kind)) {
             co_await (writer() && reader());
           } else {
             co_await writer();
             co_await reader();
           }
           r.seconds = seconds_between(t0, Clock::now());
-          r.cpu = cpu_of_tree(relay.pid) - cpu0;
+          r.cpu = cpu_of_relay(relay) - cpu0;
         } else {
           const std::uint8_t go = 'g';
-          const auto cpu0 = cpu_of_tree(relay.pid);
+          const auto cpu0 = cpu_of_relay(relay);
           const auto t0 = Clock::now();
           co_await conn->send(std::span(&go, 1));
           for (std::uint64_t got = 0; got < bytes;) {
@@ -188,7 +204,7 @@ BulkResult run_bulk(const Relay& relay, Direction direction, std::uint64_t bytes
             got += chunk.size();
           }
           r.seconds = seconds_between(t0, Clock::now());
-          r.cpu = cpu_of_tree(relay.pid) - cpu0;
+          r.cpu = cpu_of_relay(relay) - cpu0;
         }
         co_await conn->close();
       },
@@ -210,14 +226,14 @@ LatencyResult run_latency(const Relay& relay, std::size_t warmup, std::size_t co
           co_await conn->send(payload);
           co_await recv_exact(*conn, size);
         }
-        const auto cpu0 = cpu_of_tree(relay.pid);
+        const auto cpu0 = cpu_of_relay(relay);
         for (std::size_t i = 0; i < count; ++i) {
           const auto t0 = Clock::now();
           co_await conn->send(payload);
           co_await recv_exact(*conn, size);
           samples.push_back(std::chrono::duration<double, std::micro>(conn->last_arrival - t0).count());
         }
-        r.cpu = cpu_of_tree(relay.pid) - cpu0;
+        r.cpu = cpu_of_relay(relay) - cpu0;
         co_await conn->close();
       },
       limit);
@@ -277,7 +293,7 @@ SessionsResult run_sessions(const Relay& relay, std::size_t count, std::size_t w
         // memory is read, then its process group is killed so every pending setup fails at once (an
         // io_context must not be destroyed with coroutines still waiting on it).
         bool setup_done = false;
-        const auto cpu0 = cpu_of_tree(relay.pid);
+        const auto cpu0 = cpu_of_relay(relay);
         const auto self0 = cpu_of_process(::getpid());
         const auto t0 = Clock::now();
         auto stall_watch = [&]() -> awaitable<void> {
@@ -285,7 +301,7 @@ SessionsResult run_sessions(const Relay& relay, std::size_t count, std::size_t w
             co_await sleep_until(Clock::now() + std::chrono::milliseconds(250));
             if (!setup_done && Clock::now() - last_done > kSetupStall) {
               r.stalled = true;
-              r.setup_cpu = cpu_of_tree(relay.pid) - cpu0;  // includes the stalled seconds
+              r.setup_cpu = cpu_of_relay(relay) - cpu0;  // includes the stalled seconds
               r.after = memory_of_tree(relay.pid);
               if (::kill(-relay.pid, SIGKILL) != 0) ::kill(relay.pid, SIGKILL);  // not a group leader
               co_return;
@@ -351,7 +367,7 @@ SessionsResult run_sessions(const Relay& relay, std::size_t count, std::size_t w
                     " setups abandoned";
           co_return;
         }
-        r.setup_cpu = cpu_of_tree(relay.pid) - cpu0;
+        r.setup_cpu = cpu_of_relay(relay) - cpu0;
         r.client_cpu = cpu_of_process(::getpid()) - self0;
 
         // Idle, then measure the relay's memory.
@@ -416,9 +432,12 @@ SlowResult run_slow_reader(const Relay& relay, std::uint64_t bytes, std::uint64_
       [&]() -> awaitable<void> {
         const auto header = mode_header('G', bytes);
         auto conn = co_await open_session(relay.route, header);
-        // The relay's memory, every 100 ms while the reader lags.
+        // The relay's memory, every 100 ms while the reader lags. The executor is fetched in a statement of
+        // its own: with the co_await among co_spawn's arguments, GCC 12 released the lambda's copy of
+        // `sampler` twice (valgrind: the Sampler freed while still in use, then a corrupt heap).
+        auto executor = co_await net::this_coro::executor;
         net::co_spawn(
-            co_await net::this_coro::executor,
+            executor,
             [sampler, pid = relay.pid]() -> awaitable<void> {
               while (!sampler->done) {
                 const auto m = memory_of_tree(pid);

@@ -20,7 +20,12 @@ struct Relay {
   pid_t pid = -1;
   // sshrelayd only: GET /statz on this port gives replay memory in use / peak. 0 = none.
   std::uint16_t statz_port = 0;
+  // A second relay the bytes cross after the first (socat chained to socat: the baseline of a rendezvous
+  // pair, whose bytes cross two hops). Its CPU counts with the first's. -1 = none.
+  pid_t chained_pid = -1;
 };
+// CPU of the relay's tree, and of the chained relay's tree if there is one.
+CpuSample cpu_of_relay(const Relay& relay);
 
 struct BulkResult {
   std::string error;  // empty when the transfer completed
