@@ -39,6 +39,7 @@ class Admission : public std::enable_shared_from_this<Admission<Stream>> {
   // Rendezvous legs: the token decides the slot (identity, when there is one, is only recorded).
   void join_rendezvous();
   void resume_leg(const std::string& id, const std::string& token, const std::string& leg_sid, std::uint64_t ack);
+  void move_to_context_of(const Strand& strand);
   void dial();
   void on_dialed(DialOutcome outcome);
   // Audits the refusal (principal, source, target, path; `detail` says why), then refuses.

@@ -110,6 +110,12 @@ std::variant<RendezvousHub::Joined, rendezvous::Refusal> RendezvousHub::join(con
   return out;
 }
 
+std::shared_ptr<RendezvousPair> RendezvousHub::pair_of(const std::string& id) const {
+  std::lock_guard lock(mutex_);
+  const auto it = pairs_.find(id);
+  return it == pairs_.end() ? nullptr : it->second;
+}
+
 std::optional<Slot> RendezvousHub::slot_of(const std::string& id, std::string_view token) const {
   std::lock_guard lock(mutex_);
   return registry_.slot_of(id, token, kDigester);

@@ -42,6 +42,8 @@ class RendezvousHub {
   // A new leg presenting `token`: its slot (now held) and the pair it joins, or why not. `home`: the
   // strand to run the pair on if this is its first leg.
   std::variant<Joined, rendezvous::Refusal> join(const std::string& id, std::string_view token, const Strand& home);
+  // The pair of session `id`, if a leg ever joined it (a resuming leg moves to its context).
+  std::shared_ptr<RendezvousPair> pair_of(const std::string& id) const;
   // The slot `token` opens (a resuming leg's check), or nothing.
   std::optional<rendezvous::Slot> slot_of(const std::string& id, std::string_view token) const;
 
