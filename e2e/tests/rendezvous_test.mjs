@@ -91,3 +91,31 @@ test('a wrong invitation is refused with the relay\'s reason on the page', { tim
   await c.page.locator('.form-error').filter({ hasText: 'Check the invitation' }).waitFor();
   await ctx.close();
 });
+
+// The page's reading of invitations, through its own module: every accepted form, and a host name libssh
+// accepts whatever the id holds (base64url's '_' is refused by libssh as a host name character).
+test('invitations are read in every documented form and name a host libssh accepts', { timeout: 60000 }, async () => {
+  const ctx = await browser.context.browser().newContext();
+  const c = new ClientPage(await ctx.newPage());
+  await c.open(relay.url);
+  const got = await c.page.evaluate(async () => {
+    const m = await import('./client/invitation.js');
+    const id = 'ab_c-_d_ABCDEFGHIJKLMN';
+    const token = 'tok_tok-tok_tok-tok_to';
+    return {
+      link: m.parseInvitation(`https://relay.example/#invite=${id}.${token}`),
+      words: m.parseInvitation(`  ${id}   ${token} `),
+      dotted: m.parseInvitation(`${id}.${token}`),
+      json: m.parseInvitation(JSON.stringify({ id, initiator_token: token, responder_token: 'x' })),
+      bad: m.parseInvitation('just-one-word'),
+      empty: m.parseInvitation('   '),
+      host: m.rendezvousHostName({ id, token }),
+    };
+  });
+  const expected = { id: 'ab_c-_d_ABCDEFGHIJKLMN', token: 'tok_tok-tok_tok-tok_to' };
+  for (const form of ['link', 'words', 'dotted', 'json']) assert.deepEqual(got[form], expected, form);
+  assert.ok(got.bad.error);
+  assert.equal(got.empty, null);
+  assert.equal(got.host, 'rendezvous-abxcxxdx');
+  await ctx.close();
+});
