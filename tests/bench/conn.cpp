@@ -185,6 +185,16 @@ class WsConn final : public Conn {
 
 }  // namespace
 
+std::string describe(std::exception_ptr e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& x) {
+    return x.what();
+  } catch (...) {
+    return "unknown exception";
+  }
+}
+
 const char* kind_name(Kind kind) {
   switch (kind) {
     case Kind::tcp: return "tcp";

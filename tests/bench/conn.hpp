@@ -13,6 +13,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <span>
 #include <string>
@@ -24,6 +25,9 @@ using Clock = std::chrono::steady_clock;
 
 enum class Kind { tcp, v4, ws, rendezvous };
 const char* kind_name(Kind kind);
+
+// What a coroutine's exception says, for the table's failure notes.
+std::string describe(std::exception_ptr e);
 // Whether the relay ACKs what the client sends (v4 framing): those ACKs must be read while a bulk upload
 // is written, or they fill the socket and the relay stops.
 bool relay_acks(Kind kind);

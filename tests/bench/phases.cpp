@@ -31,16 +31,6 @@ using net::awaitable;
 using net::use_awaitable;
 using namespace net::experimental::awaitable_operators;
 
-std::string describe(std::exception_ptr e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& x) {
-    return x.what();
-  } catch (...) {
-    return "unknown exception";
-  }
-}
-
 // Runs one phase's coroutine on a fresh io_context on this thread, bounded by `limit`. Whatever is
 // still pending at the limit is destroyed with the context. Returns the error text, empty on success.
 template <class MakeCoroutine>

@@ -135,16 +135,6 @@ awaitable<void> far_party(std::shared_ptr<Conn> leg) {
   co_await leg->close();
 }
 
-std::string describe(std::exception_ptr e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& x) {
-    return x.what();
-  } catch (...) {
-    return "unknown exception";
-  }
-}
-
 // The far party's leg and how it ended. `ended` is cancelled when far_party() returns.
 struct FarParty {
   FarParty(const net::any_io_executor& executor, std::shared_ptr<Conn> l)
