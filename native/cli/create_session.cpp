@@ -4,6 +4,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "core/policy/origin_policy.hpp"
 #include "core/rendezvous/rendezvous_api.hpp"
 #include "native/cli/client_setup.hpp"
 #include "native/cli/exit_status.hpp"
@@ -26,7 +27,7 @@ Result<client::HeaderList> credential_headers(ClientSetup& setup) {
 
 // The relay's web page: its URL with http(s) for ws(s).
 std::string page_url(const client::RelayUrl& relay) {
-  return std::string(relay.tls ? "https://" : "http://") + relay.host_header() + relay.path_prefix;
+  return origin_of(relay.tls ? "https" : "http", relay.host, relay.port) + relay.path_prefix;
 }
 
 std::string text_output(const nlohmann::json& created, const ProxyOptions& options) {

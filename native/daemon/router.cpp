@@ -23,18 +23,6 @@ namespace {
 
 using Params = QueryParams;
 
-http::response<http::string_body> response(const Request& req, http::status status, std::string_view content_type,
-                                           std::string body) {
-  http::response<http::string_body> res{status, req.version()};
-  res.set(http::field::server, "sshrelayd");
-  res.set(http::field::content_type, content_type);
-  res.set(http::field::cache_control, "no-store");
-  res.set("X-Content-Type-Options", "nosniff");
-  res.keep_alive(req.keep_alive());
-  res.body() = std::move(body);
-  res.prepare_payload();
-  return res;
-}
 
 http::message_generator text_response(const Request& req, http::status status, std::string_view content_type,
                                       std::string body) {
@@ -131,6 +119,19 @@ http::message_generator cookie(const Request& req, RelayContext& ctx, const Para
 }
 
 }  // namespace
+
+http::response<http::string_body> response(const Request& req, http::status status, std::string_view content_type,
+                                           std::string body) {
+  http::response<http::string_body> res{status, req.version()};
+  res.set(http::field::server, "sshrelayd");
+  res.set(http::field::content_type, content_type);
+  res.set(http::field::cache_control, "no-store");
+  res.set("X-Content-Type-Options", "nosniff");
+  res.keep_alive(req.keep_alive());
+  res.body() = std::move(body);
+  res.prepare_payload();
+  return res;
+}
 
 std::string client_address(const RelayContext& ctx, const Request& req, const ConnectionPeer& peer) {
   return effective_client_address(

@@ -34,6 +34,10 @@ struct NoticeUpgrade {
 struct AdminRequest {};
 using Route = std::variant<http::message_generator, WsRequest, NoticeUpgrade, AdminRequest>;
 
+// An answer with the relay's headers (Server, no-store, nosniff) and the request's keep-alive.
+http::response<http::string_body> response(const Request& request, http::status status, std::string_view content_type,
+                                           std::string body);
+
 // `peer` is the connection's TCP peer (for the audit trail of /cookie).
 Route route(RelayContext& ctx, const Request& request, const ConnectionPeer& peer = {});
 

@@ -2,6 +2,7 @@
 
 #include <boost/url/parse.hpp>
 
+#include "core/policy/origin_policy.hpp"
 #include "core/rendezvous/rendezvous_api.hpp"
 #include "native/daemon/log.hpp"
 #include "native/daemon/rendezvous/rendezvous_hub.hpp"
@@ -11,16 +12,9 @@ namespace {
 
 using Response = http::response<http::string_body>;
 
-Response answer(const Request& req, http::status status, std::string body, std::string_view type = "text/plain; charset=utf-8") {
-  Response res{status, req.version()};
-  res.set(http::field::server, "sshrelayd");
-  res.set(http::field::cache_control, "no-store");
-  res.set("X-Content-Type-Options", "nosniff");
-  if (!body.empty()) res.set(http::field::content_type, type);
-  res.keep_alive(req.keep_alive());
-  res.body() = std::move(body);
-  res.prepare_payload();
-  return res;
+Response answer(const Request& req, http::status status, std::string body,
+                std::string_view type = "text/plain; charset=utf-8") {
+  return response(req, status, type, std::move(body));
 }
 
 Response json(const Request& req, http::status status, const nlohmann::json& body) {
@@ -31,11 +25,7 @@ Response json(const Request& req, http::status status, const nlohmann::json& bod
 std::string public_base_url(const RelayContext& ctx) {
   const auto& c = ctx.config;
   if (c.public_host.empty()) return {};
-  const bool https = ctx.tls.has_value() || c.public_port == 443;
-  const bool default_port = c.public_port == 0 || c.public_port == (https ? 443 : 80);
-  const bool v6 = c.public_host.find(':') != std::string::npos;
-  return std::string(https ? "https://" : "http://") + (v6 ? "[" + c.public_host + "]" : c.public_host) +
-         (default_port ? "" : ":" + std::to_string(c.public_port));
+  return origin_of(ctx.tls.has_value() || c.public_port == 443 ? "https" : "http", c.public_host, c.public_port);
 }
 
 }  // namespace

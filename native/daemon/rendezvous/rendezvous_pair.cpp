@@ -88,7 +88,7 @@ void RendezvousPair::on_attached(Slot slot, rendezvous::BridgedLeg& leg, bool re
 
 void RendezvousPair::on_payload(Slot slot, std::span<const std::uint8_t> payload, bool more_waiting, TimePoint now) {
   bridge_.on_payload(slot, payload, more_waiting, now);
-  report_bytes(now);
+  report_bytes();
   // The other leg has bytes to send its client (this leg's driver pumps after its read anyway).
   if (auto& wake = legs_[slot_index(rendezvous::other(slot))].wake) wake();
 }
@@ -101,7 +101,7 @@ void RendezvousPair::pump(TimePoint now) {
                      queued_before[0] != bridge_.queued(Slot::initiator) ||
                      queued_before[1] != bridge_.queued(Slot::responder);
   if (!moved) return;
-  report_bytes(now);
+  report_bytes();
   wake_both();
 }
 
@@ -124,11 +124,11 @@ void RendezvousPair::on_ended(Slot slot, std::uint16_t code, const std::string& 
   hub_.leg_ended(id_, slot);
 }
 
-void RendezvousPair::report_bytes(TimePoint) {
+void RendezvousPair::report_bytes() {
   for (const Slot slot : {Slot::initiator, Slot::responder}) {
     const std::uint64_t total = bridge_.bridged(slot);
     auto& reported = reported_[slot_index(slot)];
-    // A new pairing starts the bridge's counts again only if the bridge is replaced; it is not.
+    // The bridge's counts run for the pair's whole life (pairings included): the hub hears what is new.
     if (total > reported) {
       hub_.count_bytes(id_, slot, total - reported);
       reported = total;

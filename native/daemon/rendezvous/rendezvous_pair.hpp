@@ -46,7 +46,7 @@ class RendezvousPair : public std::enable_shared_from_this<RendezvousPair> {
   void on_payload(rendezvous::Slot slot, std::span<const std::uint8_t> payload, bool more_waiting, TimePoint now);
   void pump(TimePoint now);
   void on_ended(rendezvous::Slot slot, std::uint16_t code, const std::string& reason);
-  void report_bytes(TimePoint now);
+  void report_bytes();
   void wake_both();
   AuditEvent event(AuditEventType type, rendezvous::Slot slot) const;
 
