@@ -66,19 +66,6 @@ void redact_component(std::string_view component, std::string& out) {
   }
 }
 
-// Howard Hinnant's civil_from_days: days since 1970-01-01 to a proleptic Gregorian date.
-void civil_from_days(std::int64_t z, std::int64_t& year, unsigned& month, unsigned& day) {
-  z += 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const auto doe = static_cast<std::uint64_t>(z - era * 146097);
-  const std::uint64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const std::uint64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const std::uint64_t mp = (5 * doy + 2) / 153;
-  day = static_cast<unsigned>(doy - (153 * mp + 2) / 5 + 1);
-  month = static_cast<unsigned>(mp < 10 ? mp + 3 : mp - 9);
-  year = static_cast<std::int64_t>(yoe) + era * 400 + (month <= 2 ? 1 : 0);
-}
-
 void put_string(nlohmann::json& j, const char* key, const std::string& value) {
   if (!value.empty()) j[key] = value;
 }
@@ -130,25 +117,6 @@ std::string redact_query(std::string_view path) {
     if (fragment.size() > 1) out += kRedacted;
   }
   return out;
-}
-
-std::string format_utc_millis(std::int64_t unix_ms) {
-  constexpr std::int64_t kMsPerDay = 86'400'000;
-  std::int64_t days = unix_ms / kMsPerDay;
-  std::int64_t rest = unix_ms % kMsPerDay;
-  if (rest < 0) {  // floor division for times before 1970
-    rest += kMsPerDay;
-    --days;
-  }
-  std::int64_t year = 0;
-  unsigned month = 0, day = 0;
-  civil_from_days(days, year, month, day);
-  const auto seconds_of_day = rest / 1000;
-  char text[48];
-  std::snprintf(text, sizeof text, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<long long>(year), month, day,
-                static_cast<int>(seconds_of_day / 3600), static_cast<int>(seconds_of_day / 60 % 60),
-                static_cast<int>(seconds_of_day % 60), static_cast<int>(rest % 1000));
-  return text;
 }
 
 nlohmann::json to_json(const AuditEvent& event) {

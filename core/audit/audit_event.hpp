@@ -13,6 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/common/utc_time.hpp"  // format_utc_millis, for the trail's @timestamp
+
 namespace sshrelay {
 
 enum class AuditEventType {
@@ -93,9 +95,6 @@ struct AuditEvent {
 // characters, or anything besides letters, digits, '_', '-', '.') is replaced as well. A fragment
 // becomes "#REDACTED". sid is redacted: it names a live session (see docs/audit.md). Idempotent.
 std::string redact_query(std::string_view path);
-
-// Milliseconds since the Unix epoch as RFC 3339 UTC with milliseconds: "2024-05-01T12:00:00.123Z".
-std::string format_utc_millis(std::int64_t unix_ms);
 
 // The stable JSON object documented in docs/audit.md: flat dotted keys, ECS names where ECS has one.
 // The path is run through redact_query and cut to kMaxAuditPathLength.

@@ -11,6 +11,7 @@
 #include "native/cli/dial_leg.hpp"
 #include "native/cli/exit_status.hpp"
 #include "native/cli/listen_proxy.hpp"
+#include "native/cli/login.hpp"
 #include "native/cli/proxy_options.hpp"
 #include "native/cli/stdio_proxy.hpp"
 
@@ -49,7 +50,13 @@ int run_proxy(const std::vector<std::string>& args) {
   }
 }
 
-// The rendezvous commands (swsrs's names): create, tcp-dial, tcp-listen, raw.
+std::string command_help(ProxyCommand command) {
+  if (command == ProxyCommand::create) return create_help();
+  if (command == ProxyCommand::auth) return auth_help();
+  return rendezvous_leg_help(command);
+}
+
+// The rendezvous commands (swsrs's names): auth, create, tcp-dial, tcp-listen, raw.
 int run_rendezvous(ProxyCommand command, const std::string& name, const std::vector<std::string>& args) {
   const std::string help_command = "sshrelay " + name + " --help";
   ProxyCommandLine command_line;
@@ -59,7 +66,7 @@ int run_rendezvous(ProxyCommand command, const std::string& name, const std::vec
     return usage_error(e.what(), help_command);
   }
   if (command_line.help) {
-    std::cout << (command == ProxyCommand::create ? create_help() : rendezvous_leg_help(command));
+    std::cout << command_help(command);
     return kExitOk;
   }
   const ProxyOptions& options = command_line.options;
@@ -67,6 +74,7 @@ int run_rendezvous(ProxyCommand command, const std::string& name, const std::vec
   try {
     switch (command) {
       case ProxyCommand::create: return run_create(options, console);
+      case ProxyCommand::auth: return run_auth(options, console);
       case ProxyCommand::tcp_dial: return run_dial_leg(options, console);
       case ProxyCommand::tcp_listen: return run_listen_proxy(options, console);
       default: return run_stdio_proxy(options, console);
@@ -77,6 +85,7 @@ int run_rendezvous(ProxyCommand command, const std::string& name, const std::vec
 }
 
 std::optional<ProxyCommand> rendezvous_command(const std::string& name) {
+  if (name == "auth") return ProxyCommand::auth;
   if (name == "create") return ProxyCommand::create;
   if (name == "tcp-dial") return ProxyCommand::tcp_dial;
   if (name == "tcp-listen") return ProxyCommand::tcp_listen;
@@ -97,6 +106,8 @@ std::string top_level_help() {
          "      a local TCP port <-> HOST:PORT, one relay session per connection\n"
          "\n"
          "Rendezvous (reach a machine behind NAT through the relay; swsrs's commands and flags):\n"
+         "  sshrelay auth --relay URL [--token-cmd COMMAND] | --logout\n"
+         "      log in to the relay's identity provider once; the other commands use the saved login\n"
          "  sshrelay create --relay URL [--ttl 1h] [--output json|env|text]\n"
          "      mint a session: an id and a token for each side\n"
          "  sshrelay tcp-dial --relay URL --session ID --token T --target 127.0.0.1:22\n"
@@ -140,7 +151,7 @@ int run_app(const std::vector<std::string>& args) {
         return kExitOk;
       }
       if (auto which = rendezvous_command(rest.front())) {
-        std::cout << (*which == ProxyCommand::create ? create_help() : rendezvous_leg_help(*which));
+        std::cout << command_help(*which);
         return kExitOk;
       }
       return usage_error("help: unknown command '" + rest.front() + "'", "sshrelay --help");

@@ -5,6 +5,7 @@
 
 #include "core/policy/origin_policy.hpp"
 #include "native/cli/auth_headers.hpp"
+#include "native/cli/saved_login.hpp"
 #include "native/client/tls_context.hpp"
 
 namespace sshrelay::cli {
@@ -42,7 +43,9 @@ ClientSetup make_client_setup(const ProxyOptions& options, Console& console) {
                     " and capture your credentials. Use --ca-file instead.");
     }
   }
-  const bool sends_credentials = !options.headers.empty() || !options.token_file.empty() || !options.token_cmd.empty();
+  auto saved = saved_login(options, console);
+  const bool sends_credentials =
+      !options.headers.empty() || !options.token_file.empty() || !options.token_cmd.empty() || saved.has_value();
   if (!options.relay.tls && sends_credentials && !is_loopback(options.relay)) {
     console.error("WARNING: credentials are sent unencrypted to " + options.relay.to_string() + " (ws://); use wss://");
   }
@@ -68,6 +71,10 @@ ClientSetup make_client_setup(const ProxyOptions& options, Console& console) {
     config.command_timeout = options.token_cmd_timeout;
     setup.tokens = std::make_shared<TokenSource>(std::move(config));
     c.refresh_headers = token_refresh_hook(setup.tokens, options.token_header);
+  } else if (saved) {
+    console.progress("credentials: the saved login in " + saved->path);
+    setup.tokens = std::make_shared<TokenSource>(std::move(saved->tokens));
+    c.refresh_headers = token_refresh_hook(setup.tokens, saved->header);
   }
   if (options.verbose) {
     c.log = [&console](const std::string& line) { console.progress(line); };

@@ -12,7 +12,8 @@ namespace sshrelay::cli {
 
 struct ClientSetup {
   client::ConnectionOptions connection;
-  std::shared_ptr<TokenSource> tokens;  // null without --token-file / --token-cmd; shutdown() before exit
+  // null without --token-file / --token-cmd / a saved login (native/cli/saved_login.hpp); shutdown() before exit
+  std::shared_ptr<TokenSource> tokens;
 };
 
 // Throws UsageError if --ca-file cannot be loaded. Warns loudly about --insecure.

@@ -28,12 +28,13 @@ const std::map<std::string, std::string>& environment_names(bool rendezvous) {
       {"SSHRELAY_TOKEN_HEADER", "token-header"},
       {"SSHRELAY_CA_FILE", "ca-file"},
       {"SSHRELAY_RECONNECT_TIMEOUT", "reconnect-timeout"},
+      {"SSHRELAY_CREDENTIALS", "credentials"},
   };
   static const std::map<std::string, std::string> with_rendezvous = [] {
     auto all = names;
     all.insert({{"SSHRELAY_SESSION", "session"}, {"SSHRELAY_SESSION_TOKEN", "token"}, {"SWSRS_URL", "url"},
                 {"SWSRS_SESSION", "session"}, {"SWSRS_TOKEN", "token"}, {"SWSRS_ADMIN_URL", "admin-url"},
-                {"SWSRS_OIDC_TOKEN", "oidc-token"}});
+                {"SWSRS_OIDC_TOKEN", "oidc-token"}, {"SWSRS_OIDC_CLIENT_ID", "client-id"}});
     return all;
   }();
   return rendezvous ? with_rendezvous : names;
@@ -52,8 +53,22 @@ po::options_description create_options() {
   return create;
 }
 
+po::options_description auth_options() {
+  po::options_description auth("Login (swsrs's auth flags)", kHelpWidth, kHelpWidth / 2);
+  auth.add_options()
+      ("client-id", po::value<std::string>()->value_name("ID"),
+       "the OAuth client id; default: the one the relay names (env SWSRS_OIDC_CLIENT_ID)")
+      ("issuer", po::value<std::string>()->value_name("URL"),
+       "the OIDC issuer to log in to; default: the one the relay names at /.well-known/swsrs-config")
+      ("scope", po::value<std::vector<std::string>>()->value_name("SCOPE")->composing(),
+       "a scope to ask for (repeatable); default: the relay's, plus openid and offline_access")
+      ("logout", po::bool_switch(), "forget the saved login (delete the credentials file)");
+  return auth;
+}
+
 po::options_description rendezvous_options(ProxyCommand command) {
   if (command == ProxyCommand::create) return create_options();
+  if (command == ProxyCommand::auth) return auth_options();
   po::options_description leg("Rendezvous (swsrs's flags)", kHelpWidth, kHelpWidth / 2);
   leg.add_options()
       ("url", po::value<std::string>()->value_name("URL"), "the same as --relay (swsrs's name; env SWSRS_URL)")
@@ -103,7 +118,10 @@ po::options_description visible_options() {
        "header for the token: 'Authorization: Bearer TOKEN', or the bare token under any other name, e.g. "
        "cf-access-token (env SSHRELAY_TOKEN_HEADER)")
       ("token-cmd-timeout", po::value<unsigned>()->value_name("SECONDS")->default_value(60),
-       "kill --token-cmd if it runs longer (1-3600)");
+       "kill --token-cmd if it runs longer (1-3600)")
+      ("credentials", po::value<std::string>()->value_name("PATH"),
+       "the login 'sshrelay auth' saved, used when no other credential is given and only for the relay it "
+       "was made for; default ~/.config/sshrelay/credentials.json (env SSHRELAY_CREDENTIALS)");
 
   po::options_description tls("TLS (wss://)", kHelpWidth, kHelpWidth / 2);
   tls.add_options()
@@ -190,11 +208,12 @@ ListenAddress parse_listen_address(const std::string& text) {
 
 ProxyCommandLine parse_proxy_command_line(const std::vector<std::string>& args, ProxyCommand command) {
   const bool create = command == ProxyCommand::create;
-  const bool leg = command != ProxyCommand::proxy && !create;
+  const bool auth = command == ProxyCommand::auth;
+  const bool leg = command != ProxyCommand::proxy && !create && !auth;
   po::options_description visible = visible_options();
   po::options_description hidden;
   po::positional_options_description positional;
-  if (leg || create) {
+  if (leg || create || auth) {
     visible.add(rendezvous_options(command));
   } else {
     hidden.add_options()("host", po::value<std::string>())("port", po::value<std::string>());
@@ -208,7 +227,7 @@ ProxyCommandLine parse_proxy_command_line(const std::vector<std::string>& args, 
     const int style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
     po::store(po::command_line_parser(args).options(all).positional(positional).style(style).run(), vm);
     po::store(po::parse_environment(all,
-                                    [rendezvous = leg || create](const std::string& variable) {
+                                    [rendezvous = leg || create || auth](const std::string& variable) {
                                       const auto& names = environment_names(rendezvous);
                                       const auto it = names.find(variable);
                                       return it == names.end() ? std::string() : it->second;
@@ -229,7 +248,7 @@ ProxyCommandLine parse_proxy_command_line(const std::vector<std::string>& args, 
 
   std::string relay = optional_string(vm, "relay");
   if (relay.empty() && leg) relay = optional_string(vm, "url");
-  if (relay.empty() && create) {
+  if (relay.empty() && (create || auth)) {
     // swsrs's --admin-url is http(s)://: the same place as ws(s)://.
     relay = optional_string(vm, "admin-url");
     if (relay.rfind("http://", 0) == 0) relay = "ws://" + relay.substr(7);
@@ -238,10 +257,15 @@ ProxyCommandLine parse_proxy_command_line(const std::vector<std::string>& args, 
     const std::string admin_suffix = "/admin/sessions";
     if (relay.size() > admin_suffix.size() && relay.ends_with(admin_suffix)) relay.resize(relay.size() - admin_suffix.size());
   }
-  if (relay.empty()) throw UsageError("--relay URL is required (or set SSHRELAY_RELAY)");
-  auto url = client::parse_relay_url(relay);
-  if (!url) throw UsageError("--relay: " + url.error().message);
-  o.relay = *url;
+  o.logout = auth && vm["logout"].as<bool>();
+  if (relay.empty() && !o.logout) throw UsageError("--relay URL is required (or set SSHRELAY_RELAY)");
+  if (!relay.empty()) {
+    auto url = client::parse_relay_url(relay);
+    if (!url) throw UsageError("--relay: " + url.error().message);
+    o.relay = *url;
+  }
+  o.credentials_path = optional_string(vm, "credentials");
+  if (vm.count("credentials") && o.credentials_path.empty()) throw UsageError("--credentials: empty path");
 
   if (leg) {
     o.rendezvous_id = optional_string(vm, "session");
@@ -263,6 +287,18 @@ ProxyCommandLine parse_proxy_command_line(const std::vector<std::string>& args, 
       o.dial_port = parsed->port;
     }
     if (command == ProxyCommand::tcp_listen && !vm.count("listen")) o.listen = ListenAddress{};  // swsrs: 127.0.0.1:0
+  } else if (auth) {
+    o.client_id = optional_string(vm, "client-id");
+    reject_control(o.client_id, "--client-id");
+    o.issuer = optional_string(vm, "issuer");
+    if (!o.issuer.empty() && o.issuer.rfind("https://", 0) != 0) throw UsageError("--issuer '" + o.issuer + "': expected an https:// URL");
+    reject_control(o.issuer, "--issuer");
+    if (vm.count("scope")) o.scopes = vm["scope"].as<std::vector<std::string>>();
+    for (const auto& scope : o.scopes) {
+      if (scope.empty() || scope.find_first_of(" \"") != std::string::npos) throw UsageError("--scope '" + scope + "': one scope, no spaces or quotes");
+      reject_control(scope, "--scope");
+    }
+    if (vm.count("listen")) throw UsageError("--listen belongs to tcp-listen");
   } else if (create) {
     o.ttl = optional_string(vm, "ttl");
     o.output = vm["output"].as<std::string>();
@@ -379,6 +415,27 @@ std::string create_help() {
          "the initiator token to whoever connects to it (sshrelay tcp-listen, raw, or the web page). The\n"
          "relay must name you as a rendezvous admin (its policy file's \"rendezvous_admins\"; --dev: anyone).\n\n"
       << visible_options() << create_options() << "\n"
+      << exit_codes_help();
+  return out.str();
+}
+
+std::string auth_help() {
+  std::ostringstream out;
+  out << "Usage:\n"
+         "  sshrelay auth --relay URL [--client-id ID] [--issuer URL] [options]\n"
+         "  sshrelay auth --relay URL --token-cmd COMMAND [--token-header NAME]\n"
+         "  sshrelay auth --logout\n\n"
+         "Logs in to the relay's identity provider once, for the commands after it (create, tcp-dial,\n"
+         "tcp-listen, raw, proxy), which use the saved login when given no other credential, and only\n"
+         "for the same relay. Two kinds of login:\n"
+         "  - an OIDC device login (RFC 8628): sshrelay prints a URL and a code; open the URL anywhere,\n"
+         "    enter the code, approve. The issuer and client id come from the relay\n"
+         "    (/.well-known/swsrs-config) unless given. The token is renewed with its refresh token.\n"
+         "  - --token-cmd: a command that prints a token (Cloudflare Access: 'cloudflared access token\n"
+         "    -app=https://relay.example.com'; IAP: gcloud), run now to check it and then whenever a token\n"
+         "    is needed.\n"
+         "The login is saved in --credentials (default ~/.config/sshrelay/credentials.json, mode 0600).\n\n"
+      << visible_options() << auth_options() << "\n"
       << exit_codes_help();
   return out.str();
 }

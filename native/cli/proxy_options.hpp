@@ -26,7 +26,7 @@ struct ListenAddress {
 
 // Which command the options are for: `proxy` names a target; the rendezvous commands (swsrs's names
 // and flags) name a session and a slot token instead, and the relay dials nothing.
-enum class ProxyCommand { proxy, tcp_dial, tcp_listen, raw, create };
+enum class ProxyCommand { proxy, tcp_dial, tcp_listen, raw, create, auth };
 
 struct ProxyOptions {
   ProxyCommand command = ProxyCommand::proxy;
@@ -60,6 +60,15 @@ struct ProxyOptions {
   std::string output = "json";  // json | env | text
   std::string bearer_token;     // --oidc-token (swsrs's name): sent as Authorization: Bearer
 
+  // Where `sshrelay auth` keeps a login and the other commands find it (--credentials; "" = the default
+  // path, native/cli/credentials_file.hpp).
+  std::string credentials_path;
+  // auth: the OAuth client id and issuer when the relay does not name them, extra scopes, --logout.
+  std::string client_id;
+  std::string issuer;
+  std::vector<std::string> scopes;
+  bool logout = false;
+
   std::optional<ListenAddress> listen;
   bool verbose = false;
   bool quiet = false;
@@ -82,5 +91,6 @@ ListenAddress parse_listen_address(const std::string& text);
 std::string proxy_help();
 std::string rendezvous_leg_help(ProxyCommand command);
 std::string create_help();
+std::string auth_help();
 
 }  // namespace sshrelay::cli

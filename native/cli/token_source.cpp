@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/identity/jwt.hpp"
+#include "native/common/unix_time.hpp"
 
 namespace sshrelay::cli {
 namespace {
@@ -18,10 +19,7 @@ bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' |
 
 TokenSource::TokenSource(Config config) : config_(std::move(config)) {
   if (!config_.unix_now) {
-    config_.unix_now = [] {
-      return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count();
-    };
+    config_.unix_now = unix_seconds_now;
   }
   if (!config_.command.empty()) shell_ = std::make_shared<ShellCommand>(config_.command);
 }
@@ -70,7 +68,7 @@ void TokenSource::async_get(bool refresh, Done done) {
   std::optional<std::string> fresh;
   {
     std::lock_guard lock(mutex_);
-    if (stopped_) return done("--token-cmd: sshrelay is shutting down", {});
+    if (stopped_) return done("credentials: sshrelay is shutting down", {});
     if (!refresh && cached_is_fresh()) {
       fresh = *cached_;
     } else {
@@ -78,7 +76,7 @@ void TokenSource::async_get(bool refresh, Done done) {
       if (running_) return;  // the run in progress answers this request too
       running_ = true;
       finished = std::move(worker_);  // the previous run is over (running_ was false): join it below
-      worker_ = std::thread([this] { fetch(); });
+      worker_ = std::thread([this, refresh] { fetch(refresh); });
     }
   }
   if (fresh) return done({}, std::move(*fresh));  // outside the lock: the callback may ask again
@@ -92,12 +90,14 @@ void TokenSource::async_get(bool refresh, Done done) {
   }
 }
 
-void TokenSource::fetch() {
-  const std::string source = "--token-cmd '" + config_.command + "'";
-  auto output = shell_->run(config_.command_timeout);
+void TokenSource::fetch(bool refresh) {
+  const std::string source = config_.produce ? std::string("the saved login") : "--token-cmd '" + config_.command + "'";
+  auto output = config_.produce ? config_.produce(refresh) : shell_->run(config_.command_timeout);
   std::string error;
   std::string token;
-  if (!output) {
+  if (!output && config_.produce) {
+    error = output.error().message;
+  } else if (!output) {
     error = source + " " + output.error().message;
   } else if (auto cleaned = clean_token(*output, source); !cleaned) {
     error = cleaned.error().message;

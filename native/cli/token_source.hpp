@@ -4,6 +4,8 @@
 // - --token-cmd CMD: run through /bin/sh -c; its trimmed stdout is the token. The token is cached and the
 //   command re-run only when the token's JWT `exp` is within `expiry_margin` of now, or when the relay
 //   refused it. One run at a time: concurrent requests (listen mode) share it.
+// - a producer function, run like the command: the saved login of `sshrelay auth`, renewed through the
+//   identity provider when it has expired (native/cli/saved_login.hpp).
 // The command runs on a worker thread so a slow `cloudflared access token` never blocks a session's
 // event loop.
 #include <chrono>
@@ -24,11 +26,13 @@ namespace sshrelay::cli {
 class TokenSource {
  public:
   struct Config {
-    std::string file;     // --token-file (exactly one of file and command)
+    std::string file;     // --token-file (exactly one of file, command and produce)
     std::string command;  // --token-cmd
     std::chrono::seconds command_timeout{60};
     std::chrono::seconds expiry_margin{30};
     std::function<std::int64_t()> unix_now;  // seconds since the epoch; empty = the system clock
+    // Instead of file or command: blocking, on the worker thread; `refresh`: the relay refused the last token.
+    std::function<Result<std::string>(bool refresh)> produce;
   };
   // error is empty on success.
   using Done = std::function<void(std::string error, std::string token)>;
@@ -53,7 +57,7 @@ class TokenSource {
   static Result<std::string> clean_token(std::string_view raw, const std::string& source);
 
  private:
-  void fetch();
+  void fetch(bool refresh);
   bool cached_is_fresh() const;  // mutex_ held
 
   Config config_;

@@ -21,7 +21,8 @@ template <class Stream>
 Result<HttpReply> exchange(asio::io_context& ioc, Stream& stream, const TransportOptions& options,
                            http::request<http::string_body>& request) {
   error_code failure;
-  http::response<http::string_body> response;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(1 << 20);
   beast::flat_buffer buffer;
   beast::get_lowest_layer(stream).expires_after(options.handshake_timeout);
   http::async_write(stream, request, [&](error_code ec, std::size_t) {
@@ -29,10 +30,11 @@ Result<HttpReply> exchange(asio::io_context& ioc, Stream& stream, const Transpor
       failure = ec;
       return;
     }
-    http::async_read(stream, buffer, response, [&](error_code e, std::size_t) { failure = e; });
+    http::async_read(stream, buffer, parser, [&](error_code e, std::size_t) { failure = e; });
   });
   ioc.run();
   if (failure) return local_error("request to " + options.relay.to_string() + ": " + failure.message());
+  auto response = parser.release();
   return HttpReply{response.result_int(), std::move(response.body())};
 }
 
@@ -40,7 +42,8 @@ Result<HttpReply> exchange(asio::io_context& ioc, Stream& stream, const Transpor
 
 Result<HttpReply> relay_http_request(const TransportOptions& options, http::verb method, const std::string& target,
                                      const std::string& body,
-                                     const std::vector<std::pair<std::string, std::string>>& headers) {
+                                     const std::vector<std::pair<std::string, std::string>>& headers,
+                                     const std::string& content_type) {
   asio::io_context ioc(1);
   beast::tcp_stream tcp_stream(ioc);
   tcp::resolver resolver(ioc);
@@ -66,7 +69,7 @@ Result<HttpReply> relay_http_request(const TransportOptions& options, http::verb
   if (!options.origin.empty()) request.set(http::field::origin, options.origin);
   for (const auto& [name, value] : options.headers) request.set(name, value);
   for (const auto& [name, value] : headers) request.set(name, value);
-  if (!body.empty()) request.set(http::field::content_type, "application/json");
+  if (!body.empty()) request.set(http::field::content_type, content_type);
   request.body() = body;
   request.prepare_payload();
 

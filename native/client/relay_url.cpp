@@ -75,4 +75,23 @@ Result<RelayUrl> parse_relay_url(std::string_view text) {
   return relay;
 }
 
+Result<WebUrl> parse_web_url(std::string_view text) {
+  auto parsed = urls::parse_uri(urls::string_view(text.data(), text.size()));
+  if (!parsed) return local_error("'" + std::string(text) + "' is not a valid URL: " + parsed.error().message());
+  const urls::url_view& url = *parsed;
+  const auto scheme = url.scheme_id();
+  if (scheme != urls::scheme::https && scheme != urls::scheme::http) {
+    return local_error("'" + std::string(text) + "' is not an http(s):// URL");
+  }
+  if (url.has_fragment()) return local_error("'" + std::string(text) + "' must not have a fragment");
+  // The authority alone, as a relay URL, so both kinds of URL share one host and port rule.
+  const std::string authority(url.encoded_authority());
+  auto server = parse_relay_url((scheme == urls::scheme::https ? "wss://" : "ws://") + authority);
+  if (!server) return local_error("'" + std::string(text) + "': " + server.error().message);
+  WebUrl out{std::move(*server), std::string(url.encoded_path())};
+  if (out.target.empty()) out.target = "/";
+  if (url.has_query()) out.target += "?" + std::string(url.encoded_query());
+  return out;
+}
+
 }  // namespace sshrelay::client

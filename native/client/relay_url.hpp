@@ -28,6 +28,15 @@ struct RelayUrl {
 // wrong (for the CLI to print).
 Result<RelayUrl> parse_relay_url(std::string_view text);
 
+// An http(s):// URL (an identity provider's endpoint, the relay's login configuration) as the place to
+// connect (a RelayUrl with tls for https and no prefix) and the request target (path and query, "/" when
+// empty). No user info or fragment.
+struct WebUrl {
+  RelayUrl server;
+  std::string target;
+};
+Result<WebUrl> parse_web_url(std::string_view text);
+
 // Which relay endpoint carries the session.
 enum class RelayShape {
   v4,   // /v4/connect: resumable (Secure Shell's corp-relay-v4@google.com)

@@ -201,6 +201,9 @@ Options::Options() {
   add(listening, "tls-key", text("FILE"), "PEM private key for --tls-cert");
   add(listening, "web-root", text("DIR", SSHRELAY_DEFAULT_WEB_ROOT), "directory of static files served at /");
   add(listening, "ready-file", text("FILE"), "write this file once listening (used by tests and supervisors)");
+  add(listening, "metrics-listen", text("ADDR:PORT|main"),
+      "serve Prometheus metrics at /metrics on their own plain-HTTP address (keep it private: bind loopback "
+      "or an internal interface), or 'main' for the relay's own listener; default: off");
 
   po::options_description sessions = group("Sessions");
   add(sessions, "grace-seconds", number("N", static_cast<std::uint64_t>(d.grace.count())),
@@ -273,6 +276,8 @@ Options::Options() {
       "accepted `aud` values (repeat or comma-separate); required by every JWT provider");
   add(identity, "identity-issuer", text("URL"), "expected `iss`; required for oidc, overrides the provider's default");
   add(identity, "identity-jwks-url", text("URL"), "https:// JWKS; oidc default: discovered from the issuer");
+  add(identity, "identity-client-id", text("ID"),
+      "oidc: the OAuth client id 'sshrelay auth' (and swsrs auth) logs in with, named at /.well-known/swsrs-config");
   add(identity, "identity-cookie", text("NAME"), "cookie holding the token (cloudflare-access default: CF_Authorization)");
   add(identity, "identity-query-param", text("NAME"), "query parameter holding the token, e.g. token (redacted in logs)");
   add(identity, "identity-ca-file", text("FILE"), "extra CA certificates (PEM) for fetching the JWKS");
@@ -628,6 +633,7 @@ void read_identity(const Reader& r, DaemonConfig& c) {
   id.audiences = r.items("identity-audience");
   id.issuer = r.str("identity-issuer");
   id.jwks_url = r.str("identity-jwks-url");
+  id.client_id = r.str("identity-client-id");
   id.cookie_name = r.str("identity-cookie");
   id.query_param = r.str("identity-query-param");
   id.ca_file = r.str("identity-ca-file");
@@ -704,6 +710,15 @@ DaemonConfig to_config(const Reader& r) {
     c.warnings.push_back("listening on " + c.public_host + " without --public-host (RELAY_PUBLIC_HOST): /cookie "
                          "would send browsers to " + c.public_host + ", which is no address of this relay; set the "
                          "name browsers use");
+  }
+
+  if (const auto metrics = r.str("metrics-listen"); metrics == "main") {
+    c.metrics_on_main_listener = true;
+  } else if (!metrics.empty()) {
+    c.metrics_listen = r.listen_address("metrics-listen", metrics);
+    for (const auto& l : c.listen) {
+      if (l == *c.metrics_listen && l.port != 0) r.fail("metrics-listen", in_quotes(metrics) + " is also a --listen address; use 'main'");
+    }
   }
 
   c.tls_cert = r.str("tls-cert");

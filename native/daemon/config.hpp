@@ -32,6 +32,9 @@ struct ListenAddress {
 
 struct DaemonConfig {
   std::vector<ListenAddress> listen;          // --listen ADDR:PORT, repeatable; default 127.0.0.1:8080
+  // --metrics-listen: /metrics on its own plain-HTTP address, or ("main") on the relay's listeners.
+  std::optional<ListenAddress> metrics_listen;
+  bool metrics_on_main_listener = false;
   std::string public_host;                    // --public-host; default: host of the first --listen
   std::uint16_t public_port = 0;              // --public-port; default: port of the first --listen
                                               // (0 if that is ephemeral: use the bound port)

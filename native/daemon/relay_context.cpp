@@ -1,6 +1,7 @@
 #include "native/daemon/relay_context.hpp"
 
 #include "native/daemon/audit/audit_log.hpp"
+#include "native/daemon/relay_metrics.hpp"
 
 namespace sshrelay::daemon {
 
@@ -17,6 +18,7 @@ OriginPolicy origin_policy_for(const DaemonConfig& config) {
 }
 
 void RelayContext::audit(AuditEvent event) const {
+  if (metrics) metrics->count(event);
   if (!audit_log) return;
   audit_log->emit(std::move(event));
 }

@@ -29,6 +29,7 @@ namespace audit {
 class AuditLog;
 }
 class RendezvousHub;
+class RelayMetrics;
 
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
@@ -88,8 +89,9 @@ struct RelayContext {
   const identity::Authenticator* authenticator = nullptr;
   audit::AuditLog* audit_log = nullptr;  // null: no audit sink configured
   RendezvousHub* rendezvous = nullptr;   // set by run_server
+  RelayMetrics* metrics = nullptr;       // set by run_server; counts every audit event
 
-  // Hands the event to the audit log, which stamps the time (never blocks). No-op without a log.
+  // Counts the event for /metrics and hands it to the audit log, which stamps the time (never blocks).
   void audit(AuditEvent event) const;
 };
 

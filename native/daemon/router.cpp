@@ -9,12 +9,15 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "core/identity/device_login.hpp"
 #include "core/nassh/corp_relay_v1.hpp"
 #include "core/nassh/nassh_cookie.hpp"
 #include "core/rendezvous/rendezvous_api.hpp"
 #include "core/policy/client_address.hpp"
 #include "core/wire/close_code.hpp"
 #include "native/daemon/health_check.hpp"
+#include "native/daemon/identity/authenticator.hpp"
+#include "native/daemon/relay_metrics.hpp"
 #include "native/daemon/static_files.hpp"
 #include "native/daemon/websocket_upgrade.hpp"
 
@@ -65,6 +68,32 @@ http::message_generator statz(const Request& req, RelayContext& ctx) {
                          {"replay_budget", ctx.budget.limit()}};
   if (ctx.audit_log) body["audit_lost"] = ctx.audit_log->lost_counts();
   return text_response(req, http::status::ok, "application/json", body.dump());
+}
+
+// How to log in to this relay from a terminal (`sshrelay auth`, swsrs auth): the OIDC issuer, audience,
+// admin scopes and client id, and the provider's login endpoints once its discovery document has been
+// read. 404 unless the provider is oidc: Cloudflare Access and IAP logins go through their own CLIs.
+http::message_generator login_config(const Request& req, RelayContext& ctx) {
+  const auto& id = ctx.config.identity;
+  if (id.provider != "oidc") {
+    return text_response(req, http::status::not_found, "text/plain",
+                         "this relay offers no OIDC login (its identity provider is " +
+                             (id.provider.empty() ? std::string("none") : id.provider) + ")\n");
+  }
+  LoginEndpoints endpoints;
+  endpoints.issuer = id.issuer;
+  if (!id.audiences.empty()) endpoints.audience = id.audiences.front();
+  endpoints.client_id = id.client_id;
+  endpoints.scopes.assign(std::begin(kRendezvousScopes), std::end(kRendezvousScopes));
+  if (ctx.authenticator && ctx.authenticator->jwks()) {
+    const auto document = ctx.authenticator->jwks()->stats().discovery_document;
+    // A document for another issuer was already refused by the JWKS fetch; the endpoints stay empty
+    // then, and clients read the provider's discovery themselves.
+    if (!document.empty()) (void)complete_from_oidc_discovery(endpoints, document);
+  }
+  auto res = response(req, http::status::ok, "application/json", login_config_json(endpoints));
+  res.set(http::field::cache_control, "public, max-age=300");
+  return res;
 }
 
 // The Secure Shell extension reads /endpoint and /cookie?method=direct with fetch() from its own origin:
@@ -133,9 +162,34 @@ http::response<http::string_body> response(const Request& req, http::status stat
   return res;
 }
 
+namespace {
+
+// Every X-Forwarded-For field, in order, as one list (RFC 9110 §5.3: repeated fields are one
+// comma-separated field). A proxy may append its hop as a field of its own (HAProxy's `option
+// forwardfor` does): reading only the first field would hand the client's forged one to the walk.
+std::string all_forwarded_for(const Request& req) {
+  std::string joined;
+  for (auto [it, end] = req.equal_range("X-Forwarded-For"); it != end; ++it) {
+    if (!joined.empty()) joined += ", ";
+    joined += it->value();
+  }
+  return joined;
+}
+
+// A single-address header, or nothing when it is given more than once (which copy the proxy wrote cannot
+// be told).
+std::string_view single_field(const Request& req, std::string_view name) {
+  if (req.count(name) != 1) return {};
+  const auto value = req[name];
+  return {value.data(), value.size()};
+}
+
+}  // namespace
+
 std::string client_address(const RelayContext& ctx, const Request& req, const ConnectionPeer& peer) {
+  const std::string forwarded_for = all_forwarded_for(req);
   return effective_client_address(
-      peer.ip, ProxyHeaders{req["CF-Connecting-IP"], req["X-Real-IP"], req["X-Forwarded-For"]},
+      peer.ip, ProxyHeaders{single_field(req, "CF-Connecting-IP"), single_field(req, "X-Real-IP"), forwarded_for},
       ctx.config.trusted_proxies);
 }
 
@@ -198,6 +252,10 @@ Route route(RelayContext& ctx, const Request& req, const ConnectionPeer& peer) {
   if (path == kHealthPath) return text_response(req, http::status::ok, "application/json", std::string(kHealthBody));
   if (path == kPlainHealthPath) return text_response(req, http::status::ok, "text/plain; charset=utf-8", std::string(kPlainHealthBody));
   if (path == "/statz") return statz(req, ctx);
+  if (path == kLoginConfigPath) return login_config(req, ctx);
+  if (path == "/metrics" && ctx.config.metrics_on_main_listener && ctx.metrics) {
+    return text_response(req, http::status::ok, "text/plain; version=0.0.4; charset=utf-8", ctx.metrics->render(ctx));
+  }
   if (path == "/cookie") return cookie(req, ctx, params, peer);
   if (path == "/endpoint") return endpoint(req, ctx);
   return serve_static(ctx.config.web_root, path, req);

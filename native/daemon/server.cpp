@@ -15,6 +15,9 @@
 #include "native/daemon/identity/authenticator.hpp"
 #include "native/daemon/rendezvous/rendezvous_hub.hpp"
 #include "native/daemon/listener.hpp"
+#include "native/common/unix_time.hpp"
+#include "native/daemon/metrics_listener.hpp"
+#include "native/daemon/relay_metrics.hpp"
 #include "native/daemon/log.hpp"
 #include "native/daemon/session.hpp"
 
@@ -29,9 +32,11 @@ std::string endpoint_text(const tcp::endpoint& ep) {
 }
 
 // Written atomically (rename) so a reader never sees half a file.
-void write_ready_file(const std::string& path, const std::vector<std::shared_ptr<Listener>>& listeners) {
+void write_ready_file(const std::string& path, const std::vector<std::shared_ptr<Listener>>& listeners,
+                      const std::shared_ptr<MetricsListener>& metrics) {
   nlohmann::json ready = {{"listen", nlohmann::json::array()}, {"pid", ::getpid()}};
   for (const auto& listener : listeners) ready["listen"].push_back(endpoint_text(listener->local_endpoint()));
+  if (metrics) ready["metrics"] = endpoint_text(metrics->local_endpoint());
   const std::string tmp = path + ".tmp";
   std::ofstream(tmp) << ready.dump() << "\n";
   std::filesystem::rename(tmp, path);
@@ -98,6 +103,24 @@ int run_server(const DaemonConfig& config_in) {
   authenticator.start();
   RendezvousHub rendezvous(ctx, config.rendezvous);
   ctx.rendezvous = &rendezvous;
+  RelayMetrics metrics(unix_seconds_now());
+  ctx.metrics = &metrics;
+  std::shared_ptr<MetricsListener> metrics_listener;
+  if (config.metrics_listen) {
+    tcp::resolver resolver(ioc);
+    boost::system::error_code ec;
+    const auto& where = *config.metrics_listen;
+    const auto endpoints = resolver.resolve(where.host, std::to_string(where.port), tcp::resolver::passive, ec);
+    if (ec || endpoints.empty()) throw std::runtime_error("cannot resolve --metrics-listen host " + where.host);
+    try {
+      metrics_listener = std::make_shared<MetricsListener>(ctx, endpoints.begin()->endpoint());
+    } catch (const boost::system::system_error& e) {
+      throw std::runtime_error("cannot listen on --metrics-listen " + endpoint_text(endpoints.begin()->endpoint()) + ": " +
+                               e.code().message());
+    }
+    metrics_listener->run();
+    log(LogLevel::info, "metrics at http://" + endpoint_text(metrics_listener->local_endpoint()) + "/metrics");
+  }
 
   std::vector<std::shared_ptr<Listener>> listeners;
   for (const auto& listen : config.listen) {
@@ -136,7 +159,7 @@ int run_server(const DaemonConfig& config_in) {
     log(LogLevel::info, authenticator.describe());
   }
   if (config.unsafe_allow_loopback) log(LogLevel::warn, "loopback targets are allowed (--unsafe-allow-loopback or --dev)");
-  if (!config.ready_file.empty()) write_ready_file(config.ready_file, listeners);
+  if (!config.ready_file.empty()) write_ready_file(config.ready_file, listeners, metrics_listener);
 
   // SIGTERM/SIGINT: stop accepting, close every session with 1012 so clients know to come back, wait a
   // bounded time for the close frames to go out, then stop.
@@ -150,6 +173,7 @@ int run_server(const DaemonConfig& config_in) {
     authenticator.stop();
     rendezvous.stop();
     for (auto& listener : listeners) listener->stop();
+    if (metrics_listener) metrics_listener->stop();
     for (auto& session : ctx.registry.all()) session->shutdown(close_code::service_restart, "relay is restarting");
     const auto deadline = std::chrono::steady_clock::now() + config.shutdown_timeout;
     poll_drained = [&, deadline] {

@@ -108,7 +108,7 @@ class CliTokenSource : public ::testing::Test {
 
 TEST_F(CliTokenSource, FileIsReadEveryTime) {
   write("token", "  first\n");
-  TokenSource source({path("token"), {}, 60s, 30s, {}});
+  TokenSource source({path("token"), {}, 60s, 30s, {}, {}});
   EXPECT_EQ(get(source).token, "first");
   write("token", "second\n");
   EXPECT_EQ(get(source).token, "second");
@@ -147,7 +147,7 @@ TEST_F(CliTokenSource, CommandTokenIsCachedUntilItsJwtExpires) {
 }
 
 TEST_F(CliTokenSource, OpaqueTokenIsKeptUntilRefused) {
-  TokenSource source({{}, "echo x >> '" + path("runs") + "'; echo opaque", 60s, 30s, {}});
+  TokenSource source({{}, "echo x >> '" + path("runs") + "'; echo opaque", 60s, 30s, {}, {}});
   EXPECT_EQ(get(source).token, "opaque");
   EXPECT_EQ(get(source).token, "opaque");
   EXPECT_EQ(source.command_runs(), 1u);
@@ -157,23 +157,23 @@ TEST_F(CliTokenSource, OpaqueTokenIsKeptUntilRefused) {
 
 TEST_F(CliTokenSource, FailuresSayWhy) {
   {
-    TokenSource source({{}, "echo oops >&2; exit 7", 60s, 30s, {}});
+    TokenSource source({{}, "echo oops >&2; exit 7", 60s, 30s, {}, {}});
     const auto got = get(source);
     EXPECT_NE(got.error.find("--token-cmd 'echo oops >&2; exit 7'"), std::string::npos) << got.error;
     EXPECT_NE(got.error.find("exited with status 7"), std::string::npos) << got.error;
   }
   {
-    TokenSource source({{}, "true", 60s, 30s, {}});
+    TokenSource source({{}, "true", 60s, 30s, {}, {}});
     EXPECT_NE(get(source).error.find("empty token"), std::string::npos);
   }
   {
-    TokenSource source({{}, "kill -9 $$", 60s, 30s, {}});
+    TokenSource source({{}, "kill -9 $$", 60s, 30s, {}, {}});
     EXPECT_NE(get(source).error.find("killed by signal 9"), std::string::npos);
   }
 }
 
 TEST_F(CliTokenSource, SlowCommandIsKilledAtItsTimeout) {
-  TokenSource source({{}, "sleep 90; echo late", 1s, 30s, {}});
+  TokenSource source({{}, "sleep 90; echo late", 1s, 30s, {}, {}});
   const auto began = std::chrono::steady_clock::now();
   const auto got = get(source);
   const auto took = std::chrono::steady_clock::now() - began;
@@ -183,21 +183,21 @@ TEST_F(CliTokenSource, SlowCommandIsKilledAtItsTimeout) {
 
 TEST_F(CliTokenSource, CommandReadsNothingFromStdin) {
   // In ProxyCommand mode our stdin is the SSH stream: the command gets /dev/null, so `cat` ends at once.
-  TokenSource source({{}, "cat; echo after-cat", 60s, 30s, {}});
+  TokenSource source({{}, "cat; echo after-cat", 60s, 30s, {}, {}});
   const auto got = get(source);
   EXPECT_EQ(got.error, "");
   EXPECT_EQ(got.token, "after-cat");
 }
 
 TEST_F(CliTokenSource, BackgroundChildHoldingStdoutDoesNotHang) {
-  TokenSource source({{}, "(sleep 90 2>/dev/null &); echo token-now", 120s, 30s, {}});
+  TokenSource source({{}, "(sleep 90 2>/dev/null &); echo token-now", 120s, 30s, {}, {}});
   const auto began = std::chrono::steady_clock::now();
   EXPECT_EQ(get(source).token, "token-now");
   EXPECT_LT(std::chrono::steady_clock::now() - began, 45s) << "waited for the background child (90 s)";
 }
 
 TEST_F(CliTokenSource, ConcurrentRequestsShareOneRun) {
-  TokenSource source({{}, "sleep 0.3; echo shared", 60s, 30s, {}});
+  TokenSource source({{}, "sleep 0.3; echo shared", 60s, 30s, {}, {}});
   std::vector<std::future<Got>> results;
   for (int i = 0; i < 4; ++i) results.push_back(std::async(std::launch::async, [&] { return get(source); }));
   for (auto& r : results) EXPECT_EQ(r.get().token, "shared");
@@ -206,7 +206,7 @@ TEST_F(CliTokenSource, ConcurrentRequestsShareOneRun) {
 
 TEST_F(CliTokenSource, ShutdownKillsARunningCommandPromptly) {
   auto source = std::make_unique<TokenSource>(
-      TokenSource::Config{{}, ": > '" + path("started") + "'; exec sleep 90", 120s, 30s, {}});
+      TokenSource::Config{{}, ": > '" + path("started") + "'; exec sleep 90", 120s, 30s, {}, {}});
   std::atomic<bool> called{false};
   source->async_get(false, [&](std::string, std::string) { called = true; });
   // The command is running (not merely about to be started, which shutdown would simply prevent).
@@ -219,6 +219,34 @@ TEST_F(CliTokenSource, ShutdownKillsARunningCommandPromptly) {
   source.reset();
   EXPECT_LT(std::chrono::steady_clock::now() - began, 45s) << "waited for the command (90 s) instead of killing it";
   EXPECT_FALSE(called.load()) << "requests pending at shutdown are dropped, not answered";
+}
+
+// A producer (the saved login of `sshrelay auth`) is asked again only when its token is no longer fresh
+// or was refused, and hears which; its error reaches the caller word for word.
+TEST_F(CliTokenSource, AProducerIsAskedAgainOnlyWhenRefusedOrExpired) {
+  std::vector<bool> asked;
+  std::mutex mutex;
+  TokenSource::Config config;
+  config.produce = [&](bool refresh) -> Result<std::string> {
+    std::lock_guard lock(mutex);
+    asked.push_back(refresh);
+    return asked.size() == 1 ? std::string("a.") + "eyJleHAiOjQxMDI0NDQ4MDB9" + ".s" : std::string("second");
+  };
+  TokenSource source(std::move(config));
+  EXPECT_EQ(get(source).token, "a.eyJleHAiOjQxMDI0NDQ4MDB9.s");
+  EXPECT_EQ(get(source).token, "a.eyJleHAiOjQxMDI0NDQ4MDB9.s") << "a JWT valid until 2100 is kept";
+  EXPECT_EQ(get(source, true).token, "second");
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(asked, (std::vector<bool>{false, true}));
+}
+
+TEST_F(CliTokenSource, AProducersErrorIsPassedOn) {
+  TokenSource::Config config;
+  config.produce = [](bool) -> Result<std::string> { return local_error("the saved login has expired; run 'sshrelay auth'"); };
+  TokenSource source(std::move(config));
+  const auto got = get(source);
+  EXPECT_EQ(got.error, "the saved login has expired; run 'sshrelay auth'");
+  EXPECT_TRUE(got.token.empty());
 }
 
 }  // namespace

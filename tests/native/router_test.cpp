@@ -94,5 +94,21 @@ TEST_F(RouterTest, PlainGetOnAWebSocketEndpointAsksForAnUpgrade) {
   ASSERT_TRUE(std::holds_alternative<http::message_generator>(routed));
 }
 
+// Behind a proxy that appends its hop as a header field of its own (HAProxy's `option forwardfor`), the
+// client's forged first field must not decide the address: every field counts, in order.
+TEST_F(RouterTest, EveryForwardedForFieldCountsAndRepeatedSingleAddressHeadersAreIgnored) {
+  config_.trusted_proxies = {*parse_cidr("127.0.0.1/32")};
+  Request req{http::verb::get, "/healthz", 11};
+  req.insert("X-Forwarded-For", "203.0.113.7");  // what the client sent
+  req.insert("X-Forwarded-For", "198.51.100.20");  // what the proxy appended
+  const ConnectionPeer proxy{"127.0.0.1", 40000, "127.0.0.1:40000"};
+  EXPECT_EQ(client_address(*ctx_, req, proxy), "198.51.100.20");
+  req.insert("X-Real-IP", "203.0.113.8");
+  EXPECT_EQ(client_address(*ctx_, req, proxy), "203.0.113.8");
+  req.insert("X-Real-IP", "203.0.113.9");
+  EXPECT_EQ(client_address(*ctx_, req, proxy), "198.51.100.20") << "two X-Real-IP fields: neither is believed";
+  EXPECT_EQ(client_address(*ctx_, req, ConnectionPeer{"192.0.2.1", 1, "192.0.2.1:1"}), "192.0.2.1") << "an untrusted peer is itself";
+}
+
 }  // namespace
 }  // namespace sshrelay::daemon

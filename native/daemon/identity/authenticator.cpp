@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "core/common/quote.hpp"
+#include "native/common/unix_time.hpp"
 #include "native/daemon/identity/jwt_signature.hpp"
 
 namespace sshrelay::daemon::identity {
@@ -123,10 +124,6 @@ Result<std::string> header_principal(std::string_view name, std::string_view val
   return std::string(value);
 }
 
-std::int64_t system_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 std::string join(const std::vector<std::string>& items) {
   std::string out;
   for (const auto& item : items) out += (out.empty() ? "" : ", ") + quote(item);
@@ -155,7 +152,7 @@ Result<ResolvedIdentity> resolve_identity(const IdentityConfig& c) {
     } unused[] = {{"identity-team-domain", !c.team_domain.empty()}, {"identity-jwks-url", !c.jwks_url.empty()},
                   {"identity-issuer", !c.issuer.empty()},           {"identity-audience", !c.audiences.empty()},
                   {"identity-cookie", !c.cookie_name.empty()},       {"identity-query-param", !c.query_param.empty()},
-                  {"identity-ca-file", !c.ca_file.empty()}};
+                  {"identity-ca-file", !c.ca_file.empty()},         {"identity-client-id", !c.client_id.empty()}};
     for (const auto& setting : unused) {
       if (setting.set) return bad(setting.option, "is set, but provider none checks no token");
     }
@@ -169,6 +166,9 @@ Result<ResolvedIdentity> resolve_identity(const IdentityConfig& c) {
     return bad("identity-provider", quote(c.provider) + " is not one of cloudflare-access, gcp-iap, oidc, none");
   }
   if (auto ok = common_checks(c); !ok) return ok.error();
+  if (!c.client_id.empty() && c.provider != "oidc") {
+    return bad("identity-client-id", "only applies to oidc (a device login needs an OAuth provider)");
+  }
   r.jwks_url = c.jwks_url;
   r.rules.issuer = c.issuer;
   r.sources.cookie = c.cookie_name;
@@ -239,7 +239,7 @@ Status IdentityConfig::validate() const {
 }
 
 Authenticator::Authenticator(net::io_context& ioc, IdentityConfig config)
-    : ioc_(ioc), config_(std::move(config)), now_(system_now) {
+    : ioc_(ioc), config_(std::move(config)), now_(unix_seconds_now) {
   auto resolved = resolve_identity(config_);
   if (!resolved) throw std::invalid_argument(resolved.error().message);
   resolved_ = std::move(*resolved);

@@ -18,6 +18,8 @@ struct IdentityConfig {
   std::string jwks_url;                // --identity-jwks-url: overrides the provider's (oidc: optional,
                                        //   discovered from the issuer when empty)
   std::string issuer;                  // --identity-issuer: oidc (required); overrides the others' default
+  std::string client_id;               // --identity-client-id: oidc, the device login's OAuth client
+                                       //   (published at /.well-known/swsrs-config)
   std::vector<std::string> audiences;  // --identity-audience (repeatable): required by every JWT provider
   std::string cookie_name;             // --identity-cookie: cloudflare-access default CF_Authorization;
                                        //   oidc: off unless set

@@ -304,6 +304,7 @@ void JwksCache::start_fetch(bool on_demand) {
                                          {
                                            std::lock_guard lock(st.mutex);
                                            st.stats.jwks_url = *uri;
+                                           st.stats.discovery_document = *body;
                                          }
                                          if (st.stopped) return self->fail_fetch("stopped");
                                          self->fetch_jwks();

@@ -83,6 +83,9 @@ class JwksCache : public std::enable_shared_from_this<JwksCache> {
     std::uint64_t fetches_failed = 0;
     std::string last_error;  // of the latest failed fetch, empty after a success
     std::string jwks_url;    // as configured or discovered
+    // The OIDC discovery document that named it (empty when the JWKS URL was configured): the relay's
+    // /.well-known/swsrs-config copies the provider's login endpoints from it.
+    std::string discovery_document;
   };
   Stats stats() const;
 
