@@ -1,5 +1,5 @@
 # The two commands a newcomer needs: `make dev` and `make test`. Everything else is a building block.
-.PHONY: setup dev test bench fuzz native-asan native-release wasm-release site test-native test-wasm test-e2e test-fuzz clean
+.PHONY: setup dev test bench fuzz install uninstall native-asan native-release wasm-release site test-native test-wasm test-e2e test-fuzz clean
 
 JOBS ?= $(shell nproc)
 # scripts/setup installs a project-local Node.js 20 here when the system's is older (Debian bookworm: 18).
@@ -84,6 +84,16 @@ dev: setup site
 # Benchmarks against a baseline measured in the same run (figures and ratios, never pass/fail timings).
 bench: native-release site $(E2E_DEPS)
 	bash tests/bench/run build/native-release
+
+# sshrelayd as a systemd service (deploy/systemd/install.sh): PREFIX/bin, PREFIX/share/sshrelay/web, the
+# unit, and /etc/sshrelay/env seeded once. DESTDIR installs under another root (packaging).
+PREFIX ?= /usr/local
+DESTDIR ?=
+INSTALL_FLAGS = --prefix $(PREFIX) $(if $(DESTDIR),--destdir $(DESTDIR))
+install: native-release site
+	bash deploy/systemd/install.sh $(INSTALL_FLAGS)
+uninstall:
+	bash deploy/systemd/install.sh --uninstall $(INSTALL_FLAGS)
 
 clean:
 	rm -rf build
