@@ -1,5 +1,5 @@
 # The two commands a newcomer needs: `make dev` and `make test`. Everything else is a building block.
-.PHONY: setup dev test bench fuzz install uninstall native-asan native-release wasm-release site test-native test-wasm test-e2e test-fuzz clean
+.PHONY: setup dev dev-tls test bench fuzz install uninstall native-asan native-release wasm-release site test-native test-wasm test-e2e test-fuzz clean
 
 JOBS ?= $(shell nproc)
 # scripts/setup installs a project-local Node.js 20 here when the system's is older (Debian bookworm: 18).
@@ -80,6 +80,15 @@ dev: setup site
 	cmake --build --preset native-release -j $(JOBS) --target sshrelayd
 	./build/native-release/native/sshrelayd --dev --listen $(DEV_LISTEN) --web-root build/wasm-release/site \
 	  --allowed-origins $(DEV_ORIGINS)
+
+# `make dev` over TLS at https://$(DEV_TLS_LISTEN)/ with a certificate from mkcert (scripts/dev-tls),
+# its CA installed for this user's browsers where mkcert can.
+DEV_TLS_LISTEN ?= 127.0.0.1:8443
+dev-tls: setup site
+	cmake --preset native-release
+	cmake --build --preset native-release -j $(JOBS) --target sshrelayd
+	DEV_TLS_LISTEN=$(DEV_TLS_LISTEN) DEV_ORIGINS=$(DEV_ORIGINS) \
+	  bash scripts/dev-tls ./build/native-release/native/sshrelayd build/wasm-release/site
 
 # Benchmarks against a baseline measured in the same run (figures and ratios, never pass/fail timings).
 bench: native-release site $(E2E_DEPS)
