@@ -17,11 +17,11 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "core/common/fifo.hpp"
 #include "core/common/time.hpp"
 #include "core/rendezvous/rendezvous_registry.hpp"
 
@@ -90,7 +90,7 @@ class LegBridge {
     bool more_waiting = false;
   };
   struct Pending {
-    std::deque<Payload> payloads;  // oldest first; the front is partly taken
+    Fifo<Payload> payloads;  // oldest first; the front is partly taken
     std::size_t taken = 0;         // of the front payload
     std::size_t queued = 0;        // bytes not yet taken, all payloads
     std::uint64_t total = 0;       // bytes handed to the other leg, ever

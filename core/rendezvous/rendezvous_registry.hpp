@@ -14,7 +14,6 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <optional>
 #include <span>
@@ -23,6 +22,7 @@
 #include <variant>
 #include <vector>
 
+#include "core/common/fifo.hpp"
 #include "core/common/result.hpp"
 #include "core/common/time.hpp"
 
@@ -160,7 +160,7 @@ class Registry {
   RegistryLimits limits_;
   std::map<std::string, Session> sessions_;
   std::map<std::string, Tombstone> tombstones_;  // at most max_sessions, each for kTombstoneTime
-  std::deque<Event> events_;
+  Fifo<Event> events_;
 };
 
 }  // namespace sshrelay::rendezvous

@@ -2,9 +2,9 @@
 // How a client session machine ends, the same for every relay shape: the outcome decided once, the
 // close frame owed to the open transport (taken once by the driver), and the progress events for the
 // driver's log and the page's status line.
-#include <deque>
 #include <optional>
 
+#include "core/common/fifo.hpp"
 #include "core/common/take_front.hpp"
 #include "core/session/client_session_types.hpp"
 #include "core/session/server_output.hpp"
@@ -26,7 +26,7 @@ class ClientSessionEnding {
  private:
   std::optional<ClientOutcome> outcome_;
   std::optional<SendClose> close_;
-  std::deque<ClientEvent> events_;
+  Fifo<ClientEvent> events_;
 };
 
 }  // namespace sshrelay

@@ -3,11 +3,11 @@
 // of the target's stream. The same driver surface as V4ClientSession, so the page and the CLI run
 // either shape with one loop; but nothing resumes: a lost transport ends the session.
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <span>
 #include <string>
 
+#include "core/common/fifo.hpp"
 #include "core/common/result.hpp"
 #include "core/common/time.hpp"
 #include "core/session/client_session.hpp"
@@ -70,7 +70,7 @@ class RawClientSession final : public ClientSession {
   bool opening_ = false;
   bool transport_open_ = false;
   std::optional<OpenTransport> pending_open_;
-  std::deque<FrameBytes> queue_;
+  Fifo<FrameBytes> queue_;
   std::size_t queued_ = 0;
   std::uint64_t bytes_sent_ = 0;
   std::uint64_t bytes_received_ = 0;

@@ -8,11 +8,11 @@
 // socket and not yet written stay under `queue_cap`), and reads the next client message only after the
 // previous one was written to the target.
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <span>
 #include <string>
 
+#include "core/common/fifo.hpp"
 #include "core/common/result.hpp"
 #include "core/common/time.hpp"
 #include "core/session/server_output.hpp"
@@ -69,8 +69,8 @@ class RawRelaySession {
 
   RawRelaySessionConfig config_;
   ServerSessionState state_;
-  std::deque<FrameBytes> pending_;        // target bytes not yet handed to the driver
-  std::deque<std::size_t> in_flight_;     // sizes of messages handed out and not yet written
+  Fifo<FrameBytes> pending_;        // target bytes not yet handed to the driver
+  Fifo<std::size_t> in_flight_;     // sizes of messages handed out and not yet written
   std::size_t queued_ = 0;                // bytes in pending_ and in_flight_
   std::uint64_t bytes_up_ = 0;
   std::uint64_t bytes_down_ = 0;

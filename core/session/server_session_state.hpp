@@ -4,10 +4,10 @@
 // the session's ending (decided once, with its close frame owed to an attached socket) and the events
 // for the driver. The machines own their data rules; this is the part where they must not differ.
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <string>
 
+#include "core/common/fifo.hpp"
 #include "core/common/take_front.hpp"
 #include "core/common/time.hpp"
 #include "core/session/liveness.hpp"
@@ -60,7 +60,7 @@ class ServerSessionState {
   std::string target_eof_reason_;
   std::optional<SendClose> end_;
   bool close_owed_ = false;
-  std::deque<SessionEvent> events_;
+  Fifo<SessionEvent> events_;
 };
 
 }  // namespace sshrelay

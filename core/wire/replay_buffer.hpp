@@ -4,12 +4,12 @@
 // Bytes are held as encoded DATA frames, so the memory handed to the socket is the memory replayed
 // after a reconnect: no copy on either path.
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <span>
 #include <utility>
 #include <vector>
 
+#include "core/common/fifo.hpp"
 #include "core/common/result.hpp"
 
 namespace sshrelay {
@@ -51,7 +51,7 @@ class ReplayBuffer {
     FrameBytes frame;
     std::uint64_t end() const;
   };
-  std::deque<Entry> entries_;
+  Fifo<Entry> entries_;
   std::uint64_t start_ = 0;
   std::uint64_t end_ = 0;
 };

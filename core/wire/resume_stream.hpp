@@ -4,12 +4,12 @@
 // stream when its transport drops and comes back. Counters are absolute since the first connect, so
 // a reconnect resumes exactly where the peer stopped: nothing lost, nothing twice.
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <span>
 #include <string>
 #include <variant>
 
+#include "core/common/fifo.hpp"
 #include "core/wire/replay_buffer.hpp"
 #include "core/common/result.hpp"
 
@@ -105,7 +105,7 @@ class ResumeStream {
   std::uint64_t delivered_ = 0;
   std::uint64_t ack_reported_ = 0;      // what the peer last heard from us (ACK or reconnect)
   bool acks_held_ = false;
-  std::deque<FrameBytes> control_;
+  Fifo<FrameBytes> control_;
   std::optional<Error> failed_;
 };
 

@@ -308,7 +308,7 @@ void Admission<Stream>::on_dialed(DialOutcome outcome) {
   // connect alone).
   const auto dial_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - dial_started_);
   SessionDescription description{*sid, principal_.name, parsed_.target_user, *parsed_.target,
-                                 std::string(ws_.endpoint->kind), identity_, static_cast<std::uint64_t>(dial_ms.count())};
+                                 std::string(ws_.endpoint->kind), identity_, static_cast<std::uint64_t>(dial_ms.count()), {}};
   auto session = ws_.endpoint->make_session(ctx_, *session_strand_, std::move(outcome), std::move(description));
   ctx_.registry.add(std::move(slot_), session);
   upgrade([session, peer = client_peer()](std::shared_ptr<ClientConnection> client) {

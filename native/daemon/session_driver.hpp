@@ -21,12 +21,12 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "core/common/fifo.hpp"
 #include "core/audit/ssh_banner.hpp"
 #include "core/policy/target.hpp"
 #include "core/session/server_output.hpp"
@@ -144,7 +144,7 @@ class SessionDriver final : public Session, public std::enable_shared_from_this<
   bool close_written_ = false;   // our close frame is on its way: nothing more is written
   bool client_closing_ = false;  // the client sent its close frame: ours answers it
   std::optional<std::uint16_t> close_echo_;
-  std::deque<std::vector<std::uint8_t>> control_out_;  // pongs and the close echo, encoded
+  Fifo<std::vector<std::uint8_t>> control_out_;  // pongs and the close echo, encoded
   std::optional<PendingAttach> pending_attach_;
 
   // The client's payloads on their way to the target (views into the reader's buffer).
