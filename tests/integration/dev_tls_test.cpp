@@ -17,15 +17,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string source_dir() { return fs::path(__FILE__).parent_path().parent_path().parent_path().lexically_normal().string(); }
-
 TEST(DevTlsTest, ServesThePageOverTlsTrustedThroughMkcertsCa) {
   testing::TempDir dir("sshrelay-dev-tls");
   fs::create_directories(dir.file("web"));
   testing::write_file(dir.file("web/index.html"), "<!doctype html><title>dev tls page</title>\n");
   const auto ready = dir.file("ready.json");
   const auto log = dir.file("dev-tls.log");
-  testing::Process relay({"bash", source_dir() + "/scripts/dev-tls", relayd_path(), dir.file("web"), "--ready-file", ready},
+  testing::Process relay({"bash", source_tree() + "/scripts/dev-tls", relayd_path(), dir.file("web"), "--ready-file", ready},
                          testing::ProcessIo{"", log, log,
                                             {{"CAROOT", dir.file("ca")}, {"DEV_TLS_DIR", dir.file("certs")},
                                              {"DEV_TLS_NO_INSTALL", "1"}, {"DEV_TLS_LISTEN", "127.0.0.1:0"}}});

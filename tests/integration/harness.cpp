@@ -1,5 +1,7 @@
 #include "tests/integration/harness.hpp"
 
+#include <filesystem>
+
 #include <sys/socket.h>
 #include <sys/time.h>
 
@@ -36,6 +38,11 @@ void IoThread::stop() {
   guard_.reset();
   ioc_.stop();
   if (thread_.joinable()) thread_.join();
+}
+
+std::string source_tree() {
+  // This file is tests/integration/harness.cpp.
+  return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path().lexically_normal().string();
 }
 
 bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout) {

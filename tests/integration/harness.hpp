@@ -54,6 +54,9 @@ inline const char* relayd_path() {
   return other && *other ? other : SSHRELAYD_PATH;
 }
 
+// The source tree's root, for tests that run files shipped in it (deploy/, scripts/).
+std::string source_tree();
+
 // An io_context run by one background thread until destruction.
 class IoThread {
  public:

@@ -24,8 +24,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string source_dir() { return fs::path(__FILE__).parent_path().parent_path().parent_path().lexically_normal().string(); }
-
 struct FileFacts {
   unsigned mode = 0;
   unsigned owner = 0;
@@ -45,7 +43,7 @@ class InstallTest : public ::testing::Test {
   }
 
   int install(std::vector<std::string> extra, const std::string& log) {
-    std::vector<std::string> argv = {"bash", source_dir() + "/deploy/systemd/install.sh", "--destdir", root(), "--bin",
+    std::vector<std::string> argv = {"bash", source_tree() + "/deploy/systemd/install.sh", "--destdir", root(), "--bin",
                                      fs::path(relayd_path()).parent_path().string(), "--web", dir_.file("web")};
     argv.insert(argv.end(), extra.begin(), extra.end());
     return testing::run(argv, "", dir_.file(log), dir_.file(log), 120s);
@@ -122,7 +120,7 @@ TEST_F(InstallTest, InstallsVerifiesStartsAndUninstalls) {
 }
 
 TEST_F(InstallTest, RefusesWhatItCannotInstall) {
-  EXPECT_EQ(testing::run({"bash", source_dir() + "/deploy/systemd/install.sh", "--destdir", root(), "--bin", dir_.file("nothing")},
+  EXPECT_EQ(testing::run({"bash", source_tree() + "/deploy/systemd/install.sh", "--destdir", root(), "--bin", dir_.file("nothing")},
                          "", dir_.file("bad.log"), dir_.file("bad.log"), 60s),
             2);
   EXPECT_NE(said("bad.log").find("sshrelayd is missing"), std::string::npos) << said("bad.log");

@@ -35,11 +35,6 @@ using testing::TempDir;
 
 constexpr int kPingSeconds = 2;
 
-// The source tree (as token_authority_dir() finds its fixture): this file is tests/integration/<name>.
-std::string source_dir() {
-  return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path().lexically_normal().string();
-}
-
 // `text` with each `from` replaced by `to`; every `from` must occur (a shipped file that no longer has
 // the placeholder would otherwise be tested unchanged, against the wrong ports).
 std::string substitute(std::string text, const std::vector<std::pair<std::string, std::string>>& changes,
@@ -138,7 +133,7 @@ class ReverseProxy {
  private:
   void write_shipped(const std::string& shipped, const std::string& name,
                      const std::vector<std::pair<std::string, std::string>>& changes) {
-    const auto path = source_dir() + "/" + shipped;
+    const auto path = source_tree() + "/" + shipped;
     testing::write_file(dir_.file(name), substitute(testing::read_file(path), changes, shipped));
   }
   bool accepts_on_ipv6() const {
