@@ -105,6 +105,12 @@ class ReverseProxy {
     }
   }
 
+  // Its workers too: destroying the Process would kill only the master, and nginx's or Apache's workers
+  // would live on, holding the ports.
+  ~ReverseProxy() { kill(); }
+  ReverseProxy(const ReverseProxy&) = delete;
+  ReverseProxy& operator=(const ReverseProxy&) = delete;
+
   // Starts the server and waits (at most 60 s) until its TLS port accepts on ::1.
   void start() {
     process_.emplace(argv_, testing::ProcessIo{"", dir_.file("server.log"), dir_.file("server.log"), env_});
