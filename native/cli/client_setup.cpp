@@ -11,12 +11,6 @@
 namespace sshrelay::cli {
 namespace {
 
-#ifdef SSHRELAY_VERSION
-constexpr const char* kUserAgent = "sshrelay/" SSHRELAY_VERSION;
-#else
-constexpr const char* kUserAgent = "sshrelay";
-#endif
-
 bool is_loopback(const client::RelayUrl& relay) {
   if (relay.host == "localhost") return true;
   boost::system::error_code ec;
@@ -25,6 +19,14 @@ bool is_loopback(const client::RelayUrl& relay) {
 }
 
 }  // namespace
+
+const char* cli_user_agent() {
+#ifdef SSHRELAY_VERSION
+  return "sshrelay/" SSHRELAY_VERSION;
+#else
+  return "sshrelay";
+#endif
+}
 
 ClientSetup make_client_setup(const ProxyOptions& options, Console& console) {
   ClientSetup setup;
@@ -56,7 +58,7 @@ ClientSetup make_client_setup(const ProxyOptions& options, Console& console) {
   t.origin = !options.origin.empty() ? options.origin
                                      : origin_of(options.relay.tls ? "https" : "http", options.relay.host, options.relay.port);
   t.headers = options.headers;
-  t.user_agent = kUserAgent;
+  t.user_agent = cli_user_agent();
   t.connect_timeout = options.connect_timeout;
   t.handshake_timeout = options.connect_timeout;
 

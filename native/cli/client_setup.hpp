@@ -16,6 +16,9 @@ struct ClientSetup {
   std::shared_ptr<TokenSource> tokens;
 };
 
+// "sshrelay/VERSION": the User-Agent of every request the CLI makes (relay and identity provider).
+const char* cli_user_agent();
+
 // Throws UsageError if --ca-file cannot be loaded. Warns loudly about --insecure.
 ClientSetup make_client_setup(const ProxyOptions& options, Console& console);
 

@@ -3,6 +3,7 @@
 #include <boost/system/system_error.hpp>
 
 #include "core/identity/device_login.hpp"
+#include "native/cli/client_setup.hpp"
 #include "native/cli/proxy_options.hpp"
 #include "native/client/tls_context.hpp"
 
@@ -29,11 +30,7 @@ Result<client::HttpReply> OAuthClient::request(const std::string& url, bool post
   transport.relay = where->server;
   transport.tls = tls_;
   transport.insecure = insecure_;
-#ifdef SSHRELAY_VERSION
-  transport.user_agent = "sshrelay/" SSHRELAY_VERSION;
-#else
-  transport.user_agent = "sshrelay";
-#endif
+  transport.user_agent = cli_user_agent();
   transport.connect_timeout = timeout_;
   transport.handshake_timeout = timeout_;
   return client::relay_http_request(transport, post ? boost::beast::http::verb::post : boost::beast::http::verb::get,
