@@ -1,5 +1,5 @@
 # The two commands a newcomer needs: `make dev` and `make test`. Everything else is a building block.
-.PHONY: setup dev dev-tls test bench fuzz install uninstall native-asan native-release wasm-release site test-native test-wasm test-e2e test-fuzz clean
+.PHONY: setup dev dev-tls test bench fuzz install uninstall native-asan native-release wasm-release site static test-native test-wasm test-e2e test-fuzz test-static clean
 
 JOBS ?= $(shell nproc)
 # scripts/setup installs a project-local Node.js 20 here when the system's is older (Debian bookworm: 18).
@@ -15,8 +15,10 @@ NPM_CI = npm ci --no-audit --no-fund --loglevel=error
 WEB_DEPS = web/node_modules/.package-lock.json
 E2E_DEPS = e2e/node_modules/.package-lock.json
 
+# SETUP_ARGS=--build-only: only what builds (deploy/Dockerfile's build stage), not the test tools.
+SETUP_ARGS ?=
 setup:
-	bash scripts/setup
+	bash scripts/setup $(SETUP_ARGS)
 
 native-asan native-release wasm-release: setup
 	cmake --preset $@
@@ -50,6 +52,17 @@ test-e2e: site $(E2E_DEPS)
 	SSHRELAYD_PATH=$(CURDIR)/build/native-asan/native/sshrelayd \
 	  node --test --test-concurrency=1 $(sort $(wildcard e2e/tests/*_test.mjs))
 
+# sshrelayd and sshrelay statically linked (build/native-static/native/): they run in an empty root, as
+# deploy/Dockerfile's FROM-scratch image has them.
+static: setup
+	cmake --preset native-static
+	cmake --build --preset native-static -j $(JOBS)
+
+# The static binaries in an empty root built from the Dockerfile's last stage (static_image_test.cpp),
+# serving the site: after `static` and `site`, so test-native only reports it skipped.
+test-static: static site native-asan
+	SSHRELAY_TEST_STATIC=1 ctest --preset native-asan -j $(JOBS) -R '^StaticImageTest\.'
+
 # Every libFuzzer target (tests/fuzz, clang) for FUZZ_SECONDS each; crashes land in build/fuzz/artifacts.
 fuzz: setup
 	bash scripts/fuzz --seconds $(FUZZ_SECONDS) --jobs $(JOBS)
@@ -59,17 +72,23 @@ test-fuzz: setup
 	bash scripts/fuzz --seconds $(FUZZ_SMOKE_SECONDS) --jobs $(JOBS)
 
 # Every test: core unit tests natively (under ASan/UBSan) and as wasm under node, native unit and
-# integration tests against a real sshd, a short run of every fuzz target, then the browser client end
-# to end.
+# integration tests against a real sshd, a short run of every fuzz target, the browser client end to end,
+# then the static binaries in an empty root.
 test: setup
 	@echo "make test: native from $$(date +%T)"
 	$(MAKE) test-native
 	@echo "make test: fuzz smoke from $$(date +%T)"
 	$(MAKE) test-fuzz
-	@echo "make test: wasm from $$(date +%T)"
-	$(MAKE) test-wasm
-	@echo "make test: e2e from $$(date +%T)"
-	$(MAKE) test-e2e
+	@echo "make test: wasm, then e2e, with the static build alongside, from $$(date +%T)"
+	@# Fetching and building libssh for wasm and the single-file browser tests leave a core idle: the
+	@# static build (its own build tree) fills it. Its output is kept in build/static.log.
+	@mkdir -p build; $(MAKE) static > build/static.log 2>&1 & static=$$!; \
+	  $(MAKE) test-wasm && $(MAKE) test-e2e; tests=$$?; \
+	  wait $$static; built=$$?; \
+	  if [ $$built -ne 0 ]; then tail -n 40 build/static.log; echo "make test: make static failed (build/static.log)"; fi; \
+	  [ $$tests -eq 0 ] && [ $$built -eq 0 ]
+	@echo "make test: static from $$(date +%T)"
+	$(MAKE) test-static
 	@echo "make test: done at $$(date +%T)"
 
 # Runs the relay with dev defaults (no auth, loopback targets allowed, logs on stderr) serving the

@@ -8,7 +8,8 @@
 #   --web DIR   the web client to serve (default: build/wasm-release/site, made by `make site`)
 #   --destdir   install under DIR instead of / (packaging, tests); systemctl is not called then
 #
-# Puts: PREFIX/bin/{sshrelayd,sshrelay} (0755), PREFIX/share/sshrelay/web (the page),
+# Puts: PREFIX/bin/{sshrelayd,sshrelay} (0755), PREFIX/share/sshrelay/web (the page), their manual pages
+# PREFIX/share/man/man8/sshrelayd.8 and man1/sshrelay.1 (from --help, when help2man is installed),
 # /etc/systemd/system/sshrelayd.service (0644), and /etc/sshrelay/env (0600, seeded from
 # sshrelayd.env.example only when absent: your settings are never overwritten). The unit runs the relay as
 # a dynamic user, so no account is created. --uninstall removes all but /etc/sshrelay (--purge: that too).
@@ -33,7 +34,7 @@ while [ $# -gt 0 ]; do
     --web) [ $# -ge 2 ] || die "--web needs a directory"; web="$2"; shift 2 ;;
     --uninstall) uninstall=1; shift ;;
     --purge) purge=1; shift ;;
-    -h|--help) sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option '$1' (try --help)" ;;
   esac
 done
@@ -42,6 +43,7 @@ case "$prefix" in /*) ;; *) die "--prefix must be an absolute path, not '$prefix
 
 bindir="$destdir$prefix/bin"
 webdir="$destdir$prefix/share/sshrelay/web"
+mandir="$destdir$prefix/share/man"
 unitdir="$destdir/etc/systemd/system"
 confdir="$destdir/etc/sshrelay"
 
@@ -50,7 +52,7 @@ systemd_here() { [ -z "$destdir" ] && [ -d /run/systemd/system ] && command -v s
 
 if [ "$uninstall" = 1 ]; then
   if systemd_here; then systemctl disable --now sshrelayd.service 2>/dev/null || true; fi
-  rm -f "$bindir/sshrelayd" "$bindir/sshrelay" "$unitdir/sshrelayd.service"
+  rm -f "$bindir/sshrelayd" "$bindir/sshrelay" "$unitdir/sshrelayd.service" "$mandir/man8/sshrelayd.8" "$mandir/man1/sshrelay.1"
   rm -rf "$webdir"
   rmdir "$destdir$prefix/share/sshrelay" 2>/dev/null || true
   if [ "$purge" = 1 ]; then rm -rf "$confdir"; fi
@@ -71,6 +73,20 @@ rm -rf "$webdir"
 install -d -m 0755 "$webdir"
 cp -R "$web/." "$webdir/"
 find "$webdir" -type d -exec chmod 0755 {} + && find "$webdir" -type f -exec chmod 0644 {} +
+
+# Manual pages made from the programs' own --help (help2man), so they never disagree with the binary.
+if command -v help2man >/dev/null; then
+  install -d -m 0755 "$mandir/man1" "$mandir/man8"
+  help2man --no-info --no-discard-stderr --section 8 --name "SSH relay for browsers (corp-relay-v4, /relay, rendezvous)" \
+    "$bin/sshrelayd" > "$mandir/man8/sshrelayd.8.tmp" || die "help2man could not run $bin/sshrelayd --help"
+  help2man --no-info --no-discard-stderr --section 1 --name "SSH through an sshrelayd relay" \
+    "$bin/sshrelay" > "$mandir/man1/sshrelay.1.tmp" || die "help2man could not run $bin/sshrelay --help"
+  chmod 0644 "$mandir/man8/sshrelayd.8.tmp" "$mandir/man1/sshrelay.1.tmp"
+  mv "$mandir/man8/sshrelayd.8.tmp" "$mandir/man8/sshrelayd.8"
+  mv "$mandir/man1/sshrelay.1.tmp" "$mandir/man1/sshrelay.1"
+else
+  echo "install.sh: help2man is not installed: no manual pages (sshrelayd --help has the same text)"
+fi
 
 # The unit names the binary under the prefix it was installed to.
 sed "s|/usr/local/bin/sshrelayd|$prefix/bin/sshrelayd|" "$here/sshrelayd.service" > "$unitdir/sshrelayd.service.tmp"

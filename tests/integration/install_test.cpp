@@ -1,8 +1,9 @@
-// deploy/systemd/install.sh into a scratch root (--destdir): the files, their modes and owner; a second
-// run keeps the operator's /etc/sshrelay/env; `systemd-analyze verify` accepts the installed unit; the
-// installed sshrelayd starts with the installed env (paths moved under the scratch root, the identity
-// issuer pointed at a closed loopback port so nothing leaves the machine) and serves the installed page;
-// --uninstall removes all but the env, --purge that too.
+// deploy/systemd/install.sh into a scratch root (--destdir): the files (binaries, page, manual pages, unit,
+// env), their modes and owner; a second run keeps the operator's /etc/sshrelay/env; `systemd-analyze
+// verify` accepts the installed unit; `man` renders the pages; the installed sshrelayd starts with the
+// installed env (paths moved under the scratch root, the identity issuer pointed at a closed loopback port
+// so nothing leaves the machine) and serves the installed page; --uninstall removes all but the env,
+// --purge that too.
 #include <gtest/gtest.h>
 
 #include <sys/stat.h>
@@ -62,10 +63,19 @@ TEST_F(InstallTest, InstallsVerifiesStartsAndUninstalls) {
            {"/usr/local/bin/sshrelayd", 0755}, {"/usr/local/bin/sshrelay", 0755},
            {"/usr/local/share/sshrelay/web", 0755}, {"/usr/local/share/sshrelay/web/index.html", 0644},
            {"/usr/local/share/sshrelay/web/assets/app.js", 0644}, {"/etc/systemd/system/sshrelayd.service", 0644},
+           {"/usr/local/share/man/man8/sshrelayd.8", 0644}, {"/usr/local/share/man/man1/sshrelay.1", 0644},
            {"/etc/sshrelay/env", 0600}}) {
     const auto f = facts(at(path));
     EXPECT_EQ(f.mode, mode) << path;
     EXPECT_EQ(f.owner, me) << path;
+  }
+
+  // The manual pages are the programs' own --help, formatted: man renders them with their options.
+  for (const auto& [page, option] : std::vector<std::pair<std::string, std::string>>{
+           {"/usr/local/share/man/man8/sshrelayd.8", "--identity-provider"}, {"/usr/local/share/man/man1/sshrelay.1", "tcp-dial"}}) {
+    const auto rendered = dir_.file("man.out");
+    EXPECT_EQ(testing::run({"man", "-l", at(page)}, "", rendered, dir_.file("man.err"), 60s), 0) << said("man.err");
+    EXPECT_NE(testing::read_file(rendered).find(option), std::string::npos) << page;
   }
 
   // The operator's settings survive a second run.
@@ -111,6 +121,7 @@ TEST_F(InstallTest, InstallsVerifiesStartsAndUninstalls) {
 
   ASSERT_EQ(install({"--uninstall"}, "uninstall.log"), 0) << said("uninstall.log");
   for (const char* gone : {"/usr/local/bin/sshrelayd", "/usr/local/bin/sshrelay", "/usr/local/share/sshrelay",
+                           "/usr/local/share/man/man8/sshrelayd.8", "/usr/local/share/man/man1/sshrelay.1",
                            "/etc/systemd/system/sshrelayd.service"}) {
     EXPECT_FALSE(fs::exists(at(gone))) << gone;
   }

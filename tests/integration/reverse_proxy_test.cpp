@@ -6,13 +6,22 @@
 // X-Forwarded-For (the client comes over IPv6 ::1, the proxy reaches the relay over IPv4, so "::1" in
 // the audit can only have come from the header; a forged X-Forwarded-For from the client is not
 // believed).
+//
+// The login variants (deploy/nginx/sshrelay-oauth2-proxy.conf, deploy/apache/sshrelay-openidc.conf) need an
+// identity provider that cannot run here: the server's own configuration check (`nginx -t`, `apache2 -t`
+// with mod_auth_openidc loaded) accepts each, with the same substitutions; deploy/nginx/oauth2-proxy.cfg is
+// TOML that agrees with the nginx variant.
 #include <gtest/gtest.h>
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -47,18 +56,27 @@ std::string substitute(std::string text, const std::vector<std::pair<std::string
   return text;
 }
 
-// One of the four servers, running a shipped configuration.
+// The shipped file each server runs unless it is given another with the same placeholders (a variant).
+std::string base_file(const std::string& kind) {
+  if (kind == "nginx") return "deploy/nginx/sshrelay.conf";
+  if (kind == "apache") return "deploy/apache/sshrelay.conf";
+  if (kind == "haproxy") return "deploy/haproxy/sshrelay.cfg";
+  return "deploy/caddy/Caddyfile";
+}
+
+// One of the four servers, with a shipped configuration (by default base_file(kind)).
 class ReverseProxy {
  public:
   ReverseProxy(std::string kind, const TempDir& dir, const testing::TestCertificate& cert, std::uint16_t relay_port,
-               std::uint16_t https_port)
+               std::uint16_t https_port, const std::string& shipped = "")
       : kind_(std::move(kind)), dir_(dir), https_port_(https_port),
         http_port_(testing::pick_free_loopback_port()), admin_port_(testing::pick_free_loopback_port()) {
+    const std::string file = shipped.empty() ? base_file(kind_) : shipped;
     const std::string relay = "127.0.0.1:" + std::to_string(relay_port);
     const std::string https = std::to_string(https_port_);
     const std::string http = std::to_string(http_port_);
     if (kind_ == "nginx") {
-      write_shipped("deploy/nginx/sshrelay.conf", "sshrelay.conf",
+      write_shipped(file, "sshrelay.conf",
                     {{"relay.example.com", "localhost"}, {"127.0.0.1:8080", relay}, {"listen 80;", "listen " + http + ";"},
                      {"listen 443 ssl;", "listen " + https + " ssl;"}, {"listen [::]:443 ssl;", "listen [::]:" + https + " ssl;"},
                      {"/etc/ssl/sshrelay/fullchain.pem", cert.cert}, {"/etc/ssl/sshrelay/privkey.pem", cert.key}});
@@ -70,33 +88,42 @@ class ReverseProxy {
                           "  fastcgi_temp_path " + d + "/fastcgi;\n  uwsgi_temp_path " + d + "/uwsgi;\n"
                           "  scgi_temp_path " + d + "/scgi;\n  include " + d + "/sshrelay.conf;\n}\n");
       argv_ = {"/usr/sbin/nginx", "-p", d, "-c", d + "/nginx.conf"};
+      check_argv_ = {"/usr/sbin/nginx", "-t", "-p", d, "-c", d + "/nginx.conf"};
     } else if (kind_ == "haproxy") {
       const auto combined = dir_.file("combined.pem");
       testing::write_file(combined, testing::read_file(cert.cert) + testing::read_file(cert.key));
-      write_shipped("deploy/haproxy/sshrelay.cfg", "haproxy.cfg",
+      write_shipped(file, "haproxy.cfg",
                     {{"127.0.0.1:8080", relay}, {"bind :::80 v4v6", "bind :::" + http + " v4v6"},
                      {"bind :::443 v4v6", "bind :::" + https + " v4v6"},
                      {"/etc/haproxy/certs/relay.example.com.pem", combined}});
       argv_ = {"/usr/sbin/haproxy", "-db", "-f", dir_.file("haproxy.cfg")};
     } else if (kind_ == "apache") {
-      write_shipped("deploy/apache/sshrelay.conf", "sshrelay.conf",
-                    {{"relay.example.com", "localhost"}, {"127.0.0.1:8080", relay}, {"*:80>", "*:" + http + ">"},
-                     {"*:443>", "*:" + https + ">"}, {"https://localhost/", "https://localhost:" + https + "/"},
-                     {"/etc/ssl/sshrelay/fullchain.pem", cert.cert}, {"/etc/ssl/sshrelay/privkey.pem", cert.key}});
+      const auto text = write_shipped(
+          file, "sshrelay.conf",
+          {{"relay.example.com", "localhost"}, {"127.0.0.1:8080", relay}, {"*:80>", "*:" + http + ">"},
+           {"*:443>", "*:" + https + ">"}, {"https://localhost/", "https://localhost:" + https + "/"},
+           {"/etc/ssl/sshrelay/fullchain.pem", cert.cert}, {"/etc/ssl/sshrelay/privkey.pem", cert.key}});
       const std::string d = dir_.path().string();
       std::string conf = "ServerRoot /etc/apache2\nServerName localhost\nListen " + http + "\nListen " + https +
                          "\nPidFile " + d + "/httpd.pid\nErrorLog " + d + "/error.log\nLogLevel warn\n"
                          "DefaultRuntimeDir " + d + "\nMutex file:" + d + " default\n";
       if (::geteuid() == 0) conf += "User www-data\nGroup www-data\n";
-      for (const char* module : {"mpm_event", "authz_core", "alias", "headers", "ssl", "socache_shmcb", "proxy",
-                                 "proxy_http", "proxy_wstunnel"}) {
-        conf += std::string("LoadModule ") + module + "_module /usr/lib/apache2/modules/mod_" + module + ".so\n";
+      std::vector<std::string> modules = {"mpm_event", "authz_core", "alias", "headers", "ssl", "socache_shmcb", "proxy",
+                                          "proxy_http", "proxy_wstunnel"};
+      // The OIDC login: mod_auth_openidc (Debian's libapache2-mod-auth-openidc), and AuthType
+      // (mod_authn_core) and `Require valid-user` (mod_authz_user), both enabled by default in Debian.
+      if (text.find("AuthType openid-connect") != std::string::npos) {
+        modules.insert(modules.end(), {"authn_core", "authz_user", "auth_openidc"});
+      }
+      for (const auto& module : modules) {
+        conf += "LoadModule " + module + "_module /usr/lib/apache2/modules/mod_" + module + ".so\n";
       }
       conf += "SSLSessionCache shmcb:" + d + "/ssl_scache(512000)\nInclude " + d + "/sshrelay.conf\n";
       testing::write_file(dir_.file("httpd.conf"), conf);
       argv_ = {"/usr/sbin/apache2", "-f", dir_.file("httpd.conf"), "-DFOREGROUND"};
+      check_argv_ = {"/usr/sbin/apache2", "-t", "-f", dir_.file("httpd.conf")};
     } else {
-      write_shipped("deploy/caddy/Caddyfile", "Caddyfile",
+      write_shipped(file, "Caddyfile",
                     {{"relay.example.com", "localhost"}, {"127.0.0.1:8080", relay}, {"http_port 80", "http_port " + http},
                      {"https_port 443", "https_port " + https}, {"localhost:2019", "localhost:" + std::to_string(admin_port_)},
                      {"/etc/ssl/sshrelay/fullchain.pem", cert.cert}, {"/etc/ssl/sshrelay/privkey.pem", cert.key}});
@@ -129,6 +156,15 @@ class ReverseProxy {
     process_.reset();
   }
 
+  // Instead of start(): the server's own check of its configuration (nginx -t, apache2 -t), which reads
+  // every file it names (the certificate too) but opens no port. Its exit code and what it printed.
+  std::pair<int, std::string> check() const {
+    if (check_argv_.empty()) throw std::runtime_error("no configuration check for " + kind_);
+    const auto said = dir_.file("check.log");
+    const int code = testing::run(check_argv_, "", said, said, 60s);
+    return {code, testing::read_file(said)};
+  }
+
   std::uint16_t https_port() const { return https_port_; }
   std::string log() const {
     std::string out = "--- " + kind_ + " output:\n" + testing::file_tail(dir_.file("server.log"), 3000);
@@ -137,10 +173,12 @@ class ReverseProxy {
   }
 
  private:
-  void write_shipped(const std::string& shipped, const std::string& name,
-                     const std::vector<std::pair<std::string, std::string>>& changes) {
-    const auto path = source_tree() + "/" + shipped;
-    testing::write_file(dir_.file(name), substitute(testing::read_file(path), changes, shipped));
+  // Writes the shipped file, substituted, as `name` in the server's directory, and returns what it wrote.
+  std::string write_shipped(const std::string& shipped, const std::string& name,
+                            const std::vector<std::pair<std::string, std::string>>& changes) {
+    auto text = substitute(testing::read_file(source_tree() + "/" + shipped), changes, shipped);
+    testing::write_file(dir_.file(name), text);
+    return text;
   }
   bool accepts_on_ipv6() const {
     boost::asio::io_context ioc;
@@ -153,7 +191,7 @@ class ReverseProxy {
   std::string kind_;
   const TempDir& dir_;
   std::uint16_t https_port_, http_port_, admin_port_;
-  std::vector<std::string> argv_;
+  std::vector<std::string> argv_, check_argv_;
   std::vector<std::pair<std::string, std::string>> env_;
   std::optional<testing::Process> process_;
 };
@@ -240,6 +278,82 @@ TEST_P(ReverseProxyTest, SshThroughTheShippedConfig) {
 std::string server_name(const ::testing::TestParamInfo<std::string>& server) { return server.param; }
 
 INSTANTIATE_TEST_SUITE_P(Servers, ReverseProxyTest, ::testing::Values("nginx", "apache", "caddy", "haproxy"), server_name);
+
+// The login variants cannot log anyone in here (no identity provider, no oauth2-proxy in Debian), so
+// they get the server's own configuration check, after the same substitutions as the base files.
+class ReverseProxyLoginVariantTest : public ::testing::Test {
+ protected:
+  // `kind` checks `shipped`: exit 0, its own words for success, and nothing that reads as a complaint.
+  void expect_accepted(const std::string& kind, const std::string& shipped, const std::string& success) {
+    const auto cert = testing::make_test_certificate(scratch_);
+    const ReverseProxy proxy(kind, server_dir_, cert, testing::pick_free_loopback_port(),
+                             testing::pick_free_loopback_port(), shipped);
+    const auto [code, said] = proxy.check();
+    EXPECT_EQ(code, 0) << said;
+    EXPECT_NE(said.find(success), std::string::npos) << said;
+    // The paths it names are the test's own (random) directories: no reading words into those.
+    std::string words = said;
+    for (const auto& dir : {server_dir_.path().string(), scratch_.path().string()}) {
+      for (auto at = words.find(dir); at != std::string::npos; at = words.find(dir, at)) words.replace(at, dir.size(), "DIR");
+    }
+    std::transform(words.begin(), words.end(), words.begin(), [](unsigned char c) { return std::tolower(c); });
+    for (const char* bad : {"emerg", "alert", "crit", "error", "warn"}) {
+      EXPECT_EQ(words.find(bad), std::string::npos) << "\"" << bad << "\" in what " << kind << " said:\n" << said;
+    }
+  }
+
+  TempDir scratch_{"sshrelay-login-variant"};
+  TempDir server_dir_{"sshrelay-login-variant-server"};
+};
+
+TEST_F(ReverseProxyLoginVariantTest, NginxAcceptsTheOAuth2ProxyVariant) {
+  expect_accepted("nginx", "deploy/nginx/sshrelay-oauth2-proxy.conf", "test is successful");
+}
+
+TEST_F(ReverseProxyLoginVariantTest, ApacheWithModAuthOpenidcAcceptsTheOpenidcVariant) {
+  ASSERT_TRUE(std::filesystem::exists("/usr/lib/apache2/modules/mod_auth_openidc.so"))
+      << "mod_auth_openidc is missing: apt-get install libapache2-mod-auth-openidc";
+  expect_accepted("apache", "deploy/apache/sshrelay-openidc.conf", "Syntax OK");
+}
+
+// There is no oauth2-proxy in Debian to load oauth2-proxy.cfg. What can be checked: it is TOML (python3's
+// tomllib reads it), and it agrees with the nginx variant on everything the two share.
+TEST_F(ReverseProxyLoginVariantTest, OAuth2ProxyConfigAgreesWithTheNginxVariant) {
+  const auto json = scratch_.file("oauth2-proxy.json");
+  ASSERT_EQ(testing::run({"python3", "-c", "import json, sys, tomllib; json.dump(tomllib.load(open(sys.argv[1], 'rb')), sys.stdout)",
+                          source_tree() + "/deploy/nginx/oauth2-proxy.cfg"},
+                         "", json, scratch_.file("python.err"), 60s),
+            0)
+      << testing::read_file(scratch_.file("python.err"));
+  const auto cfg = nlohmann::json::parse(testing::read_file(json));
+  const auto nginx = testing::read_file(source_tree() + "/deploy/nginx/sshrelay-oauth2-proxy.conf");
+
+  // nginx reaches oauth2-proxy where it listens.
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(nginx, m, std::regex(R"(upstream oauth2_proxy \{\s*server ([^;\s]+);)")));
+  EXPECT_EQ(cfg.value("http_address", ""), m[1].str());
+  ASSERT_NE(nginx.find("proxy_pass       http://oauth2_proxy;"), std::string::npos);
+
+  // The callback is under /oauth2/ on nginx's host name (nginx passes /oauth2/ to oauth2-proxy), and sign-in
+  // may send the user back to that host.
+  ASSERT_TRUE(std::regex_search(nginx, m, std::regex(R"(server_name ([^;\s]+);)")));
+  const std::string host = m[1].str();
+  ASSERT_NE(nginx.find("location /oauth2/ {"), std::string::npos);
+  EXPECT_EQ(cfg.value("redirect_url", "").rfind("https://" + host + "/oauth2/", 0), 0u) << cfg.dump();
+  EXPECT_EQ(cfg.value("whitelist_domains", nlohmann::json::array()), nlohmann::json::array({host})) << cfg.dump();
+
+  // auth_request mode, and the response headers nginx passes on to the relay are the ones oauth2-proxy sets.
+  EXPECT_EQ(cfg.value("reverse_proxy", false), true);
+  EXPECT_EQ(cfg.value("upstreams", nlohmann::json::array()), nlohmann::json::array({"static://202"}));
+  EXPECT_NE(nginx.find("$upstream_http_authorization"), std::string::npos);
+  EXPECT_EQ(cfg.value("set_authorization_header", false), true);
+  EXPECT_NE(nginx.find("$upstream_http_x_auth_request_email"), std::string::npos);
+  EXPECT_EQ(cfg.value("set_xauthrequest", false), true);
+
+  // The extension's cross-site WebSocket carries only a SameSite=None; Secure cookie.
+  EXPECT_EQ(cfg.value("cookie_samesite", ""), "none");
+  EXPECT_EQ(cfg.value("cookie_secure", false), true);
+}
 
 }  // namespace
 }  // namespace sshrelay::itest
