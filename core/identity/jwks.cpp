@@ -4,7 +4,7 @@
 #include <bit>
 #include <nlohmann/json.hpp>
 
-#include "core/common/base64url.hpp"
+#include "core/common/base64.hpp"
 #include "core/identity/jwt.hpp"
 #include "core/common/quote.hpp"
 

@@ -6,7 +6,7 @@
 #include <optional>
 #include <set>
 
-#include "core/common/base64url.hpp"
+#include "core/common/base64.hpp"
 #include "core/common/quote.hpp"
 
 namespace sshrelay {

@@ -46,7 +46,7 @@ struct ParsedJwt {
 };
 
 // Parses a compact JWS. Refuses, in this order: more than kMaxJwtBytes; anything but exactly three
-// '.'-separated segments; a header segment that is not strict base64url (see core/base64url.hpp) of a
+// '.'-separated segments; a header segment that is not strict base64url (see core/common/base64.hpp) of a
 // JSON object (duplicate member names and nesting deeper than 32 levels count as malformed); a missing
 // or non-string "alg"; an algorithm parse_jws_algorithm refuses (so an "alg":"none" token is refused by
 // name, before its empty signature is noticed); a non-string "kid"; a "crit" member (no extensions are

@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include "core/common/base64url.hpp"
+#include "core/common/base64.hpp"
 #include "core/common/quote.hpp"
 #include "core/policy/target.hpp"
 

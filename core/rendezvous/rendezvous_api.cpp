@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "core/audit/audit_event.hpp"
-#include "core/common/base64url.hpp"
+#include "core/common/base64.hpp"
 #include "core/session/session_id.hpp"
 #include "core/wire/v4_url.hpp"
 

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "core/common/base64url.hpp"
+#include "core/common/base64.hpp"
 #include "core/common/take_front.hpp"
 
 namespace sshrelay::rendezvous {

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "core/common/base64url.hpp"
+#include "core/common/base64.hpp"
 
 namespace sshrelay {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "core/common/base64url.hpp"
+#include "core/common/base64.hpp"
 #include "tests/core/jose_vectors.hpp"
 
 namespace sshrelay {

@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "core/common/base64url.hpp"
+#include "core/common/base64.hpp"
 
 namespace sshrelay {
 namespace {

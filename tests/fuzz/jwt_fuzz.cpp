@@ -1,4 +1,4 @@
-// JWTs and base64url (core/jwt.hpp, core/base64url.hpp, core/session_id.hpp). Checks:
+// JWTs and base64url (core/jwt.hpp, core/common/base64.hpp, core/session_id.hpp). Checks:
 // - parse_jwt: an accepted token is at most kMaxJwtBytes with exactly three segments; signing_input is
 //   the text before the second '.'; header and claims are objects; alg_name names the algorithm parsed;
 //   kid is the header's; no "crit" or "b64"; the signature re-encodes to the third segment exactly;
@@ -22,7 +22,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/common/base64url.hpp"
+#include "core/common/base64.hpp"
 #include "core/identity/jwt.hpp"
 #include "core/session/session_id.hpp"
 #include "tests/fuzz/fuzz_support.hpp"

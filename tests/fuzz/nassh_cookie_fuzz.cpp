@@ -20,7 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/common/base64url.hpp"
+#include "core/common/base64.hpp"
 #include "core/nassh/nassh_cookie.hpp"
 #include "core/policy/target.hpp"
 #include "tests/fuzz/fuzz_support.hpp"

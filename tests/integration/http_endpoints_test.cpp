@@ -9,7 +9,7 @@
 
 #include <boost/asio/write.hpp>
 
-#include "core/common/base64url.hpp"
+#include "core/common/base64.hpp"
 #include "core/nassh/corp_relay_v1.hpp"
 #include "tests/integration/harness.hpp"
 #include "tests/integration/raw_wire.hpp"

@@ -14,7 +14,7 @@
 #include <string>
 #include <thread>
 
-#include "core/common/base64url.hpp"
+#include "core/common/base64.hpp"
 #include "native/cli/auth_headers.hpp"
 #include "native/cli/shell_command.hpp"
 #include "native/cli/token_source.hpp"

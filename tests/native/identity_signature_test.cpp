@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "core/common/base64url.hpp"
+#include "core/common/base64.hpp"
 #include "core/identity/jwks.hpp"
 #include "tests/core/jose_vectors.hpp"
 #include "tests/native/identity_test_keys.hpp"

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "core/common/base64url.hpp"
+#include "core/common/base64.hpp"
 
 namespace sshrelay::testkeys {
 

@@ -1,6 +1,7 @@
 #pragma once
-// base64url (RFC 4648 §5) without padding: the alphabet of JWT segments, nassh /cookie v2 fragments and
-// session ids.
+// RFC 4648 base64 in its two alphabets, each strict (one accepted encoding per byte string):
+//   base64url (§5) without padding: JWT segments, nassh /cookie v2 fragments, session ids;
+//   base64 (§4) with padding: bodies in wsproxy's tunnel messages (Go's StdEncoding).
 #include <cstdint>
 #include <span>
 #include <string>
@@ -22,5 +23,11 @@ Result<std::vector<std::uint8_t>> base64url_decode(std::string_view text);
 
 // True for the 64 characters of the base64url alphabet.
 bool is_base64url_char(char c);
+
+// The standard alphabet ('+', '/'), padded with '=' to a multiple of 4 characters.
+std::string base64_encode(std::span<const std::uint8_t> bytes);
+std::string base64_encode(std::string_view bytes);
+// As strict as base64url_decode, with the padding required instead of refused.
+Result<std::vector<std::uint8_t>> base64_decode(std::string_view text);
 
 }  // namespace sshrelay

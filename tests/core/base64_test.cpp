@@ -1,4 +1,4 @@
-#include "core/common/base64url.hpp"
+#include "core/common/base64.hpp"
 
 #include <gtest/gtest.h>
 
@@ -100,6 +100,44 @@ TEST(Base64Url, ClassifiesAlphabet) {
   EXPECT_FALSE(is_base64url_char('='));
   EXPECT_FALSE(is_base64url_char('\0'));
   EXPECT_FALSE(is_base64url_char(static_cast<char>(0xc3)));
+}
+
+// The standard alphabet, padded (RFC 4648 §4): wsproxy's tunnel bodies (Go's StdEncoding).
+TEST(Base64, EncodesAndDecodesRfc4648Vectors) {
+  const std::vector<std::pair<std::string, std::string>> vectors = {
+      {"", ""}, {"f", "Zg=="}, {"fo", "Zm8="}, {"foo", "Zm9v"}, {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"}};
+  for (const auto& [plain, encoded] : vectors) {
+    EXPECT_EQ(base64_encode(plain), encoded);
+    const auto decoded = base64_decode(encoded);
+    ASSERT_TRUE(decoded.ok()) << encoded << ": " << decoded.error().message;
+    EXPECT_EQ(std::string(decoded->begin(), decoded->end()), plain);
+  }
+  const std::vector<std::uint8_t> high = {0xfb, 0xff, 0xbf};
+  EXPECT_EQ(base64_encode(high), "+/+/");
+  EXPECT_EQ(*base64_decode("+/+/"), high);
+}
+
+TEST(Base64, RoundTripsEveryLength) {
+  std::vector<std::uint8_t> bytes;
+  for (int n = 0; n < 300; ++n) {
+    const auto encoded = base64_encode(bytes);
+    EXPECT_EQ(encoded.size() % 4, 0u);
+    const auto decoded = base64_decode(encoded);
+    ASSERT_TRUE(decoded.ok()) << decoded.error().message;
+    EXPECT_EQ(*decoded, bytes);
+    bytes.push_back(static_cast<std::uint8_t>(n * 7 + 3));
+  }
+}
+
+TEST(Base64, IsStrict) {
+  for (const auto& [text, why] : std::vector<std::pair<std::string, std::string>>{
+           {"Zg", "not a multiple of 4"}, {"Zg=", "not a multiple of 4"}, {"Z===", "'=' inside it"}, {"Zg=a", "'=' inside it"},
+           {"Zm-v", "invalid character '-'"}, {"Zm9v\n", "not a multiple of 4"}, {"Zh==", "non-zero trailing bits"}}) {
+    const auto decoded = base64_decode(text);
+    ASSERT_FALSE(decoded.ok()) << text;
+    EXPECT_NE(decoded.error().message.find(why), std::string::npos) << text << ": " << decoded.error().message;
+    EXPECT_EQ(decoded.error().message.rfind("base64 text", 0), 0u) << decoded.error().message;
+  }
 }
 
 }  // namespace
