@@ -16,7 +16,7 @@ struct TypeName {
   AuditEventType type;
   std::string_view name;
 };
-constexpr std::array<TypeName, 11> kTypeNames{{
+constexpr std::array<TypeName, 13> kTypeNames{{
     {AuditEventType::session_start, "session.start"},
     {AuditEventType::session_reconnect, "session.reconnect"},
     {AuditEventType::session_close, "session.close"},
@@ -28,6 +28,8 @@ constexpr std::array<TypeName, 11> kTypeNames{{
     {AuditEventType::rendezvous_pair, "rendezvous.pair"},
     {AuditEventType::rendezvous_resume, "rendezvous.resume"},
     {AuditEventType::rendezvous_close, "rendezvous.close"},
+    {AuditEventType::tunnel_open, "tunnel.open"},
+    {AuditEventType::tunnel_close, "tunnel.close"},
 }};
 
 // Parameters whose values say where a user went or which page asked: never credentials.
@@ -160,6 +162,8 @@ nlohmann::json to_json(const AuditEvent& event) {
   put_string(j, "sshrelay.rendezvous.id", event.rendezvous_id);
   put_string(j, "sshrelay.rendezvous.slot", event.rendezvous_slot);
   put_string(j, "sshrelay.rendezvous.peer", event.peer_principal);
+  put_optional(j, "sshrelay.tunnel.requests", event.tunnel_requests);
+  put_optional(j, "sshrelay.tunnel.connections", event.tunnel_connections);
   if (!event.path.empty()) {
     std::string path = redact_query(event.path);
     if (path.size() > kMaxAuditPathLength) {

@@ -29,6 +29,8 @@ enum class AuditEventType {
   rendezvous_pair,    // "rendezvous.pair": both legs of a rendezvous session attached
   rendezvous_resume,  // "rendezvous.resume": a leg of a rendezvous session resumed after a drop
   rendezvous_close,   // "rendezvous.close": a rendezvous session ended (expired, revoked) or a pairing ended
+  tunnel_open,        // "tunnel.open": a tunnel registered (its URL in target, its raw port in resolved_port)
+  tunnel_close,       // "tunnel.close": a tunnel ended, with the requests and connections it carried
 };
 
 // "session.start", "session.reconnect", ... (the event.action value).
@@ -84,6 +86,8 @@ struct AuditEvent {
   std::string rendezvous_id;     // rendezvous.*: the rendezvous session (its legs are sessions with their own sid)
   std::string rendezvous_slot;   // rendezvous.*: "initiator" or "responder", for a leg's event
   std::string peer_principal;    // rendezvous.pair/close: the other leg's principal, where known
+  std::optional<std::uint64_t> tunnel_requests;     // tunnel.close: HTTP requests sent through the tunnel
+  std::optional<std::uint64_t> tunnel_connections;  // tunnel.close: raw TCP connections carried
   std::vector<AuditLostCount> lost;  // audit.lost only
 };
 

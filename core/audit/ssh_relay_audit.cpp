@@ -152,6 +152,8 @@ ordered_json to_ssh_relay_json(const AuditEvent& e) {
     case AuditEventType::rendezvous_pair:
     case AuditEventType::rendezvous_resume:
     case AuditEventType::rendezvous_close:
+    case AuditEventType::tunnel_open:
+    case AuditEventType::tunnel_close:
       break;
   }
   // Events it never had: its common fields around our own (to_json), so nothing is lost.

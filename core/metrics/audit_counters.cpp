@@ -51,6 +51,14 @@ void AuditCounters::count(const AuditEvent& e) {
     case AuditEventType::rendezvous_close:
       ++rendezvous_["close"];
       break;
+    case AuditEventType::tunnel_open:
+      ++tunnels_["open"];
+      break;
+    case AuditEventType::tunnel_close:
+      ++tunnels_["close"];
+      if (e.tunnel_requests) tunnel_requests_ += *e.tunnel_requests;
+      if (e.tunnel_connections) tunnel_connections_ += *e.tunnel_connections;
+      break;
     default:
       break;
   }
@@ -70,6 +78,12 @@ void AuditCounters::write(ExpositionWriter& out) const {
              samples(refusals_, "event", "code"));
   out.family("sshrelay_rendezvous_events_total", MetricType::counter, "Rendezvous sessions created, paired, resumed, closed.",
              samples(rendezvous_, "action"));
+  out.family("sshrelay_tunnel_events_total", MetricType::counter, "Tunnels registered (open) and ended (close).",
+             samples(tunnels_, "action"));
+  out.single("sshrelay_tunnel_requests_total", MetricType::counter,
+             "HTTP requests carried by tunnels, counted as each tunnel closes.", static_cast<double>(tunnel_requests_));
+  out.single("sshrelay_tunnel_connections_total", MetricType::counter,
+             "Raw TCP connections carried by tunnels, counted as each tunnel closes.", static_cast<double>(tunnel_connections_));
   out.family("sshrelay_audit_events_total", MetricType::counter, "Audit events emitted, by event.action.",
              samples(events_, "action"));
 }

@@ -12,6 +12,9 @@
 //                                                        each session closes
 //   sshrelay_refusals_total{event,code}                  event: auth.denied | policy.denied
 //   sshrelay_rendezvous_events_total{action}            create | pair | resume | close
+//   sshrelay_tunnel_events_total{action}                open | close
+//   sshrelay_tunnel_requests_total, sshrelay_tunnel_connections_total: carried by tunnels, counted as
+//                                                        each tunnel closes
 //   sshrelay_audit_events_total{action}                 every event, by event.action
 #include <cstdint>
 #include <map>
@@ -36,6 +39,9 @@ class AuditCounters {
   std::map<Key, std::uint64_t> bytes_;               // endpoint, direction
   std::map<Key, std::uint64_t> refusals_;            // event, code
   std::map<std::string, std::uint64_t> rendezvous_;  // action
+  std::map<std::string, std::uint64_t> tunnels_;     // action
+  std::uint64_t tunnel_requests_ = 0;
+  std::uint64_t tunnel_connections_ = 0;
   std::map<std::string, std::uint64_t> events_;      // action
 };
 

@@ -20,11 +20,12 @@ bool listed(std::string_view name, std::span<const std::string_view> names) {
 }
 
 // Lower case, compared after ascii_lower.
-constexpr std::array<std::string_view, 10> kRequestDropped = {
+constexpr std::array<std::string_view, 11> kRequestDropped = {
     "cookie", "authorization", "proxy-authorization", "set-cookie", "x-csrf-token", "x-xsrf-token",
     // Not in the message at all with wsproxy (Go keeps Host outside the header map and consumes
     // Transfer-Encoding); the body is delivered whole, so these would describe a framing that is gone.
-    "host", "transfer-encoding", "te", "trailer"};
+    // Expect: 100-continue was the relay's to answer, and the body has come.
+    "host", "transfer-encoding", "te", "trailer", "expect"};
 
 constexpr std::array<std::string_view, 24> kResponseDropped = {
     "connection", "keep-alive", "transfer-encoding", "upgrade", "te", "trailer", "content-length", "set-cookie",

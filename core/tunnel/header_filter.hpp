@@ -2,8 +2,8 @@
 // Which headers cross a tunnel, wsproxy's rules (peers.md §1.7):
 // - to the tunnel client, a request's headers minus credentials meant for the relay's own site (Cookie,
 //   Authorization, Proxy-Authorization, Set-Cookie, X-CSRF-Token, X-XSRF-Token) and minus Host and the
-//   framing fields the relay has already applied; repeated fields joined with ", "; names in Go's
-//   canonical form (Content-Type), which is how wsproxy's clients look them up;
+//   framing fields the relay has already applied (and Expect, which it answered); repeated fields joined
+//   with ", "; names in Go's canonical form (Content-Type), which is how wsproxy's clients look them up;
 // - back to the visitor, at most 100 of the response's headers whose names are RFC 9110 tokens of at most
 //   128 characters and whose values are at most 8 KiB with no control characters (nor U+2028/U+2029),
 //   minus framing fields (the relay frames the body itself), cookies, and the security and CORS headers

@@ -14,6 +14,7 @@
 #include "native/cli/login.hpp"
 #include "native/cli/proxy_options.hpp"
 #include "native/cli/stdio_proxy.hpp"
+#include "native/cli/tunnel_command.hpp"
 
 namespace sshrelay::cli {
 namespace {
@@ -53,6 +54,7 @@ int run_proxy(const std::vector<std::string>& args) {
 std::string command_help(ProxyCommand command) {
   if (command == ProxyCommand::create) return create_help();
   if (command == ProxyCommand::auth) return auth_help();
+  if (command == ProxyCommand::tunnel) return tunnel_help();
   return rendezvous_leg_help(command);
 }
 
@@ -77,6 +79,7 @@ int run_rendezvous(ProxyCommand command, const std::string& name, const std::vec
       case ProxyCommand::auth: return run_auth(options, console);
       case ProxyCommand::tcp_dial: return run_dial_leg(options, console);
       case ProxyCommand::tcp_listen: return run_listen_proxy(options, console);
+      case ProxyCommand::tunnel: return run_tunnel(options, console);
       default: return run_stdio_proxy(options, console);
     }
   } catch (const UsageError& e) {
@@ -90,6 +93,7 @@ std::optional<ProxyCommand> rendezvous_command(const std::string& name) {
   if (name == "tcp-dial") return ProxyCommand::tcp_dial;
   if (name == "tcp-listen") return ProxyCommand::tcp_listen;
   if (name == "raw") return ProxyCommand::raw;
+  if (name == "tunnel") return ProxyCommand::tunnel;
   return std::nullopt;
 }
 
@@ -116,6 +120,10 @@ std::string top_level_help() {
          "      where you connect from: one local TCP connection to the other side\n"
          "  sshrelay raw --relay URL --session ID --token T\n"
          "      stdin/stdout to the other side\n"
+         "\n"
+         "Port sharing (wsproxy's tunnels):\n"
+         "  sshrelay tunnel --relay URL --to 127.0.0.1:3000\n"
+         "      share a local service: the relay prints its URL and raw TCP port\n"
          "\n"
          "  sshrelay help [COMMAND]   this text, or a command's options and exit codes\n"
          "  sshrelay --version\n"

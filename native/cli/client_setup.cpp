@@ -1,5 +1,7 @@
 #include "native/cli/client_setup.hpp"
 
+#include <future>
+
 #include <boost/asio/ip/address.hpp>
 #include <boost/system/system_error.hpp>
 
@@ -26,6 +28,17 @@ const char* cli_user_agent() {
 #else
   return "sshrelay";
 #endif
+}
+
+Result<client::HeaderList> credential_headers(ClientSetup& setup) {
+  if (!setup.connection.refresh_headers) return client::HeaderList{};
+  std::promise<std::pair<std::string, client::HeaderList>> fetched;
+  setup.connection.refresh_headers(false, [&fetched](std::string error, client::HeaderList headers) {
+    fetched.set_value({std::move(error), std::move(headers)});
+  });
+  auto [error, headers] = fetched.get_future().get();
+  if (!error.empty()) return local_error("credentials: " + error);
+  return headers;
 }
 
 ClientSetup make_client_setup(const ProxyOptions& options, Console& console) {

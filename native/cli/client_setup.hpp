@@ -22,4 +22,8 @@ const char* cli_user_agent();
 // Throws UsageError if --ca-file cannot be loaded. Warns loudly about --insecure.
 ClientSetup make_client_setup(const ProxyOptions& options, Console& console);
 
+// The credential headers --token-cmd/--token-file/a saved login give, fetched once, blocking (call it
+// before the command's own I/O starts): for commands that make one request rather than a session.
+Result<client::HeaderList> credential_headers(ClientSetup& setup);
+
 }  // namespace sshrelay::cli

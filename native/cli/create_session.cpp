@@ -1,6 +1,5 @@
 #include "native/cli/create_session.hpp"
 
-#include <future>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -12,18 +11,6 @@
 
 namespace sshrelay::cli {
 namespace {
-
-// The credential headers --token-cmd/--token-file give, fetched once (blocking: nothing else runs).
-Result<client::HeaderList> credential_headers(ClientSetup& setup) {
-  if (!setup.connection.refresh_headers) return client::HeaderList{};
-  std::promise<std::pair<std::string, client::HeaderList>> fetched;
-  setup.connection.refresh_headers(false, [&fetched](std::string error, client::HeaderList headers) {
-    fetched.set_value({std::move(error), std::move(headers)});
-  });
-  auto [error, headers] = fetched.get_future().get();
-  if (!error.empty()) return local_error("credentials: " + error);
-  return headers;
-}
 
 // The relay's web page: its URL with http(s) for ws(s).
 std::string page_url(const client::RelayUrl& relay) {

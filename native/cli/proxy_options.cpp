@@ -66,9 +66,17 @@ po::options_description auth_options() {
   return auth;
 }
 
+po::options_description tunnel_options() {
+  po::options_description tunnel("Tunnel", kHelpWidth, kHelpWidth / 2);
+  tunnel.add_options()("to", po::value<std::string>()->value_name("HOST:PORT"),
+                       "the local service to share, e.g. 127.0.0.1:3000 (required)");
+  return tunnel;
+}
+
 po::options_description rendezvous_options(ProxyCommand command) {
   if (command == ProxyCommand::create) return create_options();
   if (command == ProxyCommand::auth) return auth_options();
+  if (command == ProxyCommand::tunnel) return tunnel_options();
   po::options_description leg("Rendezvous (swsrs's flags)", kHelpWidth, kHelpWidth / 2);
   leg.add_options()
       ("url", po::value<std::string>()->value_name("URL"), "the same as --relay (swsrs's name; env SWSRS_URL)")
@@ -209,11 +217,12 @@ ListenAddress parse_listen_address(const std::string& text) {
 ProxyCommandLine parse_proxy_command_line(const std::vector<std::string>& args, ProxyCommand command) {
   const bool create = command == ProxyCommand::create;
   const bool auth = command == ProxyCommand::auth;
-  const bool leg = command != ProxyCommand::proxy && !create && !auth;
+  const bool tunnel = command == ProxyCommand::tunnel;
+  const bool leg = command != ProxyCommand::proxy && !create && !auth && !tunnel;
   po::options_description visible = visible_options();
   po::options_description hidden;
   po::positional_options_description positional;
-  if (leg || create || auth) {
+  if (leg || create || auth || tunnel) {
     visible.add(rendezvous_options(command));
   } else {
     hidden.add_options()("host", po::value<std::string>())("port", po::value<std::string>());
@@ -299,6 +308,14 @@ ProxyCommandLine parse_proxy_command_line(const std::vector<std::string>& args, 
       reject_control(scope, "--scope");
     }
     if (vm.count("listen")) throw UsageError("--listen belongs to tcp-listen");
+  } else if (tunnel) {
+    const std::string to = optional_string(vm, "to");
+    if (to.empty()) throw UsageError("--to HOST:PORT is required: the local service to share, e.g. 127.0.0.1:3000");
+    auto parsed = parse_target(to, 0);
+    if (!parsed || parsed->port == 0) throw UsageError("--to '" + to + "': expected HOST:PORT, e.g. 127.0.0.1:3000");
+    o.dial_host = parsed->host;
+    o.dial_port = parsed->port;
+    if (vm.count("listen")) throw UsageError("--listen belongs to tcp-listen (a tunnel's port is the relay's)");
   } else if (create) {
     o.ttl = optional_string(vm, "ttl");
     o.output = vm["output"].as<std::string>();
@@ -436,6 +453,20 @@ std::string auth_help() {
          "    is needed.\n"
          "The login is saved in --credentials (default ~/.config/sshrelay/credentials.json, mode 0600).\n\n"
       << visible_options() << auth_options() << "\n"
+      << exit_codes_help();
+  return out.str();
+}
+
+std::string tunnel_help() {
+  std::ostringstream out;
+  out << "Usage:\n"
+         "  sshrelay tunnel --relay URL --to HOST:PORT [options]\n\n"
+         "Shares the local service HOST:PORT through the relay (its /tunnel, wsproxy's protocol), like ngrok:\n"
+         "the relay prints where it is reached, a URL https://<16 hex>.<its tunnel domain> for HTTP and/or a\n"
+         "raw TCP port on the relay, and carries every request and connection there to HOST:PORT. It runs\n"
+         "until interrupted (Ctrl-C) or the relay ends the tunnel; the URL changes with every run.\n\n"
+         "  sshrelay tunnel --relay wss://relay.example.com --to 127.0.0.1:3000\n\n"
+      << visible_options() << tunnel_options() << "\n"
       << exit_codes_help();
   return out.str();
 }

@@ -26,7 +26,8 @@ struct ListenAddress {
 
 // Which command the options are for: `proxy` names a target; the rendezvous commands (swsrs's names
 // and flags) name a session and a slot token instead, and the relay dials nothing.
-enum class ProxyCommand { proxy, tcp_dial, tcp_listen, raw, create, auth };
+// `tunnel` shares a local port through the relay's /tunnel (wsproxy's port sharing).
+enum class ProxyCommand { proxy, tcp_dial, tcp_listen, raw, create, auth, tunnel };
 
 struct ProxyOptions {
   ProxyCommand command = ProxyCommand::proxy;
@@ -53,7 +54,7 @@ struct ProxyOptions {
   // Rendezvous commands: the session (--session) and this side's token (--token); tcp-dial's --target.
   std::string rendezvous_id;
   std::string rendezvous_token;
-  std::string dial_host;
+  std::string dial_host;  // tcp-dial's --target, tunnel's --to
   std::uint16_t dial_port = 0;
   // create: the lifetime asked for ("" = the relay's default), the output format, a bearer token.
   std::string ttl;
@@ -92,5 +93,6 @@ std::string proxy_help();
 std::string rendezvous_leg_help(ProxyCommand command);
 std::string create_help();
 std::string auth_help();
+std::string tunnel_help();
 
 }  // namespace sshrelay::cli

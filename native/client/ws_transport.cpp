@@ -22,9 +22,6 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-// Frames are at most 6 + 16384 bytes; allow slack so an oversized frame reaches the core, which names
-// the violation, instead of failing as a generic read error.
-constexpr std::size_t kReadMessageMax = 1 << 20;
 // Payload of our own pings, so their pongs are told apart from answers to Beast's keep-alive pings.
 constexpr const char* kRttPingPayload = "sshrelay-rtt";
 
@@ -108,12 +105,12 @@ void WsTransport::do_ws_handshake() {
     ws.set_option(timeout);
     ws.set_option(websocket::stream_base::decorator([opts = options_](websocket::request_type& req) {
       req.set(http::field::user_agent, opts.user_agent);
-      req.set(http::field::sec_websocket_protocol, opts.subprotocol);
+      if (!opts.subprotocol.empty()) req.set(http::field::sec_websocket_protocol, opts.subprotocol);
       if (!opts.origin.empty()) req.set(http::field::origin, opts.origin);
       for (const auto& [name, value] : opts.headers) req.set(name, value);
     }));
     ws.binary(true);
-    ws.read_message_max(kReadMessageMax);
+    ws.read_message_max(options_.max_message);
     ws.auto_fragment(false);
     ws.async_handshake(response_, options_.relay.host_header(), target_,
                        [self = shared_from_this()](error_code ec) { self->on_ws_handshake(ec); });
@@ -176,8 +173,11 @@ websocket::close_reason WsTransport::reason() const {
   return std::visit([](const auto& ws) { return ws->reason(); }, ws_);
 }
 
-void WsTransport::async_write(asio::const_buffer message, Handler handler) {
-  visit([&](auto& ws) { ws.async_write(message, std::move(handler)); });
+void WsTransport::async_write(asio::const_buffer message, Handler handler, bool binary) {
+  visit([&](auto& ws) {
+    ws.binary(binary);
+    ws.async_write(message, std::move(handler));
+  });
 }
 
 void WsTransport::async_close(websocket::close_reason reason, std::function<void(error_code)> handler) {

@@ -42,13 +42,17 @@ struct TransportOptions {
   std::string origin;  // Origin header; empty = none
   std::vector<std::pair<std::string, std::string>> headers;  // extra request headers (e.g. auth)
   std::string user_agent = "sshrelay-client";
-  // Offered, and required in the 101: "ssh" for corp-relay-v4, "binary" for /relay.
+  // Offered, and required in the 101: "ssh" for corp-relay-v4, "binary" for /relay; none for /tunnel.
   std::string subprotocol = "ssh";
   std::chrono::milliseconds connect_timeout{10000};    // resolve + TCP + TLS
   std::chrono::milliseconds handshake_timeout{10000};  // HTTP upgrade
   // No bytes from the relay for half of this: send a ping; for all of it: the connection is dead (a read
   // fails with beast::error::timeout). Zero disables. The relay pings every --ping-seconds when idle.
   std::chrono::milliseconds idle_timeout{60000};
+  // The largest message read. v4 frames are at most 6 + 16384 bytes: the slack lets an oversized frame
+  // reach the core, which names the violation, instead of failing as a generic read error. A tunnel's
+  // http_request carries up to 10 MiB of body in base64.
+  std::size_t max_message = 1 << 20;
 };
 
 // The TLS peer name for a connection to the relay: SNI (DNS names only, RFC 6066 §3, never IP
@@ -85,8 +89,9 @@ class WsTransport : public std::enable_shared_from_this<WsTransport> {
   bool last_message_binary() const;
   boost::beast::websocket::close_reason reason() const;
 
-  // One binary message. The buffer must stay valid until the handler runs.
-  void async_write(boost::asio::const_buffer message, Handler handler);
+  // One message, binary unless `binary` is false (a text message: the tunnel's JSON). The buffer must stay
+  // valid until the handler runs.
+  void async_write(boost::asio::const_buffer message, Handler handler, bool binary = true);
   // Sends a close frame and waits for the relay's (bounded by the handshake timeout).
   void async_close(boost::beast::websocket::close_reason reason, std::function<void(boost::system::error_code)> handler);
   // Sends a ping (for `sshrelay -v`'s round-trip figure). When its pong arrives, which needs a read in

@@ -38,6 +38,10 @@ class Admission : public std::enable_shared_from_this<Admission<Stream>> {
   void resume_session();
   // Rendezvous legs: the token decides the slot (identity, when there is one, is only recorded).
   void join_rendezvous();
+  // Holds a place under the session caps, or refuses (audited) and returns false.
+  bool reserve_slot(bool anonymous);
+  // A session the relay hosts (a tunnel): no dial.
+  void host_session();
   void resume_leg(const std::string& id, const std::string& token, const std::string& leg_sid, std::uint64_t ack);
   void move_to_context_of(const Strand& strand);
   void dial();

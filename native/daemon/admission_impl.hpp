@@ -119,16 +119,21 @@ void Admission<Stream>::on_authenticated(Result<identity::Principal> who) {
     if (identity_.subject.empty() && who->claims.empty()) identity_.subject = who->name;  // a trusted header's value
   }
   if (ws_.endpoint->make_leg) return join_rendezvous();
+  if (ws_.endpoint->make_hosted) return host_session();
   if (parsed_.resume_sid) return resume_session();
+  if (reserve_slot(who->anonymous)) dial();
+}
+
+// Sessions without an identity are not one principal's: only the total and per-address caps apply to
+// them (as in the Python relay), or one user could use up the anonymous share for everyone.
+template <class Stream>
+bool Admission<Stream>::reserve_slot(bool anonymous) {
   SessionRegistry::Refusal refusal{};
-  // Sessions without an identity are not one principal's: only the total and per-address caps apply to
-  // them (as in the Python relay), or one user could use up the anonymous share for everyone.
-  slot_ = ctx_.registry.reserve(who->anonymous ? std::string() : principal_.name, client_ip_, refusal);
-  if (!slot_) {
-    auto cap = admission_detail::cap_refusal(refusal);
-    return deny(AuditEventType::policy_denied, close_code::session_cap, std::move(cap.reason), std::move(cap.detail));
-  }
-  dial();
+  slot_ = ctx_.registry.reserve(anonymous ? std::string() : principal_.name, client_ip_, refusal);
+  if (slot_) return true;
+  auto cap = admission_detail::cap_refusal(refusal);
+  deny(AuditEventType::policy_denied, close_code::session_cap, std::move(cap.reason), std::move(cap.detail));
+  return false;
 }
 
 template <class Stream>
@@ -194,13 +199,7 @@ void Admission<Stream>::join_rendezvous() {
   }
   target_ = "rendezvous " + leg->id;
   if (leg->resume_sid) return resume_leg(leg->id, leg->token, *leg->resume_sid, leg->resume_ack);
-  SessionRegistry::Refusal cap{};
-  const bool anonymous = principal_.name.empty() || identity_.provider.empty();
-  slot_ = ctx_.registry.reserve(anonymous ? std::string() : principal_.name, client_ip_, cap);
-  if (!slot_) {
-    auto refusal = admission_detail::cap_refusal(cap);
-    return deny(AuditEventType::policy_denied, close_code::session_cap, std::move(refusal.reason), std::move(refusal.detail));
-  }
+  if (!reserve_slot(principal_.name.empty() || identity_.provider.empty())) return;
   auto& home = static_cast<net::io_context&>(
       net::query(boost::beast::get_lowest_layer(stream_).get_executor(), net::execution::context));
   auto joined = ctx_.rendezvous->join(leg->id, leg->token, net::make_strand(home));
@@ -271,6 +270,28 @@ void Admission<Stream>::resume_leg(const std::string& id, const std::string& tok
   if (auto pair = ctx_.rendezvous->pair_of(id)) move_to_context_of(pair->strand());
   upgrade([session, ack, peer = client_peer()](std::shared_ptr<ClientConnection> client) {
     if (client) session->resume(std::move(client), ack, peer);
+  });
+}
+
+template <class Stream>
+void Admission<Stream>::host_session() {
+  if (ws_.endpoint->kind == "tunnel" && !ctx_.tunnels) {
+    return deny(AuditEventType::policy_denied, close_code::denied, "tunnels are not enabled on this relay (--tunnels)",
+                "tunnels are not enabled");
+  }
+  // A tunnel counts as a session: the same caps, per principal and per address (wsproxy counts /relay
+  // and /tunnel together too).
+  if (!reserve_slot(principal_.name.empty() || identity_.provider.empty())) return;
+  auto sid = admission_detail::new_session_id();
+  if (!sid) return refuse(close_code::internal_error, "the relay has no randomness for a session id");
+  auto& home = static_cast<net::io_context&>(
+      net::query(boost::beast::get_lowest_layer(stream_).get_executor(), net::execution::context));
+  SessionDescription description{*sid, principal_.name, {}, Target{}, std::string(ws_.endpoint->kind), identity_, 0, {}};
+  auto session = ws_.endpoint->make_hosted(ctx_, net::make_strand(home), std::move(description));
+  ctx_.registry.add(std::move(slot_), session);
+  upgrade([session, peer = client_peer()](std::shared_ptr<ClientConnection> client) {
+    if (client) return session->start(std::move(client), peer);
+    session->shutdown(close_code::normal, "WebSocket upgrade failed");
   });
 }
 

@@ -7,6 +7,7 @@
 #include "core/config/ssh_relay_environment.hpp"
 #include "core/policy/origin_policy.hpp"
 #include "core/rendezvous/rendezvous_api.hpp"
+#include "core/tunnel/tunnel_host.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -267,6 +268,23 @@ Options::Options() {
   add(meeting, "max-rendezvous-sessions", number("N", 1000), "most rendezvous sessions at once");
   add(meeting, "max-rendezvous-per-principal", number("N", 100), "most rendezvous sessions one principal may hold; 0 = no cap");
 
+  po::options_description tunnels = group("Tunnels: wsproxy's port sharing (docs/tunnels.md)");
+  add(tunnels, "tunnels", boolean(), "serve /tunnel: a client shares a port through the relay, reached at a subdomain and a raw TCP port");
+  add(tunnels, "tunnel-domain", text("DOMAIN", ""),
+      "requests for <16 hex>.DOMAIN go to that tunnel (wsproxy's TUNNEL_DOMAIN; needs a wildcard DNS name "
+      "and certificate); empty: no subdomains, raw ports only");
+  add(tunnels, "tunnel-ports", text("MIN-MAX", ""),
+      "raw TCP ports handed to tunnels, the lowest free first (wsproxy: 10000-10099); empty: none");
+  add(tunnels, "tunnel-listen-address", text("ADDRESS", d.tunnel_listen_host),
+      "where the raw ports listen (wsproxy: loopback only)");
+  add(tunnels, "tunnel-max-http-per-ip", number("N", d.tunnel_limits.max_http_per_ip),
+      "concurrent tunnel requests from one address (wsproxy's MAX_TUNNEL_HTTP_PER_IP); over it: 429");
+  add(tunnels, "tunnel-max-tcp", number("N", d.tunnel_limits.max_tcp_global),
+      "concurrent raw-port connections over all tunnels (wsproxy's MAX_TUNNEL_TCP_CONNS_GLOBAL)");
+  add(tunnels, "max-tunnels", number("N", d.tunnel_limits.max_tunnels), "tunnels registered at once");
+  add(tunnels, "tunnel-response-seconds", number("N", static_cast<std::uint64_t>(d.tunnel_response_timeout.count())),
+      "how long a visitor's request waits for the tunnel's answer before 504 (wsproxy: 60)");
+
   po::options_description identity = group("Identity (docs/identity.md)");
   add(identity, "identity-provider", text("NAME"),
       "cloudflare-access, gcp-iap, oidc, or none (needs --identity-upstream-enforces-auth); required "
@@ -339,7 +357,7 @@ Options::Options() {
       "developer defaults: --unsafe-allow-loopback, --log-level=debug and --identity-provider=none "
       "(unauthenticated) unless those are given");
 
-  settings.add(listening).add(sessions).add(access).add(policy).add(meeting).add(identity).add(audit).add(diagnostics);
+  settings.add(listening).add(sessions).add(access).add(policy).add(meeting).add(tunnels).add(identity).add(audit).add(diagnostics);
   all.add(general).add(settings);
 }
 
@@ -845,6 +863,31 @@ DaemonConfig to_config(const Reader& r) {
   }
   c.connect_rate_per_minute = static_cast<unsigned>(r.uint("connect-rate-per-minute", 0, 1'000'000));
 
+  c.tunnels = r.flag("tunnels");
+  c.tunnel_domain = tunnel::canonical_host(r.str("tunnel-domain"));
+  if (!r.str("tunnel-domain").empty() && (c.tunnel_domain.empty() || c.tunnel_domain.find('.') == std::string::npos ||
+                                           c.tunnel_domain.find_first_of(" /:@") != std::string::npos)) {
+    r.fail("tunnel-domain", in_quotes(r.str("tunnel-domain")) + " is not a domain name like tunnels.example.com");
+  }
+  if (!r.str("tunnel-ports").empty()) {
+    auto range = parse_port_ranges(r.str("tunnel-ports"));
+    if (!range || range->size() != 1 || range->front().first == 0) {
+      r.fail("tunnel-ports", in_quotes(r.str("tunnel-ports")) + " is not one range MIN-MAX of ports, e.g. 10000-10099");
+    } else {
+      c.tunnel_limits.port_min = range->front().first;
+      // The flag names the last port; the pool's end is exclusive.
+      c.tunnel_limits.port_max = static_cast<std::uint16_t>(std::min<std::uint32_t>(range->front().last + 1u, 65535u));
+    }
+  }
+  c.tunnel_listen_host = r.str("tunnel-listen-address");
+  if (!boost::urls::parse_ipv4_address(c.tunnel_listen_host) && !boost::urls::parse_ipv6_address(c.tunnel_listen_host)) {
+    r.fail("tunnel-listen-address", in_quotes(c.tunnel_listen_host) + " is not an IP address (e.g. 127.0.0.1, 0.0.0.0, ::)");
+  }
+  c.tunnel_limits.max_http_per_ip = static_cast<std::size_t>(r.uint("tunnel-max-http-per-ip", 1, 1'000'000));
+  c.tunnel_limits.max_tcp_global = static_cast<std::size_t>(r.uint("tunnel-max-tcp", 1, 1'000'000));
+  c.tunnel_limits.max_tunnels = static_cast<std::size_t>(r.uint("max-tunnels", 1, 1'000'000));
+  c.tunnel_response_timeout = std::chrono::seconds(r.uint("tunnel-response-seconds", 1, 3600));
+
   const std::string level = lower(r.str("log-level"));
   if (level != "debug" && level != "info" && level != "warn" && level != "error")
     r.fail("log-level", in_quotes(r.str("log-level")) + " is not one of debug, info, warn, error");
@@ -1013,6 +1056,14 @@ std::string describe(const DaemonConfig& c) {
       << " identity=" << c.identity.provider << " audit=" << audit_sinks(c.audit)
       << (c.audit.format == AuditFormat::ssh_relay ? "(ssh-relay format)" : "")
       << " dev=" << (c.dev ? "on" : "off");
+  if (c.tunnels) {
+    out << " tunnels=on domain=" << (c.tunnel_domain.empty() ? "none" : c.tunnel_domain) << " tunnel-ports=";
+    if (c.tunnel_limits.port_min == c.tunnel_limits.port_max) {
+      out << "none";
+    } else {
+      out << c.tunnel_limits.port_min << "-" << (c.tunnel_limits.port_max - 1) << "@" << c.tunnel_listen_host;
+    }
+  }
   if (!c.ready_file.empty()) out << " ready-file=" << c.ready_file;
   return out.str();
 }

@@ -17,6 +17,7 @@
 #include "core/policy/target_policy.hpp"
 #include "core/rendezvous/rendezvous_registry.hpp"
 #include "native/daemon/audit/audit_config.hpp"
+#include "core/tunnel/tunnel_registry.hpp"
 #include "native/daemon/identity/identity_config.hpp"
 
 namespace sshrelay::daemon {
@@ -66,6 +67,12 @@ struct DaemonConfig {
   unsigned connect_rate_per_minute = 0;       // --connect-rate-per-minute: per source IP; 0 = unlimited
   std::vector<Cidr> trusted_proxies;          // --trusted-proxies: X-Forwarded-For believed only from these
   rendezvous::RegistryLimits rendezvous;      // --rendezvous-*: TTLs, peer wait, caps (docs/rendezvous.md)
+  // Tunnels (/tunnel, docs/tunnels.md): off unless --tunnels.
+  bool tunnels = false;                       // --tunnels
+  std::string tunnel_domain;                  // --tunnel-domain: <16 hex>.DOMAIN reaches a tunnel (canonical)
+  tunnel::RegistryLimits tunnel_limits;       // --tunnel-ports MIN-MAX, --tunnel-max-*
+  std::string tunnel_listen_host = "127.0.0.1";  // --tunnel-listen-address: where raw ports listen
+  std::chrono::seconds tunnel_response_timeout{60};  // --tunnel-response-seconds: then 504
   std::vector<std::string> rendezvous_admins; // the policy file's "rendezvous_admins": who may use /admin/sessions
   identity::IdentityConfig identity;          // --identity-*: who may connect (docs/identity.md)
   audit::AuditConfig audit;                   // --audit-*: where events go (docs/audit.md)

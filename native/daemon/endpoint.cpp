@@ -20,6 +20,8 @@ std::shared_ptr<Session> make_v4_leg(RelayContext& ctx, const std::shared_ptr<Re
                                      rendezvous::Slot slot, SessionDescription description);
 std::shared_ptr<Session> make_plain_leg(RelayContext& ctx, const std::shared_ptr<RendezvousPair>& pair,
                                         rendezvous::Slot slot, SessionDescription description);
+// native/daemon/tunnel/tunnel_session.cpp
+std::shared_ptr<Session> make_tunnel_session(RelayContext& ctx, Strand strand, SessionDescription description);
 
 namespace {
 
@@ -50,6 +52,11 @@ std::variant<EndpointRequest, RequestRefusal> parse_raw_relay(const QueryParams&
   return EndpointRequest{std::move(*target), {}, std::nullopt, 0};
 }
 
+// /tunnel reads no parameter (wsproxy's clients send only token=, which identity reads).
+std::variant<EndpointRequest, RequestRefusal> parse_tunnel(const QueryParams&, const std::optional<Target>&) {
+  return EndpointRequest{};
+}
+
 // A leg's request is read by admission itself (rendezvous_api.hpp: the id, the token, a resume).
 std::variant<EndpointRequest, RequestRefusal> parse_leg(const QueryParams&, const std::optional<Target>&) {
   return EndpointRequest{};
@@ -58,19 +65,22 @@ std::variant<EndpointRequest, RequestRefusal> parse_leg(const QueryParams&, cons
 constexpr std::size_t kMaxV4Message = v4::kDataHeaderSize + v4::kMaxDataPayload;
 
 const Endpoint kEndpoints[] = {
-    {v4::kConnectPath, "v4", "ssh", true, kMaxV4Message, parse_v4_connect, make_v4_session, nullptr, false},
-    {v4::kReconnectPath, "v4", "ssh", true, kMaxV4Message, parse_v4_reconnect, nullptr, nullptr, false},
-    {raw::kRelayPath, "relay", "binary", false, kMaxRawMessage, parse_raw_relay, make_raw_relay_session, nullptr, false},
+    {v4::kConnectPath, "v4", "ssh", true, kMaxV4Message, parse_v4_connect, make_v4_session, nullptr, false, nullptr},
+    {v4::kReconnectPath, "v4", "ssh", true, kMaxV4Message, parse_v4_reconnect, nullptr, nullptr, false, nullptr},
+    {raw::kRelayPath, "relay", "binary", false, kMaxRawMessage, parse_raw_relay, make_raw_relay_session, nullptr, false, nullptr},
     // websockify's clients (noVNC and others) name the path /websockify.
-    {"/websockify", "relay", "binary", false, kMaxRawMessage, parse_raw_relay, make_raw_relay_session, nullptr, false},
+    {"/websockify", "relay", "binary", false, kMaxRawMessage, parse_raw_relay, make_raw_relay_session, nullptr, false, nullptr},
+    // wsproxy's tunnels: its clients expect HTTP statuses before the upgrade, and send bodies of up to
+    // 10 MiB base64 in one message.
+    {"/tunnel", "tunnel", "", false, 16 * 1024 * 1024, parse_tunnel, nullptr, nullptr, false, make_tunnel_session},
 };
 
 // Rendezvous legs, by prefix. Our resumable legs refuse with close frames (the page shows only a close
 // reason); swsrs's plain legs answer HTTP statuses before the upgrade, as swsrs does.
 const Endpoint kLegEndpoints[] = {
-    {rendezvous::kLegPathPrefix, "rendezvous", "ssh", true, kMaxV4Message, parse_leg, nullptr, make_v4_leg, true},
+    {rendezvous::kLegPathPrefix, "rendezvous", "ssh", true, kMaxV4Message, parse_leg, nullptr, make_v4_leg, true, nullptr},
     {rendezvous::kPlainLegPathPrefix, "rendezvous-plain", "", false, kMaxRawMessage, parse_leg, nullptr, make_plain_leg,
-     false},
+     false, nullptr},
 };
 
 }  // namespace

@@ -55,6 +55,9 @@ struct Endpoint {
   std::shared_ptr<Session> (*make_leg)(RelayContext& ctx, const std::shared_ptr<RendezvousPair>& pair,
                                        rendezvous::Slot slot, SessionDescription description);
   bool resumable_leg;  // the leg speaks corp-relay-v4 framing and may resume (else: swsrs's plain leg)
+  // A session the relay hosts itself, with no target to dial (a tunnel): made on `strand` after the caps.
+  // Null for the others.
+  std::shared_ptr<Session> (*make_hosted)(RelayContext& ctx, Strand strand, SessionDescription description) = nullptr;
 };
 
 // The endpoint serving `path`, or null. `id`: for a rendezvous leg, the id after its prefix.

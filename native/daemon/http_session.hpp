@@ -11,6 +11,7 @@
 
 #include "native/daemon/admission.hpp"
 #include "native/daemon/relay_context.hpp"
+#include "core/tunnel/tunnel_host.hpp"
 #include "native/daemon/router.hpp"
 
 namespace sshrelay::daemon {
@@ -26,7 +27,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
  private:
   void on_handshake(beast::error_code ec);
   void do_read();
+  void on_header(beast::error_code ec, std::size_t n);
+  void read_body();
   void on_read(beast::error_code ec, std::size_t n);
+  // A request for a tunnel's subdomain (native/daemon/tunnel/tunnel_http.hpp): answered when it answers.
+  void forward_to_tunnel(const tunnel::HostMatch& match);
   void on_write(bool keep_alive, beast::error_code ec, std::size_t n);
   void do_close();
   // Answers a request that cannot be served (too big, malformed) and closes the connection gently.
@@ -37,6 +42,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  tunnel::HostMatch tunnel_host_;  // what the request's Host says about tunnels
   Request request_;
   ConnectionPeer peer_;
 };

@@ -12,6 +12,7 @@
 #include "native/daemon/http_refusal.hpp"
 #include "native/daemon/log.hpp"
 #include "native/daemon/rendezvous/rendezvous_admin.hpp"
+#include "native/daemon/tunnel/tunnel_http.hpp"
 
 namespace sshrelay::daemon {
 namespace http_session_detail {
@@ -59,9 +60,41 @@ void HttpSession<Stream>::on_handshake(beast::error_code ec) {
 template <class Stream>
 void HttpSession<Stream>::do_read() {
   parser_.emplace();
-  parser_->body_limit(http_session_detail::kBodyLimit);
+  // Beast checks Content-Length against the limit while it parses the header, before the Host is known:
+  // with tunnels the larger limit stands until the header shows the request is not a tunnel's.
+  parser_->body_limit(ctx_.config.tunnels ? kTunnelRequestBodyLimit : http_session_detail::kBodyLimit);
   parser_->header_limit(http_session_detail::kHeaderLimit);
   beast::get_lowest_layer(stream_).expires_after(ctx_.config.request_timeout);
+  http::async_read_header(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::on_header, this->shared_from_this()));
+}
+
+// The header decides how large a body may be: a tunnel's visitors may send what wsproxy allows them.
+template <class Stream>
+void HttpSession<Stream>::on_header(beast::error_code ec, std::size_t n) {
+  using http_session_detail::kBodyLimit;
+  if (ec) return on_read(ec, n);
+  tunnel_host_ = ctx_.config.tunnels ? tunnel::match_tunnel_host(parser_->get()[http::field::host], ctx_.config.tunnel_domain)
+                                     : tunnel::HostMatch{tunnel::NotTunnelHost{}};
+  const bool for_tunnel = !std::holds_alternative<tunnel::NotTunnelHost>(tunnel_host_);
+  if (!for_tunnel) {
+    parser_->body_limit(kBodyLimit);
+    if (const auto length = parser_->content_length(); length && *length > kBodyLimit) return on_read(http::error::body_limit, n);
+  }
+  // A client that asked to be told before it sends a large body (curl does, over 1 MiB) is told at once
+  // rather than after its own timeout.
+  if (for_tunnel && beast::iequals(parser_->get()[http::field::expect], "100-continue")) {
+    auto go_on = std::make_shared<http::response<http::empty_body>>(http::status::continue_, parser_->get().version());
+    http::async_write(stream_, *go_on, [self = this->shared_from_this(), go_on](beast::error_code e, std::size_t) {
+      if (e) return;
+      self->read_body();
+    });
+    return;
+  }
+  read_body();
+}
+
+template <class Stream>
+void HttpSession<Stream>::read_body() {
   http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::on_read, this->shared_from_this()));
 }
 
@@ -75,7 +108,8 @@ void HttpSession<Stream>::on_read(beast::error_code ec, std::size_t) {
                   "the request line and headers exceed " + std::to_string(kHeaderLimit / 1024) + " KiB\n");
   }
   if (ec == http::error::body_limit) {
-    return reject(http::status::payload_too_large, "the request body exceeds " + std::to_string(kBodyLimit / 1024) + " KiB\n");
+    const auto limit = std::holds_alternative<tunnel::NotTunnelHost>(tunnel_host_) ? kBodyLimit : kTunnelRequestBodyLimit;
+    return reject(http::status::payload_too_large, "the request body exceeds " + std::to_string(limit / 1024) + " KiB\n");
   }
   // Any other parse error (method, target, version, header syntax): the client is told, not reset.
   if (ec.category() == http::make_error_code(http::error::bad_method).category() && ec != http::error::partial_message) {
@@ -83,6 +117,7 @@ void HttpSession<Stream>::on_read(beast::error_code ec, std::size_t) {
   }
   if (ec) return;  // timeouts and resets on idle keep-alive connections are normal
   request_ = parser_->release();
+  if (!std::holds_alternative<tunnel::NotTunnelHost>(tunnel_host_)) return forward_to_tunnel(tunnel_host_);
   auto routed = route(ctx_, request_, peer_);
   if (auto* ws = std::get_if<WsRequest>(&routed)) {
     // The connection becomes the endpoint's: admission takes the stream and whatever followed the request.
@@ -110,6 +145,22 @@ void HttpSession<Stream>::on_read(beast::error_code ec, std::size_t) {
   const bool keep_alive = response.keep_alive();
   beast::async_write(stream_, std::move(response),
                      beast::bind_front_handler(&HttpSession::on_write, this->shared_from_this(), keep_alive));
+}
+
+template <class Stream>
+void HttpSession<Stream>::forward_to_tunnel(const tunnel::HostMatch& match) {
+  serve_tunnel_request(ctx_, request_, client_address(ctx_, request_, peer_), match,
+                       [self = this->shared_from_this()](TunnelResponse answer) {
+                         auto response = std::make_shared<TunnelResponse>(std::move(answer));
+                         net::post(self->stream_.get_executor(), [self, response] {
+                           // The tunnel may have taken up to a minute: the write gets its own time.
+                           beast::get_lowest_layer(self->stream_).expires_after(self->ctx_.config.request_timeout);
+                           const bool keep_alive = response->keep_alive();
+                           http::async_write(self->stream_, *response, [self, response, keep_alive](beast::error_code e, std::size_t n) {
+                             self->on_write(keep_alive, e, n);
+                           });
+                         });
+                       });
 }
 
 template <class Stream>

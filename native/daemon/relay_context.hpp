@@ -30,6 +30,7 @@ class AuditLog;
 }
 class RendezvousHub;
 class RelayMetrics;
+class TunnelHub;
 
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
@@ -90,6 +91,7 @@ struct RelayContext {
   audit::AuditLog* audit_log = nullptr;  // null: no audit sink configured
   RendezvousHub* rendezvous = nullptr;   // set by run_server
   RelayMetrics* metrics = nullptr;       // set by run_server; counts every audit event
+  TunnelHub* tunnels = nullptr;          // set by run_server with --tunnels
 
   // Counts the event for /metrics and hands it to the audit log, which stamps the time (never blocks).
   void audit(AuditEvent event) const;

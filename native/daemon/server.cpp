@@ -18,6 +18,7 @@
 #include "native/common/unix_time.hpp"
 #include "native/daemon/metrics_listener.hpp"
 #include "native/daemon/relay_metrics.hpp"
+#include "native/daemon/tunnel/tunnel_hub.hpp"
 #include "native/daemon/log.hpp"
 #include "native/daemon/session.hpp"
 
@@ -105,6 +106,11 @@ int run_server(const DaemonConfig& config_in) {
   ctx.rendezvous = &rendezvous;
   RelayMetrics metrics(unix_seconds_now());
   ctx.metrics = &metrics;
+  std::optional<TunnelHub> tunnels;
+  if (config.tunnels) {
+    tunnels.emplace(ctx);
+    ctx.tunnels = &*tunnels;
+  }
   std::shared_ptr<MetricsListener> metrics_listener;
   if (config.metrics_listen) {
     tcp::resolver resolver(ioc);

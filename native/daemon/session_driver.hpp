@@ -50,6 +50,20 @@ struct SessionDescription {
   std::string rendezvous_leg; // a rendezvous leg's "<id>/<slot>" (then there is no target)
 };
 
+// The fields every event about a session carries: who, from where, which session and endpoint.
+inline AuditEvent session_audit_event(AuditEventType type, const SessionDescription& description, const ClientPeer& peer) {
+  AuditEvent event;
+  event.type = type;
+  event.principal = description.principal;
+  description.identity.put_into(event);
+  event.user_agent = peer.user_agent;
+  event.source_ip = peer.address;
+  event.source_port = peer.port;
+  event.sid = description.sid;
+  event.endpoint = description.kind;
+  return event;
+}
+
 template <class Machine>
 class SessionDriver final : public Session, public std::enable_shared_from_this<SessionDriver<Machine>> {
  public:

@@ -631,15 +631,7 @@ void SessionDriver<Machine>::settle_budget() {
 
 template <class Machine>
 AuditEvent SessionDriver<Machine>::audit_event(AuditEventType type) const {
-  AuditEvent event;
-  event.type = type;
-  event.principal = description_.principal;
-  description_.identity.put_into(event);
-  event.user_agent = peer_.user_agent;
-  event.source_ip = peer_.address;
-  event.source_port = peer_.port;
-  event.sid = description_.sid;
-  event.endpoint = description_.kind;
+  auto event = session_audit_event(type, description_, peer_);
   if (leg_) {  // no target: the rendezvous and the slot say where the bytes went
     leg_->describe(event);
     return event;
@@ -650,8 +642,6 @@ AuditEvent SessionDriver<Machine>::audit_event(AuditEventType type) const {
   event.resolved_port = target_endpoint_.port();
   event.relay_ip = relay_endpoint_.address().to_string();
   event.relay_source_port = relay_endpoint_.port();
-  event.sid = description_.sid;
-  event.endpoint = description_.kind;
   return event;
 }
 

@@ -50,6 +50,11 @@ TEST(AuditCounters, CountSessionsBytesRefusalsAndRendezvous) {
   counters.count(denied);
   counters.count(event(AuditEventType::policy_denied, ""));
   counters.count(event(AuditEventType::rendezvous_pair, ""));
+  counters.count(event(AuditEventType::tunnel_open, "tunnel"));
+  auto tunnel_closed = event(AuditEventType::tunnel_close, "tunnel");
+  tunnel_closed.tunnel_requests = 7;
+  tunnel_closed.tunnel_connections = 2;
+  counters.count(tunnel_closed);
   ExpositionWriter out;
   counters.write(out);
   const auto& text = out.text();
@@ -62,6 +67,9 @@ TEST(AuditCounters, CountSessionsBytesRefusalsAndRendezvous) {
                            "sshrelay_refusals_total{event=\"auth.denied\",code=\"4401\"} 1\n",
                            "sshrelay_refusals_total{event=\"policy.denied\",code=\"none\"} 1\n",
                            "sshrelay_rendezvous_events_total{action=\"pair\"} 1\n",
+                           "sshrelay_tunnel_events_total{action=\"open\"} 1\n",
+                           "sshrelay_tunnel_events_total{action=\"close\"} 1\n",
+                           "sshrelay_tunnel_requests_total 7\n", "sshrelay_tunnel_connections_total 2\n",
                            "sshrelay_audit_events_total{action=\"session.close\"} 2\n"}) {
     EXPECT_NE(text.find(line), std::string::npos) << line << "in\n" << text;
   }

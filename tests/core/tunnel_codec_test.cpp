@@ -120,7 +120,8 @@ TEST(TunnelHeaders, RequestsLoseCredentialsAndGainGoNames) {
   const auto out = forwardable_request_headers({{"content-type", "text/plain"}, {"Cookie", "s=1"}, {"AUTHORIZATION", "Bearer x"},
                                                 {"x-csrf-token", "t"}, {"X-XSRF-Token", "t"}, {"Proxy-Authorization", "p"},
                                                 {"Set-Cookie", "a"}, {"Host", "h"}, {"accept", "a/b"}, {"Accept", "c/d"},
-                                                {"x-forwarded-for", "203.0.113.1"}, {"Transfer-Encoding", "chunked"}});
+                                                {"x-forwarded-for", "203.0.113.1"}, {"Transfer-Encoding", "chunked"},
+                                                {"Expect", "100-continue"}});
   EXPECT_EQ(out, (HeaderList{{"Content-Type", "text/plain"}, {"Accept", "a/b, c/d"}, {"X-Forwarded-For", "203.0.113.1"}}));
   EXPECT_EQ(canonical_header_name("x-www-FORM"), "X-Www-Form");
   EXPECT_EQ(canonical_header_name("bad name"), "bad name");

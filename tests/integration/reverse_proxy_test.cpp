@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "tests/integration/harness.hpp"
+#include "tests/integration/tunnel_site.hpp"
 #include "tests/support/files.hpp"
 #include "tests/support/loopback.hpp"
 #include "tests/support/process.hpp"
@@ -126,7 +127,9 @@ class ReverseProxy {
       write_shipped(file, "Caddyfile",
                     {{"relay.example.com", "localhost"}, {"127.0.0.1:8080", relay}, {"http_port 80", "http_port " + http},
                      {"https_port 443", "https_port " + https}, {"localhost:2019", "localhost:" + std::to_string(admin_port_)},
-                     {"/etc/ssl/sshrelay/fullchain.pem", cert.cert}, {"/etc/ssl/sshrelay/privkey.pem", cert.key}});
+                     {"/etc/ssl/sshrelay/fullchain.pem", cert.cert}, {"/etc/ssl/sshrelay/privkey.pem", cert.key},
+                     {"tunnels.example.com", "tunnels.localhost"}, {"/etc/ssl/sshrelay/tunnels-fullchain.pem", cert.cert},
+                     {"/etc/ssl/sshrelay/tunnels-privkey.pem", cert.key}});
       argv_ = {"/usr/bin/caddy", "run", "--config", dir_.file("Caddyfile"), "--adapter", "caddyfile"};
       env_ = {{"HOME", dir_.path().string()}, {"XDG_DATA_HOME", dir_.file("data")}, {"XDG_CONFIG_HOME", dir_.file("config")}};
     }
@@ -353,6 +356,44 @@ TEST_F(ReverseProxyLoginVariantTest, OAuth2ProxyConfigAgreesWithTheNginxVariant)
   // The extension's cross-site WebSocket carries only a SameSite=None; Secure cookie.
   EXPECT_EQ(cfg.value("cookie_samesite", ""), "none");
   EXPECT_EQ(cfg.value("cookie_secure", false), true);
+}
+
+// Caddy's wildcard site for tunnels (the shipped Caddyfile's *.tunnels.example.com block): a visitor's HTTPS
+// request for <subdomain>.tunnels.localhost goes through Caddy to the relay, which hands it to the tunnel
+// whose client (`sshrelay tunnel`) serves it from Python's HTTP server.
+TEST(ReverseProxyTunnelTest, CaddysWildcardSiteReachesATunnel) {
+  TempDir scratch("sshrelay-caddy-tunnel");
+  TempDir server_dir("sshrelay-caddy-tunnel-server");
+  const auto cert = testing::make_test_certificate(scratch, {"*.tunnels.localhost"});
+  const auto https_port = testing::pick_free_loopback_port();
+  RelayDaemon relay;
+  relay.start(relayd_path(), {"--tunnels", "--tunnel-domain", "tunnels.localhost", "--public-port", std::to_string(https_port),
+                              "--trusted-proxies", "127.0.0.1/32,::1/128"});
+  ReverseProxy caddy("caddy", server_dir, cert, relay.port(), https_port);
+  caddy.start();
+  TunnelSite site(scratch);
+  const auto out = scratch.file("tunnel.out");
+  testing::Process cli({SSHRELAY_CLI_PATH, "tunnel", "--relay", "ws://127.0.0.1:" + std::to_string(relay.port()), "--to",
+                        "127.0.0.1:" + std::to_string(site.port())},
+                       testing::ProcessIo{"", out, scratch.file("tunnel.err")});
+  std::smatch m;
+  std::string said;
+  const std::regex url(R"(https://([0-9a-f]{16})\.tunnels\.localhost:(\d+))");
+  ASSERT_TRUE(wait_until([&] {
+    said = std::filesystem::exists(out) ? testing::read_file(out) : "";
+    return std::regex_search(said, m, url) || !cli.running();
+  }, 60s)) << testing::file_tail(scratch.file("tunnel.err")) << relay.log_text();
+  ASSERT_TRUE(std::regex_search(said, m, url)) << said << testing::file_tail(scratch.file("tunnel.err"));
+  EXPECT_EQ(m[2].str(), std::to_string(https_port)) << "the URL names the proxy's port, the relay's public one";
+  const std::string host = m[1].str() + ".tunnels.localhost";
+  const std::string port = std::to_string(https_port);
+  const auto body = scratch.file("body");
+  ASSERT_EQ(testing::run({"curl", "--silent", "--show-error", "--fail", "--cacert", cert.cert, "--resolve", host + ":" + port + ":127.0.0.1",
+                          "-o", body, "https://" + host + ":" + port + "/hello"},
+                         "", scratch.file("curl.out"), scratch.file("curl.err"), 120s),
+            0)
+      << testing::read_file(scratch.file("curl.err")) << caddy.log() << relay.log_text();
+  EXPECT_EQ(testing::read_file(body), "hello through the tunnel\n");
 }
 
 }  // namespace

@@ -601,3 +601,38 @@ TEST(ConfigAudit, ErrorsNameTheSetting) {
 
 }  // namespace
 }  // namespace sshrelay::daemon
+
+namespace sshrelay::daemon {
+namespace {
+
+TEST(ConfigTunnels, OffByDefaultAndReadLikeWsproxysSettings) {
+  const DaemonConfig off = config_of(parse({}));
+  EXPECT_FALSE(off.tunnels);
+  EXPECT_EQ(off.tunnel_limits.port_min, off.tunnel_limits.port_max) << "no raw ports unless asked";
+  const DaemonConfig c = config_of(parse({"--tunnels", "--tunnel-domain", "Tunnels.Example.COM.", "--tunnel-ports", "10000-10099",
+                                          "--tunnel-listen-address", "0.0.0.0", "--tunnel-max-http-per-ip", "5",
+                                          "--tunnel-max-tcp", "9", "--tunnel-response-seconds", "2"}));
+  EXPECT_TRUE(c.tunnels);
+  EXPECT_EQ(c.tunnel_domain, "tunnels.example.com");
+  EXPECT_EQ(c.tunnel_limits.port_min, 10000);
+  EXPECT_EQ(c.tunnel_limits.port_max, 10100) << "the flag's MAX is included; the pool's end is exclusive";
+  EXPECT_EQ(c.tunnel_listen_host, "0.0.0.0");
+  EXPECT_EQ(c.tunnel_limits.max_http_per_ip, 5u);
+  EXPECT_EQ(c.tunnel_limits.max_tcp_global, 9u);
+  EXPECT_EQ(c.tunnel_response_timeout, std::chrono::seconds(2));
+  EXPECT_NE(describe(c).find("tunnels=on domain=tunnels.example.com tunnel-ports=10000-10099@0.0.0.0"), std::string::npos)
+      << describe(c);
+  EXPECT_TRUE(config_of(parse({}, {{"RELAY_TUNNELS", "yes"}, {"RELAY_TUNNEL_DOMAIN", "t.example.com"}})).tunnels);
+}
+
+TEST(ConfigTunnels, BadValuesNameTheSetting) {
+  EXPECT_NE(error_of(parse({"--tunnel-domain", "localhost"})).find("--tunnel-domain"), std::string::npos);
+  EXPECT_NE(error_of(parse({"--tunnel-domain", "https://t.example.com"})).find("not a domain name"), std::string::npos);
+  EXPECT_NE(error_of(parse({"--tunnel-ports", "10100-10000"})).find("--tunnel-ports"), std::string::npos);
+  EXPECT_NE(error_of(parse({"--tunnel-ports", "0-10"})).find("--tunnel-ports"), std::string::npos);
+  EXPECT_NE(error_of(parse({"--tunnel-listen-address", "relay.example.com"})).find("not an IP address"), std::string::npos);
+  EXPECT_NE(error_of(parse({"--tunnel-response-seconds", "0"})).find("--tunnel-response-seconds"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sshrelay::daemon

@@ -1,0 +1,445 @@
+#include "native/daemon/tunnel/tunnel_session.hpp"
+
+#include <openssl/rand.h>
+
+#include <array>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+
+#include "core/wire/close_code.hpp"
+#include "core/wire/websocket_frames.hpp"
+#include "native/daemon/log.hpp"
+#include "native/daemon/tunnel/tunnel_hub.hpp"
+
+namespace sshrelay::daemon {
+namespace {
+
+std::vector<std::uint8_t> random_id_bytes() {
+  std::vector<std::uint8_t> random(tunnel::kRandomBytesPerId);
+  if (RAND_bytes(random.data(), static_cast<int>(random.size())) != 1) random.clear();
+  return random;
+}
+
+tunnel::HttpAnswer says(const std::string& id, int status, std::string body) {
+  return tunnel::HttpAnswer{id, status, {{"Content-Type", "text/plain; charset=utf-8"}}, std::move(body)};
+}
+
+}  // namespace
+
+TunnelSession::TunnelSession(RelayContext& ctx, Strand strand, SessionDescription description)
+    : ctx_(ctx),
+      strand_(std::move(strand)),
+      description_(std::move(description)),
+      channel_(tunnel::ChannelLimits{std::chrono::duration_cast<Duration>(ctx.config.tunnel_response_timeout)}),
+      timer_(strand_) {}
+
+std::shared_ptr<Session> make_tunnel_session(RelayContext& ctx, Strand strand, SessionDescription description) {
+  return std::make_shared<TunnelSession>(ctx, std::move(strand), std::move(description));
+}
+
+void TunnelSession::start(std::shared_ptr<ClientConnection> client, ClientPeer peer) {
+  net::dispatch(strand_, [self = shared_from_this(), client = std::move(client), peer = std::move(peer)]() mutable {
+    self->client_ = std::move(client);
+    self->peer_ = std::move(peer);
+    self->started_at_ = self->last_heard_ = std::chrono::steady_clock::now();
+    self->next_ping_ = self->started_at_ + self->ctx_.config.ping_interval;
+    auto added = self->ctx_.tunnels->add(self);
+    if (!added) {
+      log(LogLevel::warn, "sid=" + self->description_.sid + " tunnel refused: " + added.error().message);
+      auto refused = self->audit_event(AuditEventType::policy_denied);
+      refused.close_code = close_code::session_cap;
+      refused.reason = added.error().message;
+      self->ctx_.audit(std::move(refused));
+      self->ended_ = true;
+      self->ctx_.registry.remove(self->description_.sid);
+      close_client(std::move(self->client_), close_code::session_cap, added.error().message);
+      return;
+    }
+    self->key_ = added->key;
+    self->subdomain_ = added->subdomain;
+    self->raw_port_ = added->raw_port;
+    self->open_raw_port();
+    const auto url = self->ctx_.tunnels->url_for(self->subdomain_);
+    const auto ready = tunnel::to_json(tunnel::TunnelReady{url, self->raw_port_});
+    self->queue_frame(ws::Opcode::text, std::vector<std::uint8_t>(ready.begin(), ready.end()));
+    log(LogLevel::info, "sid=" + self->description_.sid + " tunnel " + self->subdomain_ + " open for " +
+                            self->description_.principal + ": " + (url.empty() ? "no subdomain" : url) + ", raw port " +
+                            (self->raw_port_ ? std::to_string(self->raw_port_) : "none"));
+    self->ctx_.audit(self->audit_event(AuditEventType::tunnel_open));
+    self->do_client_write();
+    self->do_client_read();
+    self->arm_timer();
+  });
+}
+
+// A port another program holds stays this tunnel's (core/tunnel/tunnel_registry.hpp says why); the client
+// is told it has none.
+void TunnelSession::open_raw_port() {
+  if (raw_port_ == 0) return;
+  boost::system::error_code ec;
+  const auto address = net::ip::make_address(ctx_.config.tunnel_listen_host, ec);
+  tcp::endpoint endpoint(address, raw_port_);
+  acceptor_.emplace(strand_);
+  if (!ec) acceptor_->open(endpoint.protocol(), ec);
+  if (!ec) acceptor_->set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor_->bind(endpoint, ec);
+  if (!ec) acceptor_->listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    log(LogLevel::warn, "sid=" + description_.sid + " tunnel " + subdomain_ + ": cannot listen on " +
+                            ctx_.config.tunnel_listen_host + ":" + std::to_string(raw_port_) + ": " + ec.message());
+    acceptor_.reset();
+    raw_port_ = 0;
+    return;
+  }
+  do_accept();
+}
+
+void TunnelSession::do_accept() {
+  acceptor_->async_accept([self = shared_from_this()](boost::system::error_code ec, tcp::socket socket) {
+    if (self->ended_ || ec == net::error::operation_aborted) return;
+    if (ec) {
+      log(LogLevel::debug, "tunnel " + self->subdomain_ + " accept: " + ec.message());
+      return self->do_accept();
+    }
+    // Over either cap the connection is closed at once, with no tcp_open (as wsproxy does).
+    if (!self->ctx_.tunnels->begin_tcp()) {
+      log(LogLevel::warn, "tunnel " + self->subdomain_ + ": raw connection refused, relay-wide cap --tunnel-max-tcp reached");
+    } else if (auto id = self->channel_.open_connection(random_id_bytes())) {
+      self->connections_.emplace(*id, std::make_shared<RawConnection>(std::move(socket)));
+      self->act();
+      self->do_raw_read(*id);
+    } else {
+      self->ctx_.tunnels->end_tcp();
+      log(LogLevel::info, "tunnel " + self->subdomain_ + ": raw connection refused, " +
+                              std::to_string(self->channel_.open_connections()) + " open (the per-tunnel cap)");
+    }
+    boost::system::error_code ignored;
+    if (socket.is_open()) socket.close(ignored);
+    self->do_accept();
+  });
+}
+
+void TunnelSession::http_request(std::string method, std::string target, tunnel::HeaderList headers, std::string body,
+                                 AnswerHandler done) {
+  net::post(strand_, [self = shared_from_this(), method = std::move(method), target = std::move(target),
+                      headers = std::move(headers), body = std::move(body), done = std::move(done)]() mutable {
+    if (self->ended_) return done(says("", 502, "tunnel disconnected\n"));
+    auto id = self->channel_.start_request(std::chrono::steady_clock::now(), std::move(method), std::move(target),
+                                           std::move(headers), std::move(body), random_id_bytes());
+    if (!id) return done(says("", 502, "the tunnel could not take the request\n"));
+    self->waiting_.emplace(*id, std::move(done));
+    self->act();
+    self->arm_timer();
+  });
+}
+
+void TunnelSession::do_client_read() {
+  if (client_reading_ || !client_) return;
+  for (const auto& [id, connection] : connections_) {
+    if (connection->queued >= kMaxQueued) return;  // read on once that socket drains (do_raw_write)
+  }
+  client_reading_ = true;
+  auto room = client_->reader().prepare(64 * 1024);
+  client_->visit([&](auto& s) {
+    s.async_read_some(boost::asio::buffer(room.data(), room.size()),
+                      net::bind_executor(strand_, [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
+                        self->on_client_read(ec, n);
+                      }));
+  });
+}
+
+void TunnelSession::on_client_read(boost::system::error_code ec, std::size_t n) {
+  client_reading_ = false;
+  if (!client_) return;
+  auto& reader = client_->reader();
+  reader.commit(n);
+  if (ended_) return on_read_while_closing(ec);
+  if (n > 0) last_heard_ = std::chrono::steady_clock::now();
+  std::optional<std::pair<std::uint16_t, std::string>> ending;
+  while (!ending) {
+    auto next = reader.next();
+    if (!next) {
+      ending.emplace(reader.close_code(), next.error().message);
+      break;
+    }
+    if (!*next) break;
+    if (auto* message = std::get_if<ws::Message>(&**next)) {
+      if (message->binary) {
+        channel_.on_binary(message->payload);
+      } else {
+        channel_.on_text(std::string_view(reinterpret_cast<const char*>(message->payload.data()), message->payload.size()));
+      }
+    } else if (auto* ping = std::get_if<ws::Ping>(&**next)) {
+      queue_frame(ws::Opcode::pong, ping->payload);
+    } else if (std::holds_alternative<ws::Close>(**next)) {
+      ending.emplace(close_code::normal, "the tunnel client closed it");
+    }
+  }
+  reader.release();
+  if (!ending && ec) {
+    drop_client();
+    ending.emplace(close_code::normal, "the tunnel client's connection ended (" + ec.message() + ")");
+  }
+  if (ending) return end(ending->first, std::move(ending->second));
+  act();
+  do_client_read();
+}
+
+void TunnelSession::act() {
+  while (auto event = channel_.next_event()) {
+    if (auto* answer = std::get_if<tunnel::HttpAnswer>(&*event)) {
+      const auto it = waiting_.find(answer->id);
+      if (it == waiting_.end()) continue;
+      auto done = std::move(it->second);
+      waiting_.erase(it);
+      done(std::move(*answer));
+    } else if (auto* data = std::get_if<tunnel::ConnectionData>(&*event)) {
+      const auto it = connections_.find(data->conn_id);
+      if (it == connections_.end() || it->second->closing) continue;
+      it->second->queued += data->bytes.size();
+      it->second->out.push_back(std::move(data->bytes));
+      do_raw_write(data->conn_id);
+    } else if (auto* close = std::get_if<tunnel::CloseConnection>(&*event)) {
+      const auto it = connections_.find(close->conn_id);
+      if (it == connections_.end()) continue;
+      it->second->closing = true;
+      do_raw_write(close->conn_id);  // closes it once what is queued is written
+    }
+  }
+  while (auto message = channel_.next_message()) {
+    queue_frame(message->binary ? ws::Opcode::binary : ws::Opcode::text, message->bytes);
+  }
+  do_client_write();
+}
+
+void TunnelSession::queue_frame(ws::Opcode opcode, const std::vector<std::uint8_t>& payload) {
+  const auto header = ws::frame_header(opcode, payload.size());
+  std::vector<std::uint8_t> frame(header.view().begin(), header.view().end());
+  frame.insert(frame.end(), payload.begin(), payload.end());
+  to_client_bytes_ += frame.size();
+  to_client_.push_back(std::move(frame));
+}
+
+void TunnelSession::do_client_write() {
+  if (client_writing_ || !client_ || to_client_.empty()) return;
+  std::vector<net::const_buffer> buffers;
+  while (!to_client_.empty() && writing_frames_.size() < 64) {
+    writing_frames_.push_back(std::move(to_client_.front()));
+    to_client_.pop_front();
+    buffers.emplace_back(net::buffer(writing_frames_.back()));
+  }
+  client_writing_ = true;
+  client_->visit([&](auto& s) {
+    net::async_write(s, buffers, net::bind_executor(strand_, [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                       self->client_writing_ = false;
+                       for (const auto& frame : self->writing_frames_) self->to_client_bytes_ -= frame.size();
+                       self->writing_frames_.clear();
+                       if (ec) {
+                         self->drop_client();
+                         return self->end(close_code::normal, "the tunnel client's connection ended (" + ec.message() + ")");
+                       }
+                       self->do_client_write();
+                       self->read_connections();
+                     }));
+  });
+}
+
+void TunnelSession::read_connections() {
+  if (ended_) return;
+  std::vector<std::string> ids;
+  for (const auto& [id, connection] : connections_) ids.push_back(id);
+  for (const auto& id : ids) do_raw_read(id);
+}
+
+void TunnelSession::do_raw_read(const std::string& id) {
+  const auto it = connections_.find(id);
+  if (it == connections_.end() || ended_) return;
+  auto connection = it->second;
+  if (connection->reading || connection->closing || to_client_bytes_ >= kMaxQueued) return;
+  connection->reading = true;
+  // wsproxy's idle limit for a raw connection: five minutes without a byte from it.
+  connection->stream.expires_after(std::chrono::minutes(5));
+  connection->stream.async_read_some(
+      net::buffer(connection->buffer),
+      net::bind_executor(strand_, [self = shared_from_this(), id, connection](boost::system::error_code ec, std::size_t n) {
+        connection->reading = false;
+        if (self->ended_ || !self->connections_.contains(id)) return;
+        if (n > 0) self->channel_.connection_data(id, std::span(connection->buffer.data(), n));
+        if (ec) {
+          self->close_raw(id);
+        } else {
+          self->do_raw_read(id);
+        }
+        self->act();
+      }));
+}
+
+void TunnelSession::do_raw_write(const std::string& id) {
+  const auto it = connections_.find(id);
+  if (it == connections_.end()) return;
+  auto connection = it->second;
+  if (connection->writing) return;
+  if (connection->out.empty()) {
+    if (connection->closing) close_raw(id);
+    return;
+  }
+  connection->writing = true;
+  // wsproxy's write deadline: a raw connection that takes no bytes for 30 s is closed.
+  connection->stream.expires_after(std::chrono::seconds(30));
+  net::async_write(connection->stream, net::buffer(connection->out.front()),
+                   net::bind_executor(strand_, [self = shared_from_this(), id, connection](boost::system::error_code ec, std::size_t) {
+                     connection->writing = false;
+                     connection->queued -= connection->out.front().size();
+                     connection->out.pop_front();
+                     if (self->ended_ || !self->connections_.contains(id)) return;
+                     if (ec) {
+                       self->close_raw(id);
+                       self->act();
+                     } else {
+                       self->do_raw_write(id);
+                     }
+                     self->do_client_read();
+                   }));
+}
+
+void TunnelSession::close_raw(const std::string& id) {
+  const auto it = connections_.find(id);
+  if (it == connections_.end()) return;
+  auto connection = it->second;
+  connections_.erase(it);
+  boost::system::error_code ignored;
+  connection->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  connection->stream.close();
+  ctx_.tunnels->end_tcp();
+  channel_.connection_closed(id);  // tcp_close to the client, unless it closed this one itself
+}
+
+void TunnelSession::arm_timer() {
+  if (ended_) return;
+  auto next = next_ping_;
+  if (const auto deadline = channel_.next_deadline(); deadline && *deadline < next) next = *deadline;
+  timer_.expires_at(next);
+  timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (!ec) self->on_timer();
+  });
+}
+
+void TunnelSession::on_timer() {
+  if (ended_) return;
+  const auto now = std::chrono::steady_clock::now();
+  channel_.on_timeout(now);
+  if (now >= next_ping_) {
+    if (now - last_heard_ > 3 * ctx_.config.ping_interval) {
+      return end(close_code::going_away, "the tunnel client stopped answering");
+    }
+    queue_frame(ws::Opcode::ping, {});
+    next_ping_ = now + ctx_.config.ping_interval;
+  }
+  act();
+  arm_timer();
+}
+
+void TunnelSession::shutdown(std::uint16_t code, std::string reason) {
+  net::dispatch(strand_, [self = shared_from_this(), code, reason = std::move(reason)]() mutable {
+    self->end(code, std::move(reason));
+  });
+}
+
+void TunnelSession::resume(std::shared_ptr<ClientConnection> client, std::uint64_t, ClientPeer) {
+  close_client(std::move(client), close_code::unknown_session, "a tunnel does not resume; register a new one");
+}
+
+void TunnelSession::end(std::uint16_t code, std::string reason) {
+  if (ended_) return;
+  ended_ = true;
+  timer_.cancel();
+  if (acceptor_) {
+    boost::system::error_code ignored;
+    acceptor_->close(ignored);
+  }
+  if (key_) ctx_.tunnels->remove(key_);
+  // Every waiting visitor is answered 502 and every raw connection closed, now.
+  channel_.on_ended();
+  while (auto event = channel_.next_event()) {
+    if (auto* answer = std::get_if<tunnel::HttpAnswer>(&*event)) {
+      const auto it = waiting_.find(answer->id);
+      if (it == waiting_.end()) continue;
+      auto done = std::move(it->second);
+      waiting_.erase(it);
+      done(std::move(*answer));
+    }
+  }
+  for (auto& [id, connection] : connections_) {
+    boost::system::error_code ignored;
+    connection->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    connection->stream.close();
+    ctx_.tunnels->end_tcp();
+  }
+  connections_.clear();
+  for (auto& [id, done] : waiting_) done(says(id, 502, "tunnel disconnected\n"));
+  waiting_.clear();
+
+  log(LogLevel::info, "sid=" + description_.sid + " tunnel " + subdomain_ + " closed " + std::to_string(code) + " \"" + reason +
+                          "\" requests=" + std::to_string(channel_.requests_started()) +
+                          " connections=" + std::to_string(channel_.connections_opened()));
+  auto closed = audit_event(AuditEventType::tunnel_close);
+  closed.close_code = code;
+  closed.close_reason = reason;
+  closed.tunnel_requests = channel_.requests_started();
+  closed.tunnel_connections = channel_.connections_opened();
+  closed.duration_ms = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started_at_).count());
+  ctx_.audit(std::move(closed));
+  ctx_.registry.remove(description_.sid);
+
+  // Our close frame goes after what is queued; the client's answer (or, at most 5 s later, the timer)
+  // drops the connection. Reading goes on meanwhile only to see that answer.
+  if (!client_) return;
+  queue_frame(ws::Opcode::close, ws::close_payload(code, close_reason_text(reason)));
+  do_client_write();
+  do_client_read();
+  timer_.expires_after(std::chrono::seconds(5));
+  timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (!ec) self->drop_client();
+  });
+}
+
+void TunnelSession::on_read_while_closing(boost::system::error_code ec) {
+  auto& reader = client_->reader();
+  bool answered = false;
+  for (;;) {
+    auto next = reader.next();
+    if (!next || !*next) {
+      answered = !next;  // a protocol error: nothing more worth waiting for
+      break;
+    }
+    if (std::holds_alternative<ws::Close>(**next)) {
+      answered = true;
+      break;
+    }
+  }
+  reader.release();
+  if (answered || ec) return drop_client();
+  do_client_read();
+}
+
+void TunnelSession::drop_client() {
+  if (!client_) return;
+  timer_.cancel();
+  client_->abort();
+  client_.reset();
+}
+
+AuditEvent TunnelSession::audit_event(AuditEventType type) const {
+  auto event = session_audit_event(type, description_, peer_);
+  event.path = peer_.path;
+  // Where the tunnel is reached: its URL (or its subdomain without a tunnel domain) and its raw port.
+  const auto url = ctx_.tunnels ? ctx_.tunnels->url_for(subdomain_) : std::string();
+  event.target = url.empty() ? subdomain_ : url;
+  event.resolved_port = raw_port_;
+  return event;
+}
+
+}  // namespace sshrelay::daemon
