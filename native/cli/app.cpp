@@ -19,11 +19,7 @@
 namespace sshrelay::cli {
 namespace {
 
-#ifdef SSHRELAY_VERSION
-constexpr const char* kVersion = SSHRELAY_VERSION;
-#else
-constexpr const char* kVersion = "0.1.0";
-#endif
+constexpr const char* kVersion = SSHRELAY_VERSION;  // the project's version (native/CMakeLists.txt)
 
 int usage_error(const std::string& message, const std::string& help_command) {
   Console(false, false).error(message);

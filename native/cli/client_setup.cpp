@@ -23,11 +23,7 @@ bool is_loopback(const client::RelayUrl& relay) {
 }  // namespace
 
 const char* cli_user_agent() {
-#ifdef SSHRELAY_VERSION
   return "sshrelay/" SSHRELAY_VERSION;
-#else
-  return "sshrelay";
-#endif
 }
 
 Result<client::HeaderList> credential_headers(ClientSetup& setup) {

@@ -214,6 +214,22 @@ ListenAddress parse_listen_address(const std::string& text) {
   return out;
 }
 
+namespace {
+
+// tcp-dial's --target and tunnel's --to: the local service the command connects to (required).
+void local_service(const po::variables_map& vm, const std::string& flag, const char* verb, const char* example, ProxyOptions& o) {
+  const std::string text = optional_string(vm, flag.c_str());
+  if (text.empty()) {
+    throw UsageError("--" + flag + " HOST:PORT is required: the local service to " + verb + ", e.g. " + example);
+  }
+  auto parsed = parse_target(text, 0);
+  if (!parsed || parsed->port == 0) throw UsageError("--" + flag + " '" + text + "': expected HOST:PORT, e.g. " + example);
+  o.dial_host = parsed->host;
+  o.dial_port = parsed->port;
+}
+
+}  // namespace
+
 ProxyCommandLine parse_proxy_command_line(const std::vector<std::string>& args, ProxyCommand command) {
   const bool create = command == ProxyCommand::create;
   const bool auth = command == ProxyCommand::auth;
@@ -287,14 +303,7 @@ ProxyCommandLine parse_proxy_command_line(const std::vector<std::string>& args, 
       const auto role = vm["role"].as<std::string>();
       if (role != "initiator" && role != "responder") throw UsageError("--role '" + role + "': expected initiator or responder");
     }
-    if (command == ProxyCommand::tcp_dial) {
-      const std::string target = optional_string(vm, "target");
-      if (target.empty()) throw UsageError("--target HOST:PORT is required: the local service to expose, e.g. 127.0.0.1:22");
-      auto parsed = parse_target(target, 0);
-      if (!parsed || parsed->port == 0) throw UsageError("--target '" + target + "': expected HOST:PORT, e.g. 127.0.0.1:22");
-      o.dial_host = parsed->host;
-      o.dial_port = parsed->port;
-    }
+    if (command == ProxyCommand::tcp_dial) local_service(vm, "target", "expose", "127.0.0.1:22", o);
     if (command == ProxyCommand::tcp_listen && !vm.count("listen")) o.listen = ListenAddress{};  // swsrs: 127.0.0.1:0
   } else if (auth) {
     o.client_id = optional_string(vm, "client-id");
@@ -309,12 +318,7 @@ ProxyCommandLine parse_proxy_command_line(const std::vector<std::string>& args, 
     }
     if (vm.count("listen")) throw UsageError("--listen belongs to tcp-listen");
   } else if (tunnel) {
-    const std::string to = optional_string(vm, "to");
-    if (to.empty()) throw UsageError("--to HOST:PORT is required: the local service to share, e.g. 127.0.0.1:3000");
-    auto parsed = parse_target(to, 0);
-    if (!parsed || parsed->port == 0) throw UsageError("--to '" + to + "': expected HOST:PORT, e.g. 127.0.0.1:3000");
-    o.dial_host = parsed->host;
-    o.dial_port = parsed->port;
+    local_service(vm, "to", "share", "127.0.0.1:3000", o);
     if (vm.count("listen")) throw UsageError("--listen belongs to tcp-listen (a tunnel's port is the relay's)");
   } else if (create) {
     o.ttl = optional_string(vm, "ttl");

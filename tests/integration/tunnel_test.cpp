@@ -182,6 +182,7 @@ TEST_F(TunnelTest, CurlReachesAWebServiceThroughACliTunnel) {
   const auto opened = audit_events("tunnel.open");
   ASSERT_EQ(opened.size(), 1u);
   EXPECT_EQ(opened[0].value("sshrelay.target", ""), tunnel.url) << opened[0].dump();
+  EXPECT_EQ(opened[0].value("user_agent.original", "").rfind("sshrelay/", 0), 0u) << "the CLI names its version" << opened[0].dump();
   EXPECT_EQ(clis_.back().terminate(SIGTERM, 30s), 0) << diagnostics();
   ASSERT_TRUE(wait_until([&] { return !audit_events("tunnel.close").empty(); }, 30s)) << diagnostics();
   const auto closed = audit_events("tunnel.close");
