@@ -22,6 +22,9 @@ std::string_view trim_space(std::string_view text);
 // The boolean words of every setting: 1/0, true/false, yes/no, on/off (any case, blanks around).
 std::optional<bool> parse_bool_word(std::string_view text);
 
+// RFC 9110 token characters only, at least one: a header field name, a cookie name, a method.
+bool is_http_token(std::string_view text);
+
 // "a, b,,c" -> {"a", "b", "c"}: comma-separated items, trimmed (trim_space), empty ones dropped.
 std::vector<std::string> split_list(std::string_view text);
 

@@ -9,11 +9,6 @@
 namespace sshrelay::tunnel {
 namespace {
 
-bool is_token_char(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
-
 bool listed(std::string_view name, std::span<const std::string_view> names) {
   const auto lower = ascii_lower(name);
   return std::find(names.begin(), names.end(), lower) != names.end();
@@ -50,8 +45,6 @@ bool acceptable_value(std::string_view value) {
 }
 
 }  // namespace
-
-bool is_http_token(std::string_view text) { return !text.empty() && std::all_of(text.begin(), text.end(), is_token_char); }
 
 std::string canonical_header_name(std::string_view name) {
   std::string out(name);

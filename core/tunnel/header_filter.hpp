@@ -23,9 +23,6 @@ inline constexpr std::size_t kMaxResponseHeaderValue = 8 * 1024;
 // is returned as it is.
 std::string canonical_header_name(std::string_view name);
 
-// RFC 9110 token characters only, at least one.
-bool is_http_token(std::string_view text);
-
 // `received`: the request's fields in order, repeats included.
 HeaderList forwardable_request_headers(const HeaderList& received);
 

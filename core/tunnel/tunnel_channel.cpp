@@ -21,6 +21,10 @@ std::string hex(std::span<const std::uint8_t> bytes) {
 
 }  // namespace
 
+HttpAnswer plain_answer(std::string id, int status, std::string body) {
+  return HttpAnswer{std::move(id), status, {{"Content-Type", "text/plain; charset=utf-8"}}, std::move(body)};
+}
+
 TunnelChannel::TunnelChannel(ChannelLimits limits) : limits_(limits) {}
 
 std::optional<std::string> TunnelChannel::new_id(std::span<const std::uint8_t> random) const {
@@ -45,8 +49,6 @@ std::optional<std::string> TunnelChannel::start_request(TimePoint now, std::stri
   return id;
 }
 
-void TunnelChannel::abandon_request(const std::string& id) { waiting_.erase(id); }
-
 std::optional<std::string> TunnelChannel::open_connection(std::span<const std::uint8_t> random) {
   if (ended_ || connections_.size() >= limits_.max_connections) return std::nullopt;
   auto id = new_id(random);
@@ -69,11 +71,11 @@ void TunnelChannel::connection_closed(const std::string& conn_id) {
 
 void TunnelChannel::answer(const std::string& id, int status, std::string body) {
   if (waiting_.erase(id) == 0) return;
-  events_.push_back(HttpAnswer{id, status, {{"Content-Type", "text/plain; charset=utf-8"}}, std::move(body)});
+  events_.push_back(plain_answer(id, status, std::move(body)));
 }
 
 void TunnelChannel::on_response(HttpResponse response) {
-  if (!waiting_.contains(response.id)) return;  // unknown, answered already, timed out or abandoned
+  if (!waiting_.contains(response.id)) return;  // unknown, answered already or timed out
   if (response.status < 100 || response.status > 999) {
     answer(response.id, 502, "the tunnel answered with an invalid status " + std::to_string(response.status) + "\n");
     return;

@@ -60,6 +60,9 @@ struct CloseConnection {
 };
 using ChannelEvent = std::variant<HttpAnswer, ConnectionData, CloseConnection>;
 
+// An answer the relay makes itself (502, 504): `body` in plain text.
+HttpAnswer plain_answer(std::string id, int status, std::string body);
+
 class TunnelChannel {
  public:
   explicit TunnelChannel(ChannelLimits limits = {});
@@ -68,8 +71,6 @@ class TunnelChannel {
   // once the tunnel has ended (answer 502 then) or when `random` is short.
   std::optional<std::string> start_request(TimePoint now, std::string method, std::string path, HeaderList headers,
                                            std::string body, std::span<const std::uint8_t> random);
-  // The daemon stopped waiting (the visitor went away): a late answer is then dropped.
-  void abandon_request(const std::string& id);
 
   // A connection accepted on the tunnel's port: its id, or nothing when the tunnel is at its cap or ended
   // (close the socket at once, no tcp_open is sent).

@@ -26,13 +26,6 @@ bool iequals(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-bool is_http_token(std::string_view text) {
-  if (text.empty()) return false;
-  return std::all_of(text.begin(), text.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-  });
-}
-
 Result<Header> parse_header_flag(std::string_view text) {
   const auto colon = text.find(':');
   if (colon == std::string_view::npos) {

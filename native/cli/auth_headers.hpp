@@ -31,7 +31,4 @@ Header token_header(const std::string& header_name, const std::string& token);
 std::function<void(bool, client::ConnectionOptions::HeadersDone)> token_refresh_hook(std::shared_ptr<TokenSource> tokens,
                                                                                       std::string header_name);
 
-// True for an RFC 9110 token (header names).
-bool is_http_token(std::string_view text);
-
 }  // namespace sshrelay::cli

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "core/policy/target.hpp"
+#include "core/common/text.hpp"
 #include "native/cli/auth_headers.hpp"
 #include "native/cli/exit_status.hpp"
 

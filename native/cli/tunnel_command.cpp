@@ -14,6 +14,7 @@
 
 #include "core/common/base64.hpp"
 #include "core/common/fifo.hpp"
+#include "core/common/text.hpp"
 #include "core/tunnel/tunnel_frame.hpp"
 #include "core/tunnel/tunnel_messages.hpp"
 #include "core/wire/close_code.hpp"
@@ -35,8 +36,7 @@ constexpr std::size_t kReadChunk = 32 * 1024;
 
 // Hop-by-hop fields and those this client sets itself are not forwarded to the local service.
 bool forwarded_to_service(std::string_view name) {
-  std::string lower(name);
-  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const auto lower = ascii_lower(name);
   for (const char* skip : {"host", "connection", "upgrade", "keep-alive", "transfer-encoding", "te", "trailer",
                            "proxy-authorization", "proxy-connection", "content-length", "expect"}) {
     if (lower == skip) return false;

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "core/common/quote.hpp"
+#include "core/common/text.hpp"
 #include "native/common/unix_time.hpp"
 #include "native/daemon/identity/jwt_signature.hpp"
 
@@ -31,16 +32,6 @@ std::string label(std::string_view option) {
 }
 
 Error bad(std::string_view option, const std::string& why) { return local_error(label(option) + ": " + why); }
-
-bool is_token_char(char c) {
-  // RFC 9110 tchar.
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
-
-bool is_token(std::string_view text) {
-  return !text.empty() && std::all_of(text.begin(), text.end(), is_token_char);
-}
 
 bool is_query_name(std::string_view text) {
   return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
@@ -85,7 +76,7 @@ Status common_checks(const IdentityConfig& c) {
   if (c.refresh_interval < std::chrono::seconds(1) || c.refresh_interval > std::chrono::seconds(86400)) {
     return bad("identity-jwks-refresh-seconds", std::to_string(c.refresh_interval.count()) + " is outside 1..86400");
   }
-  if (!c.cookie_name.empty() && !is_token(c.cookie_name)) {
+  if (!c.cookie_name.empty() && !is_http_token(c.cookie_name)) {
     return bad("identity-cookie", quote(c.cookie_name) + " is not a valid cookie name");
   }
   if (!c.query_param.empty() && !is_query_name(c.query_param)) {
@@ -143,7 +134,7 @@ Result<ResolvedIdentity> resolve_identity(const IdentityConfig& c) {
                                       "--identity-upstream-enforces-auth (RELAY_IDENTITY_UPSTREAM_ENFORCES_AUTH) to "
                                       "state that a proxy in front of the relay authenticates users");
     }
-    if (!c.user_header.empty() && !is_token(c.user_header)) {
+    if (!c.user_header.empty() && !is_http_token(c.user_header)) {
       return bad("identity-user-header", quote(c.user_header) + " is not a header name");
     }
     const struct {

@@ -8,14 +8,9 @@
 namespace sshrelay::daemon {
 namespace {
 
+// The relay's own answers (no tunnel, over the cap): as every other answer of the relay's.
 TunnelResponse plain(const Request& request, http::status status, std::string body) {
-  TunnelResponse response{status, request.version()};
-  response.set(http::field::content_type, "text/plain; charset=utf-8");
-  response.set("X-Content-Type-Options", "nosniff");
-  response.keep_alive(request.keep_alive());
-  response.body() = std::move(body);
-  response.prepare_payload();
-  return response;
+  return response(request, status, "text/plain; charset=utf-8", std::move(body));
 }
 
 }  // namespace

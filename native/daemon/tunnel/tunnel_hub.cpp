@@ -11,15 +11,12 @@ namespace sshrelay::daemon {
 TunnelHub::TunnelHub(RelayContext& ctx) : ctx_(ctx), registry_(ctx.config.tunnel_limits) {}
 
 Result<tunnel::Registered> TunnelHub::add(const std::shared_ptr<TunnelSession>& session) {
+  // A repeated subdomain (64 random bits) is all but impossible; the registry refuses one, and the
+  // client, told so, registers again.
+  std::array<std::uint8_t, tunnel::kRandomBytesPerSubdomain> random{};
+  if (RAND_bytes(random.data(), static_cast<int>(random.size())) != 1) return local_error("the relay has no randomness");
   std::lock_guard lock(mutex_);
-  // A repeated subdomain (64 random bits) is all but impossible; a second draw settles it.
-  Result<tunnel::Registered> added = local_error("no randomness");
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    std::array<std::uint8_t, tunnel::kRandomBytesPerSubdomain> random{};
-    if (RAND_bytes(random.data(), static_cast<int>(random.size())) != 1) return local_error("the relay has no randomness");
-    added = registry_.add(random);
-    if (added || added.error().message.find("taken") == std::string::npos) break;
-  }
+  auto added = registry_.add(random);
   if (added) sessions_.emplace(added->key, session);
   return added;
 }

@@ -22,10 +22,6 @@ std::vector<std::uint8_t> random_id_bytes() {
   return random;
 }
 
-tunnel::HttpAnswer says(const std::string& id, int status, std::string body) {
-  return tunnel::HttpAnswer{id, status, {{"Content-Type", "text/plain; charset=utf-8"}}, std::move(body)};
-}
-
 }  // namespace
 
 TunnelSession::TunnelSession(RelayContext& ctx, Strand strand, SessionDescription description)
@@ -125,10 +121,10 @@ void TunnelSession::http_request(std::string method, std::string target, tunnel:
                                  AnswerHandler done) {
   net::post(strand_, [self = shared_from_this(), method = std::move(method), target = std::move(target),
                       headers = std::move(headers), body = std::move(body), done = std::move(done)]() mutable {
-    if (self->ended_) return done(says("", 502, "tunnel disconnected\n"));
+    if (self->ended_) return done(tunnel::plain_answer("", 502, "tunnel disconnected\n"));
     auto id = self->channel_.start_request(std::chrono::steady_clock::now(), std::move(method), std::move(target),
                                            std::move(headers), std::move(body), random_id_bytes());
-    if (!id) return done(says("", 502, "the tunnel could not take the request\n"));
+    if (!id) return done(tunnel::plain_answer("", 502, "the tunnel could not take the request\n"));
     self->waiting_.emplace(*id, std::move(done));
     self->act();
     self->arm_timer();
@@ -190,11 +186,7 @@ void TunnelSession::on_client_read(boost::system::error_code ec, std::size_t n) 
 void TunnelSession::act() {
   while (auto event = channel_.next_event()) {
     if (auto* answer = std::get_if<tunnel::HttpAnswer>(&*event)) {
-      const auto it = waiting_.find(answer->id);
-      if (it == waiting_.end()) continue;
-      auto done = std::move(it->second);
-      waiting_.erase(it);
-      done(std::move(*answer));
+      deliver(std::move(*answer));
     } else if (auto* data = std::get_if<tunnel::ConnectionData>(&*event)) {
       const auto it = connections_.find(data->conn_id);
       if (it == connections_.end() || it->second->closing) continue;
@@ -212,6 +204,14 @@ void TunnelSession::act() {
     queue_frame(message->binary ? ws::Opcode::binary : ws::Opcode::text, message->bytes);
   }
   do_client_write();
+}
+
+void TunnelSession::deliver(tunnel::HttpAnswer answer) {
+  const auto it = waiting_.find(answer.id);
+  if (it == waiting_.end()) return;  // the visitor's request was never ours to answer (already answered)
+  auto done = std::move(it->second);
+  waiting_.erase(it);
+  done(std::move(answer));
 }
 
 void TunnelSession::queue_frame(ws::Opcode opcode, const std::vector<std::uint8_t>& payload) {
@@ -361,25 +361,13 @@ void TunnelSession::end(std::uint16_t code, std::string reason) {
   }
   if (key_) ctx_.tunnels->remove(key_);
   // Every waiting visitor is answered 502 and every raw connection closed, now.
+  // (The channel has answered every request it knows of and forgotten every connection, so close_raw
+  // says nothing more to the client.)
   channel_.on_ended();
   while (auto event = channel_.next_event()) {
-    if (auto* answer = std::get_if<tunnel::HttpAnswer>(&*event)) {
-      const auto it = waiting_.find(answer->id);
-      if (it == waiting_.end()) continue;
-      auto done = std::move(it->second);
-      waiting_.erase(it);
-      done(std::move(*answer));
-    }
+    if (auto* answer = std::get_if<tunnel::HttpAnswer>(&*event)) deliver(std::move(*answer));
   }
-  for (auto& [id, connection] : connections_) {
-    boost::system::error_code ignored;
-    connection->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    connection->stream.close();
-    ctx_.tunnels->end_tcp();
-  }
-  connections_.clear();
-  for (auto& [id, done] : waiting_) done(says(id, 502, "tunnel disconnected\n"));
-  waiting_.clear();
+  while (!connections_.empty()) close_raw(connections_.begin()->first);
 
   log(LogLevel::info, "sid=" + description_.sid + " tunnel " + subdomain_ + " closed " + std::to_string(code) + " \"" + reason +
                           "\" requests=" + std::to_string(channel_.requests_started()) +

@@ -69,6 +69,7 @@ class TunnelSession final : public Session, public std::enable_shared_from_this<
   void do_client_read();
   void on_client_read(boost::system::error_code ec, std::size_t n);
   void act();  // events of the channel -> sockets and waiters; its messages -> the client
+  void deliver(tunnel::HttpAnswer answer);  // to the visitor waiting for it
   void queue_frame(ws::Opcode opcode, const std::vector<std::uint8_t>& payload);
   void do_client_write();
   void read_connections();
