@@ -30,6 +30,13 @@ constexpr std::array<std::string_view, 24> kResponseDropped = {
     "x-xss-protection", "public-key-pins", "public-key-pins-report-only", "access-control-expose-headers",
     "proxy-connection"};
 
+// A stream carries the body as it came (its framing with it) and the relay sets the hop-by-hop fields.
+constexpr std::array<std::string_view, 13> kStreamedRequestDropped = {
+    "cookie", "authorization", "proxy-authorization", "set-cookie", "x-csrf-token", "x-xsrf-token",
+    "connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade", "http2-settings"};
+constexpr std::array<std::string_view, 2> kFraming = {"content-length", "transfer-encoding"};
+constexpr std::array<std::string_view, 2> kUpgrade = {"upgrade", "connection"};
+
 // Bytes a header value may not hold: C0 controls (tab aside), DEL, and U+2028/U+2029 in UTF-8.
 bool acceptable_value(std::string_view value) {
   if (value.size() > kMaxResponseHeaderValue) return false;
@@ -73,12 +80,41 @@ HeaderList forwardable_request_headers(const HeaderList& received) {
   return out;
 }
 
-HeaderList acceptable_response_headers(const HeaderList& given) {
+namespace {
+
+// The response rules, with the fields `kept` exempt from the dropped list.
+HeaderList checked_response_headers(const HeaderList& given, std::span<const std::string_view> kept) {
   HeaderList out;
   for (const auto& [name, value] : given) {
     if (out.size() == kMaxResponseHeaders) break;
     if (!is_http_token(name) || name.size() > kMaxResponseHeaderName || !acceptable_value(value)) continue;
-    if (listed(name, kResponseDropped)) continue;
+    if (listed(name, kResponseDropped) && !listed(name, kept)) continue;
+    out.emplace_back(name, value);
+  }
+  return out;
+}
+
+}  // namespace
+
+HeaderList acceptable_response_headers(const HeaderList& given) { return checked_response_headers(given, {}); }
+
+HeaderList streamed_response_headers(const HeaderList& given, bool upgraded) {
+  std::vector<std::string_view> kept(kFraming.begin(), kFraming.end());
+  if (upgraded) kept.insert(kept.end(), kUpgrade.begin(), kUpgrade.end());
+  return checked_response_headers(given, kept);
+}
+
+HeaderList streamed_request_headers(const HeaderList& received) {
+  // Fields the visitor's Connection names are hop-by-hop too (RFC 9110 §7.6.1).
+  std::vector<std::string> named;
+  for (const auto& [name, value] : received) {
+    if (ascii_lower(name) != "connection") continue;
+    for (const auto& token : split_list(value)) named.push_back(ascii_lower(token));
+  }
+  HeaderList out;
+  for (const auto& [name, value] : received) {
+    if (listed(name, kStreamedRequestDropped)) continue;
+    if (std::find(named.begin(), named.end(), ascii_lower(name)) != named.end()) continue;
     out.emplace_back(name, value);
   }
   return out;

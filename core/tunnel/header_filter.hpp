@@ -29,4 +29,10 @@ HeaderList forwardable_request_headers(const HeaderList& received);
 // `given`: the tunnel client's http_response headers.
 HeaderList acceptable_response_headers(const HeaderList& given);
 
+// Streams (streamed_http.hpp): the request keeps its fields in order, Host and the body's framing
+// included, minus the relay's credentials and every hop-by-hop field (those Connection names too); the
+// response is checked as above but keeps its framing and, when `upgraded` (a 101), Upgrade and Connection.
+HeaderList streamed_request_headers(const HeaderList& received);
+HeaderList streamed_response_headers(const HeaderList& given, bool upgraded);
+
 }  // namespace sshrelay::tunnel

@@ -51,7 +51,9 @@ bool is_wire_id(std::string_view id) {
 }
 
 std::string to_json(const TunnelReady& m) {
-  return json{{"type", "tunnel_ready"}, {"tunnelUrl", m.tunnel_url}, {"rawPort", m.raw_port}}.dump();
+  json j = {{"type", "tunnel_ready"}, {"tunnelUrl", m.tunnel_url}, {"rawPort", m.raw_port}};
+  if (m.streams) j["streams"] = true;
+  return j.dump();
 }
 
 std::string to_json(const HttpRequest& m) {
@@ -119,6 +121,7 @@ std::optional<RelayMessage> parse_relay_message(std::string_view text) {
       if (!port.is_number_integer() || port.get<std::int64_t>() < 0 || port.get<std::int64_t>() > 65535) return std::nullopt;
       r.raw_port = static_cast<std::uint16_t>(port.get<std::int64_t>());
     }
+    r.streams = j->contains("streams") && (*j)["streams"].is_boolean() && (*j)["streams"].get<bool>();
     return r;
   }
   if (*type == "tcp_open" || *type == "tcp_close") {

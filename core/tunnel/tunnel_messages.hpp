@@ -27,6 +27,9 @@ bool is_wire_id(std::string_view id);
 struct TunnelReady {
   std::string tunnel_url;  // "https://<sub>.<domain>", or "" when the relay has no tunnel domain
   std::uint16_t raw_port = 0;  // 0: no port was free (or the pool is off)
+  // Beyond wsproxy: the client registered with ?streams=1 and gets visitors' HTTP exchanges as
+  // connections (streamed_http.hpp). Sent only when true, so wsproxy's clients see its message.
+  bool streams = false;
 };
 struct HttpRequest {
   std::string id;

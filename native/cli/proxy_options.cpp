@@ -70,7 +70,10 @@ po::options_description auth_options() {
 po::options_description tunnel_options() {
   po::options_description tunnel("Tunnel", kHelpWidth, kHelpWidth / 2);
   tunnel.add_options()("to", po::value<std::string>()->value_name("HOST:PORT"),
-                       "the local service to share, e.g. 127.0.0.1:3000 (required)");
+                       "the local service to share, e.g. 127.0.0.1:3000 (required)")
+      ("no-streams", po::bool_switch(),
+       "take visitors' requests as wsproxy's http_request messages (bodies up to 10 MiB, no WebSocket) "
+       "instead of streams, e.g. against a wsproxy relay");
   return tunnel;
 }
 
@@ -320,6 +323,7 @@ ProxyCommandLine parse_proxy_command_line(const std::vector<std::string>& args, 
     if (vm.count("listen")) throw UsageError("--listen belongs to tcp-listen");
   } else if (tunnel) {
     local_service(vm, "to", "share", "127.0.0.1:3000", o);
+    o.tunnel_streams = !vm["no-streams"].as<bool>();
     if (vm.count("listen")) throw UsageError("--listen belongs to tcp-listen (a tunnel's port is the relay's)");
   } else if (create) {
     o.ttl = optional_string(vm, "ttl");

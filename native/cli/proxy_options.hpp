@@ -56,6 +56,8 @@ struct ProxyOptions {
   std::string rendezvous_token;
   std::string dial_host;  // tcp-dial's --target, tunnel's --to
   std::uint16_t dial_port = 0;
+  // tunnel: visitors' HTTP as wsproxy's http_request messages (--no-streams) rather than streams.
+  bool tunnel_streams = true;
   // create: the lifetime asked for ("" = the relay's default), the output format, a bearer token.
   std::string ttl;
   std::string output = "json";  // json | env | text

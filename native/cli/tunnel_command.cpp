@@ -33,6 +33,7 @@ using tcp = asio::ip::tcp;
 
 constexpr std::size_t kMaxResponseBody = 10 * 1024 * 1024;  // what wsproxy's relay accepts back
 constexpr std::size_t kReadChunk = 32 * 1024;
+constexpr std::size_t kMaxQueued = 1 << 20;  // bytes for the relay before the service's sockets wait
 
 // Hop-by-hop fields and those this client sets itself are not forwarded to the local service.
 bool forwarded_to_service(std::string_view name) {
@@ -60,7 +61,8 @@ class TunnelClient : public std::enable_shared_from_this<TunnelClient> {
         transport_(std::make_shared<client::WsTransport>(strand, transport)) {}
 
   void start() {
-    transport_->async_open(options_.relay.path_prefix + "/tunnel",
+    // With streams (ours), a visitor's HTTP exchange arrives like a raw connection: bytes both ways.
+    transport_->async_open(options_.relay.path_prefix + (options_.tunnel_streams ? "/tunnel?streams=1" : "/tunnel"),
                            [self = shared_from_this()](error_code ec, const client::OpenResult& result) {
                              if (ec) return self->fail(result.detail.empty() ? ec.message() : result.detail,
                                                        result.http_status == 401 || result.http_status == 403 ? kExitAuth
@@ -84,6 +86,7 @@ class TunnelClient : public std::enable_shared_from_this<TunnelClient> {
     bool open = false;
     bool writing = false;
     bool closed = false;
+    bool paused = false;  // not read while the relay has kMaxQueued bytes waiting
     Fifo<std::vector<std::uint8_t>> out;
     std::vector<std::uint8_t> buffer = std::vector<std::uint8_t>(kReadChunk);
   };
@@ -121,6 +124,9 @@ class TunnelClient : public std::enable_shared_from_this<TunnelClient> {
       if (ready->raw_port) std::cout << " raw TCP port " << options_.relay.host << ":" << ready->raw_port;
       if (ready->tunnel_url.empty() && !ready->raw_port) std::cout << " (the relay gave it neither a URL nor a port)";
       std::cout << std::endl;
+      if (options_.tunnel_streams && !ready->streams) {
+        console_.info("this relay does not stream (a wsproxy relay?): requests arrive whole, up to 10 MiB, without WebSocket");
+      }
     } else if (auto* request = std::get_if<tunnel::HttpRequest>(&*message)) {
       serve_http(std::move(*request));
     } else if (const auto* open = std::get_if<tunnel::TcpOpen>(&*message)) {
@@ -240,6 +246,10 @@ class TunnelClient : public std::enable_shared_from_this<TunnelClient> {
   }
 
   void do_connection_read(const std::string& id, const std::shared_ptr<Connection>& connection) {
+    if (outgoing_bytes_ >= kMaxQueued) {
+      connection->paused = true;  // read on once the relay took what waits (do_write)
+      return;
+    }
     connection->stream.expires_never();
     connection->stream.async_read_some(asio::buffer(connection->buffer),
                                        [self = shared_from_this(), id, connection](error_code ec, std::size_t n) {
@@ -285,6 +295,7 @@ class TunnelClient : public std::enable_shared_from_this<TunnelClient> {
   void send_binary(std::vector<std::uint8_t> frame) { queue(std::move(frame), true); }
   void queue(std::vector<std::uint8_t> bytes, bool binary) {
     if (stopping_) return;
+    outgoing_bytes_ += bytes.size();
     outgoing_.push_back({std::move(bytes), binary});
     do_write();
   }
@@ -294,11 +305,22 @@ class TunnelClient : public std::enable_shared_from_this<TunnelClient> {
     transport_->async_write(asio::buffer(outgoing_.front().first),
                             [self = shared_from_this()](error_code ec, std::size_t) {
                               self->writing_ = false;
+                              self->outgoing_bytes_ -= self->outgoing_.front().first.size();
                               self->outgoing_.pop_front();
                               if (ec) return self->fail("writing to the relay: " + ec.message(), kExitRelayError);
                               self->do_write();
+                              self->resume_reads();
                             },
                             outgoing_.front().second);
+  }
+
+  void resume_reads() {
+    if (outgoing_bytes_ >= kMaxQueued) return;
+    for (const auto& [id, connection] : connections_) {
+      if (!connection->paused) continue;
+      connection->paused = false;
+      do_connection_read(id, connection);
+    }
   }
 
   void fail(const std::string& why, int code) {
@@ -331,6 +353,7 @@ class TunnelClient : public std::enable_shared_from_this<TunnelClient> {
   std::optional<tcp::resolver::results_type> endpoints_;
   std::map<std::string, std::shared_ptr<Connection>> connections_;
   Fifo<std::pair<std::vector<std::uint8_t>, bool>> outgoing_;
+  std::size_t outgoing_bytes_ = 0;
   bool writing_ = false;
   bool stopping_ = false;
   int exit_code_ = kExitOk;

@@ -1,5 +1,6 @@
 #include "native/daemon/endpoint.hpp"
 
+#include "core/common/text.hpp"
 #include "core/rendezvous/rendezvous_api.hpp"
 #include "core/session/raw_relay_session.hpp"
 #include "core/session/session_id.hpp"
@@ -52,9 +53,15 @@ std::variant<EndpointRequest, RequestRefusal> parse_raw_relay(const QueryParams&
   return EndpointRequest{std::move(*target), {}, std::nullopt, 0};
 }
 
-// /tunnel reads no parameter (wsproxy's clients send only token=, which identity reads).
-std::variant<EndpointRequest, RequestRefusal> parse_tunnel(const QueryParams&, const std::optional<Target>&) {
-  return EndpointRequest{};
+// /tunnel reads streams= (ours; wsproxy's clients send only token=, which identity reads).
+std::variant<EndpointRequest, RequestRefusal> parse_tunnel(const QueryParams& params, const std::optional<Target>&) {
+  EndpointRequest request;
+  if (const auto streams = params.find("streams"); streams != params.end()) {
+    const auto on = parse_bool_word(streams->second);
+    if (!on) return RequestRefusal{close_code::protocol_error, "streams= must be 1 or 0, not '" + streams->second + "'"};
+    request.tunnel_streams = *on;
+  }
+  return request;
 }
 
 // A leg's request is read by admission itself (rendezvous_api.hpp: the id, the token, a resume).

@@ -27,6 +27,7 @@ struct EndpointRequest {
   std::string target_user;                // informational (dstUsername)
   std::optional<std::string> resume_sid;  // or: resume this session
   std::uint64_t resume_ack = 0;
+  bool tunnel_streams = false;            // /tunnel?streams=1 (core/tunnel/streamed_http.hpp)
 };
 
 // A refusal in the request itself: the close code says which (the HTTP status follows from it).

@@ -61,14 +61,19 @@ template <class Stream>
 void HttpSession<Stream>::do_read() {
   parser_.emplace();
   // Beast checks Content-Length against the limit while it parses the header, before the Host is known:
-  // with tunnels the larger limit stands until the header shows the request is not a tunnel's.
-  parser_->body_limit(ctx_.config.tunnels ? kTunnelRequestBodyLimit : http_session_detail::kBodyLimit);
+  // with tunnels none stands until the header shows whose request it is (a tunnel's streams have none).
+  if (ctx_.config.tunnels) {
+    parser_->body_limit(boost::none);
+  } else {
+    parser_->body_limit(http_session_detail::kBodyLimit);
+  }
   parser_->header_limit(http_session_detail::kHeaderLimit);
   beast::get_lowest_layer(stream_).expires_after(ctx_.config.request_timeout);
   http::async_read_header(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::on_header, this->shared_from_this()));
 }
 
-// The header decides how large a body may be: a tunnel's visitors may send what wsproxy allows them.
+// The header decides how large a body may be: a tunnel's visitors may send what wsproxy allows them,
+// or anything to a tunnel that streams.
 template <class Stream>
 void HttpSession<Stream>::on_header(beast::error_code ec, std::size_t n) {
   using http_session_detail::kBodyLimit;
@@ -76,10 +81,21 @@ void HttpSession<Stream>::on_header(beast::error_code ec, std::size_t n) {
   tunnel_host_ = ctx_.config.tunnels ? tunnel::match_tunnel_host(parser_->get()[http::field::host], ctx_.config.tunnel_domain)
                                      : tunnel::HostMatch{tunnel::NotTunnelHost{}};
   const bool for_tunnel = !std::holds_alternative<tunnel::NotTunnelHost>(tunnel_host_);
-  if (!for_tunnel) {
-    parser_->body_limit(kBodyLimit);
-    if (const auto length = parser_->content_length(); length && *length > kBodyLimit) return on_read(http::error::body_limit, n);
+  if (for_tunnel) {
+    // A tunnel that takes streams gets the connection itself, the body unread.
+    const auto take_stream = [this] {
+      beast::get_lowest_layer(stream_).expires_never();
+      return VisitorStream(std::move(stream_));
+    };
+    const auto* buffered = static_cast<const std::uint8_t*>(buffer_.data().data());
+    if (stream_to_tunnel(ctx_, parser_->get().base(), client_address(ctx_, parser_->get(), peer_), tunnel_host_,
+                         take_stream, std::span(buffered, buffer_.size()))) {
+      return;
+    }
   }
+  const auto limit = for_tunnel ? kTunnelRequestBodyLimit : kBodyLimit;
+  parser_->body_limit(limit);
+  if (const auto length = parser_->content_length(); length && *length > limit) return on_read(http::error::body_limit, n);
   // A client that asked to be told before it sends a large body (curl does, over 1 MiB) is told at once
   // rather than after its own timeout.
   if (for_tunnel && beast::iequals(parser_->get()[http::field::expect], "100-continue")) {

@@ -48,6 +48,7 @@ struct SessionDescription {
   VouchedIdentity identity; // for the audit trail
   std::uint64_t dial_ms = 0;  // how long the target's TCP connect took
   std::string rendezvous_leg; // a rendezvous leg's "<id>/<slot>" (then there is no target)
+  bool tunnel_streams = false;  // a tunnel whose visitors' HTTP goes as streams
 };
 
 // The fields every event about a session carries: who, from where, which session and endpoint.

@@ -13,6 +13,8 @@
 #include <thread>
 #include <vector>
 
+#include <boost/beast/core/buffers_to_string.hpp>
+
 #include "tests/integration/harness.hpp"
 #include "tests/integration/tunnel_site.hpp"
 #include "tests/support/files.hpp"
@@ -50,12 +52,14 @@ class TunnelTest : public ::testing::Test {
   }
 
   // `sshrelay tunnel --to 127.0.0.1:<service>`, until it prints where the tunnel is reached.
-  OpenTunnel open_tunnel(std::uint16_t service, const std::string& name) {
+  // `streams`: false runs it with --no-streams (wsproxy's http_request messages).
+  OpenTunnel open_tunnel(std::uint16_t service, const std::string& name, bool streams = true) {
     const auto out = dir_.file(name + ".out");
     const auto err = dir_.file(name + ".err");
-    clis_.emplace_back(std::vector<std::string>{SSHRELAY_CLI_PATH, "tunnel", "--relay", "ws://127.0.0.1:" + std::to_string(relay_.port()),
-                                                "--to", "127.0.0.1:" + std::to_string(service), "-v"},
-                       testing::ProcessIo{"", out, err});
+    std::vector<std::string> argv = {SSHRELAY_CLI_PATH, "tunnel", "--relay", "ws://127.0.0.1:" + std::to_string(relay_.port()),
+                                     "--to", "127.0.0.1:" + std::to_string(service), "-v"};
+    if (!streams) argv.push_back("--no-streams");
+    clis_.emplace_back(argv, testing::ProcessIo{"", out, err, {}});
     auto& cli = clis_.back();
     std::smatch m;
     std::string line;
@@ -127,7 +131,7 @@ class TunnelTest : public ::testing::Test {
 TEST_F(TunnelTest, CurlReachesAWebServiceThroughACliTunnel) {
   start_relay();
   TunnelSite site(dir_);
-  const auto tunnel = open_tunnel(site.port(), "cli");
+  const auto tunnel = open_tunnel(site.port(), "cli", false);
   ASSERT_EQ(tunnel.subdomain.size(), 16u) << diagnostics();
   EXPECT_EQ(tunnel.url, "https://" + tunnel.subdomain + "." + kDomain + ":" + std::to_string(relay_.port()));
   EXPECT_EQ(tunnel.raw_port, raw_port_);
@@ -191,6 +195,81 @@ TEST_F(TunnelTest, CurlReachesAWebServiceThroughACliTunnel) {
   EXPECT_EQ(status_of(headers("after")), 404u) << "a tunnel whose client left is gone";
 }
 
+// A WebSocket client through <subdomain>.tunnels.test: each message sent comes back.
+std::vector<std::string> websocket_echo(std::uint16_t relay_port, const std::string& subdomain, const std::vector<std::string>& messages) {
+  asio::io_context ioc;
+  websocket::stream<beast::tcp_stream> ws(ioc);
+  beast::get_lowest_layer(ws).expires_after(60s);
+  beast::get_lowest_layer(ws).connect({asio::ip::make_address("127.0.0.1"), relay_port});
+  ws.handshake(subdomain + "." + kDomain + ":" + std::to_string(relay_port), "/ws");
+  std::vector<std::string> back;
+  for (const auto& message : messages) {
+    ws.text(message.find('\0') == std::string::npos);
+    ws.write(asio::buffer(message));
+    beast::flat_buffer buffer;
+    ws.read(buffer);
+    back.push_back(beast::buffers_to_string(buffer.data()));
+  }
+  ws.close(websocket::close_code::normal);
+  return back;
+}
+
+// Streams (the CLI's default): bodies with no cap both ways, the header rules kept, a WebSocket through.
+TEST_F(TunnelTest, StreamsCarryLargeBodiesBothWaysAndWebSockets) {
+  start_relay();
+  TunnelSite site(dir_);
+  const auto tunnel = open_tunnel(site.port(), "cli");
+  ASSERT_EQ(tunnel.subdomain.size(), 16u) << diagnostics();
+  EXPECT_EQ(testing::read_file(dir_.file("cli.err")).find("does not stream"), std::string::npos) << "the relay said streams";
+
+  ASSERT_EQ(curl(tunnel.subdomain, "/hello", "hello"), 0) << diagnostics();
+  EXPECT_EQ(status_of(headers("hello")), 200u) << headers("hello");
+  EXPECT_EQ(body("hello"), "hello through the tunnel\n");
+  EXPECT_NE(headers("hello").find("X-Site: kept"), std::string::npos) << headers("hello");
+  EXPECT_EQ(headers("hello").find("Set-Cookie"), std::string::npos) << headers("hello");
+  EXPECT_EQ(headers("hello").find("X-Frame-Options"), std::string::npos) << headers("hello");
+
+  ASSERT_EQ(curl(tunnel.subdomain, "/headers?x=1", "headers",
+                 {"-H", "Cookie: relay_session=secret", "-H", "Authorization: Bearer secret", "-H", "X-Custom: visible"}),
+            0);
+  const auto seen = nlohmann::json::parse(body("headers"), nullptr, false);
+  ASSERT_TRUE(seen.is_object()) << body("headers");
+  EXPECT_EQ(seen["path"], "/headers?x=1");
+  EXPECT_EQ(seen["headers"].value("x-custom", ""), "visible");
+  EXPECT_EQ(seen["headers"].value("host", ""), tunnel.subdomain + "." + kDomain + ":" + std::to_string(relay_.port()));
+  for (const char* gone : {"cookie", "authorization"}) EXPECT_FALSE(seen["headers"].contains(gone)) << gone << ": " << seen.dump();
+
+  // 50 MiB down and 20 MiB up: past wsproxy's 10 MiB, intact.
+  constexpr std::size_t kDownload = 50 * kMiB;
+  ASSERT_EQ(curl(tunnel.subdomain, "/bytes?n=" + std::to_string(kDownload), "bytes"), 0) << diagnostics();
+  EXPECT_EQ(status_of(headers("bytes")), 200u) << headers("bytes");
+  std::string expected(kDownload, '\0');
+  for (std::size_t i = 0; i < kDownload; ++i) expected[i] = static_cast<char>(i % 251);
+  EXPECT_EQ(body("bytes").size(), kDownload);
+  EXPECT_EQ(testing::sha256_hex(body("bytes")), testing::sha256_hex(expected));
+  const auto upload = deterministic_bytes(20 * kMiB, 9);
+  testing::write_file(dir_.file("upload.bin"), std::string_view(reinterpret_cast<const char*>(upload.data()), upload.size()));
+  ASSERT_EQ(curl(tunnel.subdomain, "/echo", "echo", {"--data-binary", "@" + dir_.file("upload.bin")}), 0) << diagnostics();
+  EXPECT_EQ(status_of(headers("echo")), 200u) << headers("echo");
+  EXPECT_NE(headers("echo").find(testing::sha256_hex(upload)), std::string::npos) << headers("echo");
+  EXPECT_EQ(testing::sha256_hex(body("echo")), testing::sha256_hex(upload));
+
+  // A WebSocket to the site, through the tunnel: text and binary echoed.
+  const std::vector<std::string> messages = {"hello over a tunnel", std::string("\0\1\2binary", 9), std::string(40000, 'w')};
+  const auto echoed = websocket_echo(relay_.port(), tunnel.subdomain, messages);
+  ASSERT_EQ(echoed.size(), messages.size()) << diagnostics();
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    EXPECT_EQ(echoed[i].size(), messages[i].size()) << i;
+    EXPECT_TRUE(echoed[i] == messages[i]) << "message " << i << " came back changed: " << echoed[i].substr(0, 40);
+  }
+
+  EXPECT_EQ(clis_.back().terminate(SIGTERM, 30s), 0) << diagnostics();
+  ASSERT_TRUE(wait_until([&] { return !audit_events("tunnel.close").empty(); }, 30s)) << diagnostics();
+  const auto closed = audit_events("tunnel.close");
+  EXPECT_EQ(closed[0].value("sshrelay.tunnel.requests", 0), 5) << closed[0].dump();
+  EXPECT_EQ(closed[0].value("sshrelay.tunnel.connections", -1), 0) << closed[0].dump();
+}
+
 // Both ways at once over one raw connection: what the echo server sends back is read while the rest is
 // still being written. The sending side is not shut down early: the tunnel protocol has no half-close (an
 // EOF from either side ends the connection, as with wsproxy).
@@ -230,7 +309,7 @@ TEST_F(TunnelTest, RawTcpThroughThePoolPortCarries64MiBBothWays) {
 TEST_F(TunnelTest, CapsAndTimeoutsGiveTheirStatuses) {
   start_relay({"--tunnel-max-http-per-ip", "1", "--tunnel-response-seconds", "3", "--tunnel-max-tcp", "1"});
   TunnelSite site(dir_);
-  const auto tunnel = open_tunnel(site.port(), "cli");
+  const auto tunnel = open_tunnel(site.port(), "cli", false);
   ASSERT_EQ(tunnel.subdomain.size(), 16u) << diagnostics();
 
   // The site takes 6 s; the relay waits 3: 504.

@@ -1,6 +1,7 @@
 #include "native/daemon/tunnel/tunnel_http.hpp"
 
 #include "core/tunnel/header_filter.hpp"
+#include "core/tunnel/streamed_http.hpp"
 #include "native/daemon/log.hpp"
 #include "native/daemon/tunnel/tunnel_hub.hpp"
 #include "native/daemon/tunnel/tunnel_session.hpp"
@@ -41,6 +42,22 @@ void serve_tunnel_request(RelayContext& ctx, const Request& request, const std::
                           response.prepare_payload();
                           done(std::move(response));
                         });
+}
+
+bool stream_to_tunnel(RelayContext& ctx, const http::request_header<>& header, const std::string& client_ip,
+                      const tunnel::HostMatch& match, const std::function<VisitorStream()>& take_stream,
+                      std::span<const std::uint8_t> already_read) {
+  const auto* subdomain = std::get_if<std::string>(&match);
+  if (!subdomain || !ctx.tunnels) return false;
+  auto session = ctx.tunnels->find(*subdomain);
+  if (!session || !session->streams() || !ctx.tunnels->begin_http(client_ip)) return false;
+  tunnel::HeaderList fields;
+  for (const auto& field : header) fields.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  const auto head = tunnel::streamed_request_head(header.method_string(), header.target(), fields);
+  std::vector<std::uint8_t> first(head.begin(), head.end());
+  first.insert(first.end(), already_read.begin(), already_read.end());
+  session->adopt_visitor(take_stream(), std::move(first), client_ip);
+  return true;
 }
 
 }  // namespace sshrelay::daemon

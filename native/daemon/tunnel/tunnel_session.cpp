@@ -58,7 +58,7 @@ void TunnelSession::start(std::shared_ptr<ClientConnection> client, ClientPeer p
     self->raw_port_ = added->raw_port;
     self->open_raw_port();
     const auto url = self->ctx_.tunnels->url_for(self->subdomain_);
-    const auto ready = tunnel::to_json(tunnel::TunnelReady{url, self->raw_port_});
+    const auto ready = tunnel::to_json(tunnel::TunnelReady{url, self->raw_port_, self->streams()});
     self->queue_frame(ws::Opcode::text, std::vector<std::uint8_t>(ready.begin(), ready.end()));
     log(LogLevel::info, "sid=" + self->description_.sid + " tunnel " + self->subdomain_ + " open for " +
                             self->description_.principal + ": " + (url.empty() ? "no subdomain" : url) + ", raw port " +
@@ -103,7 +103,7 @@ void TunnelSession::do_accept() {
     if (!self->ctx_.tunnels->begin_tcp()) {
       log(LogLevel::warn, "tunnel " + self->subdomain_ + ": raw connection refused, relay-wide cap --tunnel-max-tcp reached");
     } else if (auto id = self->channel_.open_connection(random_id_bytes())) {
-      self->connections_.emplace(*id, std::make_shared<RawConnection>(std::move(socket)));
+      self->connections_.emplace(*id, std::make_shared<RawConnection>(VisitorStream(PlainStream(std::move(socket)))));
       self->act();
       self->do_raw_read(*id);
     } else {
@@ -128,6 +128,35 @@ void TunnelSession::http_request(std::string method, std::string target, tunnel:
     self->waiting_.emplace(*id, std::move(done));
     self->act();
     self->arm_timer();
+  });
+}
+
+void TunnelSession::adopt_visitor(VisitorStream stream, std::vector<std::uint8_t> first, std::string client_ip) {
+  net::post(strand_, [self = shared_from_this(), stream = std::move(stream), first = std::move(first),
+                      client_ip = std::move(client_ip)]() mutable {
+    auto connection = std::make_shared<RawConnection>(std::move(stream));
+    connection->response.emplace();
+    connection->visitor_ip = std::move(client_ip);
+    auto id = self->ended_ ? std::nullopt : self->channel_.open_connection(random_id_bytes());
+    if (!id) {
+      // The tunnel ended meanwhile, or has as many connections as it may: the visitor is told, then closed.
+      const auto why = self->ended_ ? "tunnel disconnected\n" : "the tunnel has too many open connections\n";
+      self->ctx_.tunnels->end_http(connection->visitor_ip);
+      const auto answer = std::make_shared<std::string>(
+          tunnel::streamed_plain_response(self->ended_ ? 502 : 503, self->ended_ ? "Bad Gateway" : "Service Unavailable", why));
+      std::visit([&](auto& s) {
+        beast::get_lowest_layer(s).expires_after(std::chrono::seconds(30));
+        net::async_write(s, net::buffer(*answer), [connection, answer](boost::system::error_code, std::size_t) {
+          std::visit([](auto& visitor) { beast::get_lowest_layer(visitor).close(); }, connection->stream);
+        });
+      }, connection->stream);
+      return;
+    }
+    ++self->streamed_requests_;
+    self->connections_.emplace(*id, connection);
+    self->channel_.connection_data(*id, first);
+    self->act();
+    self->do_raw_read(*id);
   });
 }
 
@@ -190,12 +219,25 @@ void TunnelSession::act() {
     } else if (auto* data = std::get_if<tunnel::ConnectionData>(&*event)) {
       const auto it = connections_.find(data->conn_id);
       if (it == connections_.end() || it->second->closing) continue;
-      it->second->queued += data->bytes.size();
-      it->second->out.push_back(std::move(data->bytes));
+      auto& connection = *it->second;
+      if (connection.response) {
+        data->bytes = connection.response->feed(data->bytes);
+        if (connection.response->failed()) {
+          answer_visitor_failure(connection, connection.response->failure());
+          channel_.connection_closed(data->conn_id);  // the client hears tcp_close; the socket closes once written
+        }
+      }
+      if (!data->bytes.empty()) {
+        connection.queued += data->bytes.size();
+        connection.out.push_back(std::move(data->bytes));
+      }
       do_raw_write(data->conn_id);
     } else if (auto* close = std::get_if<tunnel::CloseConnection>(&*event)) {
       const auto it = connections_.find(close->conn_id);
       if (it == connections_.end()) continue;
+      if (it->second->response && !it->second->response->answered()) {
+        answer_visitor_failure(*it->second, "the tunnel client ended the connection without an answer");
+      }
       it->second->closing = true;
       do_raw_write(close->conn_id);  // closes it once what is queued is written
     }
@@ -204,6 +246,16 @@ void TunnelSession::act() {
     queue_frame(message->binary ? ws::Opcode::binary : ws::Opcode::text, message->bytes);
   }
   do_client_write();
+}
+
+void TunnelSession::answer_visitor_failure(RawConnection& connection, std::string why) {
+  connection.closing = true;
+  if (connection.answer_written || (connection.response && connection.response->answered())) return;
+  connection.answer_written = true;
+  log(LogLevel::info, "tunnel " + subdomain_ + ": streamed request answered 502: " + why);
+  const auto answer = tunnel::streamed_plain_response(502, "Bad Gateway", why + "\n");
+  connection.queued += answer.size();
+  connection.out.emplace_back(answer.begin(), answer.end());
 }
 
 void TunnelSession::deliver(tunnel::HttpAnswer answer) {
@@ -259,9 +311,10 @@ void TunnelSession::do_raw_read(const std::string& id) {
   auto connection = it->second;
   if (connection->reading || connection->closing || to_client_bytes_ >= kMaxQueued) return;
   connection->reading = true;
+  std::visit([&](auto& stream) {
   // wsproxy's idle limit for a raw connection: five minutes without a byte from it.
-  connection->stream.expires_after(std::chrono::minutes(5));
-  connection->stream.async_read_some(
+  beast::get_lowest_layer(stream).expires_after(std::chrono::minutes(5));
+  stream.async_read_some(
       net::buffer(connection->buffer),
       net::bind_executor(strand_, [self = shared_from_this(), id, connection](boost::system::error_code ec, std::size_t n) {
         connection->reading = false;
@@ -274,6 +327,7 @@ void TunnelSession::do_raw_read(const std::string& id) {
         }
         self->act();
       }));
+  }, connection->stream);
 }
 
 void TunnelSession::do_raw_write(const std::string& id) {
@@ -286,9 +340,10 @@ void TunnelSession::do_raw_write(const std::string& id) {
     return;
   }
   connection->writing = true;
+  std::visit([&](auto& stream) {
   // wsproxy's write deadline: a raw connection that takes no bytes for 30 s is closed.
-  connection->stream.expires_after(std::chrono::seconds(30));
-  net::async_write(connection->stream, net::buffer(connection->out.front()),
+  beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(30));
+  net::async_write(stream, net::buffer(connection->out.front()),
                    net::bind_executor(strand_, [self = shared_from_this(), id, connection](boost::system::error_code ec, std::size_t) {
                      connection->writing = false;
                      connection->queued -= connection->out.front().size();
@@ -302,6 +357,7 @@ void TunnelSession::do_raw_write(const std::string& id) {
                      }
                      self->do_client_read();
                    }));
+  }, connection->stream);
 }
 
 void TunnelSession::close_raw(const std::string& id) {
@@ -309,10 +365,17 @@ void TunnelSession::close_raw(const std::string& id) {
   if (it == connections_.end()) return;
   auto connection = it->second;
   connections_.erase(it);
-  boost::system::error_code ignored;
-  connection->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-  connection->stream.close();
-  ctx_.tunnels->end_tcp();
+  std::visit([](auto& stream) {
+    auto& lowest = beast::get_lowest_layer(stream);
+    boost::system::error_code ignored;
+    lowest.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    lowest.close();
+  }, connection->stream);
+  if (connection->response) {
+    ctx_.tunnels->end_http(connection->visitor_ip);
+  } else {
+    ctx_.tunnels->end_tcp();
+  }
   channel_.connection_closed(id);  // tcp_close to the client, unless it closed this one itself
 }
 
@@ -370,13 +433,13 @@ void TunnelSession::end(std::uint16_t code, std::string reason) {
   while (!connections_.empty()) close_raw(connections_.begin()->first);
 
   log(LogLevel::info, "sid=" + description_.sid + " tunnel " + subdomain_ + " closed " + std::to_string(code) + " \"" + reason +
-                          "\" requests=" + std::to_string(channel_.requests_started()) +
-                          " connections=" + std::to_string(channel_.connections_opened()));
+                          "\" requests=" + std::to_string(channel_.requests_started() + streamed_requests_) +
+                          " connections=" + std::to_string(channel_.connections_opened() - streamed_requests_));
   auto closed = audit_event(AuditEventType::tunnel_close);
   closed.close_code = code;
   closed.close_reason = reason;
-  closed.tunnel_requests = channel_.requests_started();
-  closed.tunnel_connections = channel_.connections_opened();
+  closed.tunnel_requests = channel_.requests_started() + streamed_requests_;
+  closed.tunnel_connections = channel_.connections_opened() - streamed_requests_;  // raw-port ones
   closed.duration_ms = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started_at_).count());
   ctx_.audit(std::move(closed));

@@ -6,6 +6,7 @@
 //   visitor ──HTTP──▶ HttpSession ──http_request()──▶ channel ──text──▶ client WebSocket
 //   client WebSocket ──http_response──▶ channel ──HttpAnswer──▶ the waiting visitor's callback
 //   raw-port connection ◀──bytes──▶ channel ◀──binary frames──▶ client WebSocket
+//   streamed visitor    ◀──bytes──▶ channel ◀──binary frames──▶ client WebSocket (heads rewritten)
 //
 // Backpressure: raw-port connections are read only while less than kMaxQueued bytes wait to be written
 // to the client; the client is read only while no raw-port connection has kMaxQueued bytes waiting for
@@ -21,12 +22,14 @@
 #include <vector>
 
 #include "core/common/fifo.hpp"
+#include "core/tunnel/streamed_http.hpp"
 #include "core/tunnel/tunnel_channel.hpp"
 #include "core/tunnel/tunnel_registry.hpp"
 #include "native/daemon/client_connection.hpp"
 #include "native/daemon/relay_context.hpp"
 #include "native/daemon/session.hpp"
 #include "native/daemon/session_driver.hpp"
+#include "native/daemon/tunnel/tunnel_http.hpp"
 
 namespace sshrelay::daemon {
 
@@ -50,12 +53,23 @@ class TunnelSession final : public Session, public std::enable_shared_from_this<
   // with the answer: the client's, or 502/504 said by the channel.
   void http_request(std::string method, std::string target, tunnel::HeaderList headers, std::string body, AnswerHandler done);
 
+  // A visitor's connection for a tunnel that streams (tunnel_http.hpp): `first` (the request head the
+  // relay wrote, and any body bytes already read) goes to the client first; `client_ip` holds one of its
+  // --tunnel-max-http-per-ip slots until the connection ends. From any thread.
+  void adopt_visitor(VisitorStream stream, std::vector<std::uint8_t> first, std::string client_ip);
+  bool streams() const { return description_.tunnel_streams; }
+
   static constexpr std::size_t kMaxQueued = 1 << 20;
 
  private:
+  // A raw-port connection, or a streamed visitor (plain or TLS): the same bytes both ways, except that a
+  // visitor's answer is read through `response` (its heads checked and rewritten).
   struct RawConnection {
-    explicit RawConnection(boost::asio::ip::tcp::socket socket) : stream(std::move(socket)) {}
-    boost::beast::tcp_stream stream;
+    explicit RawConnection(VisitorStream s) : stream(std::move(s)) {}
+    VisitorStream stream;
+    std::optional<tunnel::StreamedResponse> response;  // visitors only
+    std::string visitor_ip;                            // visitors only
+    bool answer_written = false;                       // visitors: the relay wrote its own 502
     Fifo<std::vector<std::uint8_t>> out;
     std::size_t queued = 0;
     bool writing = false;
@@ -76,6 +90,7 @@ class TunnelSession final : public Session, public std::enable_shared_from_this<
   void do_raw_read(const std::string& id);
   void do_raw_write(const std::string& id);
   void close_raw(const std::string& id);
+  void answer_visitor_failure(RawConnection& connection, std::string why);  // 502, if nothing was answered
   void arm_timer();
   void on_timer();
   void end(std::uint16_t code, std::string reason);
@@ -96,6 +111,7 @@ class TunnelSession final : public Session, public std::enable_shared_from_this<
   std::optional<boost::asio::ip::tcp::acceptor> acceptor_;
   std::map<std::string, std::shared_ptr<RawConnection>> connections_;
   std::map<std::string, AnswerHandler> waiting_;
+  std::uint64_t streamed_requests_ = 0;  // visitors taken as streams (requests too, in the audit trail)
   Fifo<std::vector<std::uint8_t>> to_client_;  // whole frames
   std::size_t to_client_bytes_ = 0;
   std::vector<std::vector<std::uint8_t>> writing_frames_;

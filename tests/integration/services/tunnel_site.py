@@ -9,7 +9,9 @@ requests to a real HTTP/1.1 implementation, not to one written for the test.
   POST /echo        the body back (application/octet-stream) and its SHA-256 in X-Body-Sha256
   GET  /bytes?n=N   N bytes of (i % 251)
   GET  /slow?s=N    answers after N seconds
+  GET  /ws          a WebSocket (RFC 6455, written here with the standard library) echoing each message
 """
+import base64
 import hashlib
 import json
 import os
@@ -49,11 +51,49 @@ class Site(BaseHTTPRequestHandler):
             pattern = bytes(i % 251 for i in range(251))
             body = (pattern * (n // 251 + 1))[:n]
             self.send(200, body, "application/octet-stream")
+        elif url.path == "/ws" and self.headers.get("Upgrade", "").lower() == "websocket":
+            self.websocket_echo()
         elif url.path == "/slow":
             time.sleep(float(query.get("s", ["1"])[0]))
             self.send(200, b"late\n", "text/plain")
         else:
             self.send(404, b"no such page\n", "text/plain")
+
+    def websocket_echo(self):
+        self.close_connection = True  # the connection is the WebSocket's, never another request's
+        key = self.headers["Sec-WebSocket-Key"].encode()
+        accept = base64.b64encode(hashlib.sha1(key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest()).decode()
+        self.send_response(101)
+        self.send_header("Upgrade", "websocket")
+        self.send_header("Connection", "Upgrade")
+        self.send_header("Sec-WebSocket-Accept", accept)
+        self.end_headers()
+        self.wfile.flush()
+        message, message_opcode = b"", 0
+        while True:
+            head = self.rfile.read(2)
+            if len(head) < 2:
+                return
+            fin, opcode, length = head[0] & 0x80, head[0] & 0x0F, head[1] & 0x7F
+            if length == 126:
+                length = int.from_bytes(self.rfile.read(2), "big")
+            elif length == 127:
+                length = int.from_bytes(self.rfile.read(8), "big")
+            mask = self.rfile.read(4) if head[1] & 0x80 else b"\0\0\0\0"
+            payload = bytes(b ^ mask[i % 4] for i, b in enumerate(self.rfile.read(length)))
+            if opcode == 0x8:  # close: answered with the same code, then the connection ends
+                self.wfile.write(bytes([0x88, len(payload)]) + payload)
+                self.wfile.flush()
+                return
+            if opcode in (0x0, 0x1, 0x2):  # a message may come in fragments (opcode 0 continues it)
+                message_opcode = opcode or message_opcode
+                message += payload
+                if not fin:
+                    continue
+                size = bytes([len(message)]) if len(message) < 126 else bytes([126]) + len(message).to_bytes(2, "big")
+                self.wfile.write(bytes([0x80 | message_opcode]) + size + message)
+                self.wfile.flush()
+                message = b""
 
     def do_POST(self):
         length = int(self.headers.get("Content-Length", "0"))
