@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <limits>
+#include <map>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -17,6 +19,7 @@
 #include "core/wire/close_code.hpp"
 #include "wasm/browser_session.hpp"
 #include "wasm/keys.hpp"
+#include "wasm/port_share.hpp"
 #include "wasm/sftp_channel.hpp"
 
 extern "C" {
@@ -287,6 +290,63 @@ class SshSession {
     return event ? file_event_object(*event, last_data_) : val::null();
   }
 
+  // --- "Share a port" (docs/wasm.md): one share per tunnel WebSocket, by id (0: none, lastError()) ---
+  double shareOpen(const std::string& host, int port) {
+    const auto phase = session_.ssh().phase();
+    if (phase != SshDriver::Phase::authenticated && phase != SshDriver::Phase::opening && phase != SshDriver::Phase::open) {
+      last_error_ = std::string("sharePort() in state ") + phase_name(phase);
+      return 0;
+    }
+    if (host.empty() || port < 1 || port > 65535) {
+      last_error_ = "sharePort(): a host and a port 1-65535";
+      return 0;
+    }
+    const int id = next_share_++;
+    shares_.emplace(id, std::make_unique<PortShare>(session_.ssh(), host, port));
+    return id;
+  }
+  void shareReceive(double id, val message, bool binary) {
+    if (auto* share = port_share(id)) share->on_message(bytes_of(message, scratch_), binary);
+  }
+  // What to send on the share's WebSocket: strings (control messages) and Uint8Arrays (frames).
+  val sharePump(double id, bool may_send) {
+    val out = val::array();
+    auto* share = port_share(id);
+    if (share == nullptr) return out;
+    share->pump(may_send);
+    for (const auto& m : share->take_messages()) {
+      if (m.binary) {
+        out.call<void>("push", to_uint8array(m.bytes));
+      } else {
+        out.call<void>("push", std::string(m.bytes.begin(), m.bytes.end()));
+      }
+    }
+    return out;
+  }
+  val shareInfo(double id) const {
+    const auto it = shares_.find(static_cast<int>(id));
+    if (it == shares_.end()) return val::null();
+    const auto& share = *it->second;
+    const auto& client = share.client();
+    val o = val::object();
+    o.set("host", share.host());
+    o.set("port", share.port());
+    o.set("ready", client.ready().has_value());
+    if (client.ready()) {
+      o.set("url", client.ready()->tunnel_url);
+      o.set("rawPort", client.ready()->raw_port);
+      o.set("streams", client.ready()->streams);
+    }
+    o.set("open", static_cast<double>(client.open_connections()));
+    o.set("connections", static_cast<double>(client.connections_opened()));
+    o.set("bytesIn", static_cast<double>(client.bytes_in()));
+    o.set("bytesOut", static_cast<double>(client.bytes_out()));
+    o.set("refused", static_cast<double>(share.refused()));
+    if (!share.last_refusal().empty()) o.set("lastRefusal", share.last_refusal());
+    return o;
+  }
+  void shareClose(double id) { shares_.erase(static_cast<int>(id)); }
+
   // --- the relay session (core's machine): report what happened with performance.now(), then pull ---
   void start(double now) { session_.start(time_from_ms(now)); }
   void stop(double now) { session_.stop(time_from_ms(now)); }
@@ -428,7 +488,14 @@ class SshSession {
     return files == nullptr ? 0 : static_cast<double>(start(*files));
   }
 
+  PortShare* port_share(double id) {
+    const auto it = shares_.find(static_cast<int>(id));
+    return it == shares_.end() ? nullptr : it->second.get();
+  }
+
   BrowserSession session_;
+  std::map<int, std::unique_ptr<PortShare>> shares_;  // after session_: freed first
+  int next_share_ = 1;
   std::string last_error_;
   std::string scratch_;  // the last write()/receiveMessage() argument's bytes
   std::vector<std::uint8_t> last_data_;  // the bytes the last `data` event's view shows
@@ -485,6 +552,11 @@ EMSCRIPTEN_BINDINGS(sshrelay_client) {
       .function("filesUploadFinish", &SshSession::filesUploadFinish)
       .function("filesCancel", &SshSession::filesCancel)
       .function("filesNextEvent", &SshSession::filesNextEvent)
+      .function("shareOpen", &SshSession::shareOpen)
+      .function("shareReceive", &SshSession::shareReceive)
+      .function("sharePump", &SshSession::sharePump)
+      .function("shareInfo", &SshSession::shareInfo)
+      .function("shareClose", &SshSession::shareClose)
       .function("start", &SshSession::start)
       .function("stop", &SshSession::stop)
       .function("takeOpen", &SshSession::takeOpen)

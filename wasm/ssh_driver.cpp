@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "wasm/byte_pipe.hpp"
+#include "wasm/forward_channel.hpp"
 #include "wasm/sftp_channel.hpp"
 
 namespace sshrelay::wasm {
@@ -80,6 +81,7 @@ SshDriver::SshDriver(const Options& options, BytePipe& pipe) : pipe_(pipe) {
 SshDriver::~SshDriver() {
   wipe_secrets();
   sftp_.reset();
+  forwards_.clear();
   if (channel_ != nullptr) ssh_channel_free(channel_);
   if (event_ != nullptr) {
     ssh_event_remove_session(event_, session_);
@@ -112,6 +114,9 @@ bool SshDriver::step() {
     }
     // The file panel's channel moves in the same passes (it may outlive the terminal's channel).
     if (sftp_ && phase_ != Phase::error) changed = sftp_->pump() || changed;
+    if (phase_ != Phase::error) {
+      for (auto& [id, forward] : forwards_) changed = forward->pump() || changed;
+    }
     // Stall 3: libssh holds written packets until its next poll.
     flush();
     // Stall 1: libssh reads at most 4096 bytes per poll; another pass while anything was read.
@@ -463,6 +468,20 @@ void SshDriver::finish_closed() {
   phase_ = Phase::closed;
 }
 
+int SshDriver::open_forward(const std::string& host, int port) {
+  if (phase_ != Phase::authenticated && phase_ != Phase::opening && phase_ != Phase::open) return 0;
+  const int id = next_forward_++;
+  forwards_.emplace(id, std::make_unique<ForwardChannel>(session_, host, port, [this] { return !input_gate_ || input_gate_(); }));
+  return id;
+}
+
+ForwardChannel* SshDriver::forward(int id) {
+  const auto it = forwards_.find(id);
+  return it == forwards_.end() ? nullptr : it->second.get();
+}
+
+void SshDriver::drop_forward(int id) { forwards_.erase(id); }
+
 std::string SshDriver::open_sftp() {
   if (sftp_) return "openFiles(): SFTP is already open";
   if (phase_ != Phase::authenticated && phase_ != Phase::opening && phase_ != Phase::open) {
@@ -498,6 +517,7 @@ void SshDriver::fail(std::string message) {
   error_ = std::move(message);
   phase_ = Phase::error;
   if (sftp_) sftp_->connection_lost("connection lost: " + error_);
+  for (auto& [id, forward] : forwards_) forward->connection_lost("connection lost: " + error_);
 }
 
 void SshDriver::fail_ssh(const char* what) {

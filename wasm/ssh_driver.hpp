@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -19,6 +20,7 @@
 namespace sshrelay::wasm {
 
 class BytePipe;
+class ForwardChannel;
 class SftpChannel;
 
 struct HostKey {
@@ -89,6 +91,11 @@ class SshDriver {
   // through sftp()->files() while the terminal goes on.
   std::string open_sftp();
   SftpChannel* sftp() { return sftp_.get(); }
+  // "Share a port": direct-tcpip channels to host:port on the server's side (forward_channel.hpp),
+  // stepped with the others. An id (never 0), or 0 before authentication or after the end.
+  int open_forward(const std::string& host, int port);
+  ForwardChannel* forward(int id);
+  void drop_forward(int id);
 
   Phase phase() const { return phase_; }
   const std::string& error() const { return error_; }
@@ -160,6 +167,8 @@ class SshDriver {
   std::optional<int> exit_status_;
   std::string exit_signal_;
   std::unique_ptr<SftpChannel> sftp_;  // freed before the session (see the destructor)
+  std::map<int, std::unique_ptr<ForwardChannel>> forwards_;  // likewise
+  int next_forward_ = 1;
 };
 
 const char* phase_name(SshDriver::Phase phase);

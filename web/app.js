@@ -11,6 +11,7 @@ import { ConnectForm } from './ui/connect_form.js';
 import { byId, h } from './ui/dom.js';
 import { FilePanel } from './ui/file_panel.js';
 import { KeyManager } from './ui/key_manager.js';
+import { SharePanel } from './ui/share_panel.js';
 import { SessionFlow } from './ui/session_flow.js';
 import { StatusBar } from './ui/status_bar.js';
 import { StepPanel } from './ui/step_panel.js';
@@ -29,6 +30,8 @@ const endedBanner = byId('ended-banner');
 const disconnectButton = byId('disconnect');
 const filesToggle = byId('files-toggle');
 const filesPanel = byId('files-panel');
+const shareToggle = byId('share-toggle');
+const sharePanel = byId('share-panel');
 
 const screens = {
   showForm() {
@@ -80,10 +83,30 @@ function closeFiles() {
   filesToggle.setAttribute('aria-pressed', 'false');
 }
 
+// The "Share a port" panel of the current connection, made when it is first shown.
+function toggleShare(show = sharePanel.hidden) {
+  const flow = app.flow;
+  if (!flow?.conn) return;
+  sharePanel.hidden = !show;
+  shareToggle.setAttribute('aria-pressed', String(show));
+  if (show && !app.share) app.share = new SharePanel(sharePanel, flow.conn);
+  if (show) app.share.focus();
+}
+
+function closeShare() {
+  app.share?.dispose();
+  app.share = null;
+  sharePanel.replaceChildren();
+  sharePanel.hidden = true;
+  shareToggle.hidden = true;
+  shareToggle.setAttribute('aria-pressed', 'false');
+}
+
 async function connect(request) {
   app.flow?.dispose();
   app.flow = null;
   closeFiles();
+  closeShare();
   let mod;
   try {
     mod = await loadSshClient();
@@ -102,7 +125,7 @@ async function connect(request) {
   disconnectButton.hidden = false;
   const flow = new SessionFlow(mod, request, { steps, status, screens, terminalEl: byId('terminal') });
   app.flow = flow;
-  flow.addEventListener('connected', () => { filesToggle.hidden = false; });
+  flow.addEventListener('connected', () => { filesToggle.hidden = false; shareToggle.hidden = false; });
   if (!request.invitation) flow.addEventListener('connected', () => rememberTarget({
     target: request.targetText, method: flow.request.method, keyId: flow.usedKeyId,
     relay: isExtension ? request.relayText : undefined, shape: request.shape === 'relay' ? 'relay' : undefined,
@@ -115,6 +138,7 @@ function finished(flow, request, { message, kind }) {
   if (app.flow !== flow) return;
   disconnectButton.hidden = true;
   filesToggle.hidden = true;
+  shareToggle.hidden = true;
   if (kind === 'host-key-changed') return;
   if (flow.terminal && message) {
     // The terminal stays readable; the banner offers the way on.
@@ -137,6 +161,7 @@ function finished(flow, request, { message, kind }) {
 
 disconnectButton.addEventListener('click', () => app.flow?.disconnect());
 filesToggle.addEventListener('click', () => toggleFiles());
+shareToggle.addEventListener('click', () => toggleShare());
 
 // Deep links: /#user@host:port fills the form (with what was used last time for it) and connects;
 // /?shape=relay#user@host:port does so through the plain /relay endpoint (no resume).

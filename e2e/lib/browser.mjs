@@ -14,8 +14,9 @@ const VIEWPORT = { width: 1100, height: 720 };
 // costs time when something never happens, and a loaded CI machine is slow.
 export const DEFAULT_TIMEOUT_MS = 60000;
 
-export async function launchBrowser() {
-  const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ARGS });
+// extraArgs: more Chromium switches (e.g. --host-resolver-rules for names only a test knows).
+export async function launchBrowser({ extraArgs = [] } = {}) {
+  const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: [...ARGS, ...extraArgs] });
   const context = await browser.newContext({ viewport: VIEWPORT });
   context.setDefaultTimeout(DEFAULT_TIMEOUT_MS);
   return { context, close: () => browser.close() };

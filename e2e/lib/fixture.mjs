@@ -8,9 +8,10 @@ import { startRelay } from './relay.mjs';
 
 export { isRoot, PASSWORD_USER };
 
-export async function startFixture({ sshdConfig = '' } = {}) {
+// relayArgs: more sshrelayd options (tunnels, for one).
+export async function startFixture({ sshdConfig = '', relayArgs = [] } = {}) {
   const sshd = await startSshd({ extraConfig: sshdConfig });
-  const relay = await startRelay();
+  const relay = await startRelay({ extraArgs: relayArgs });
   const browser = await launchBrowser();
   const password = ensurePasswordUser();
   const pages = [];

@@ -16,7 +16,7 @@ export class RelayLink {
     this.onopen = null;
     this.onmessage = null;
     this.onclose = null;
-    this.ws = new WebSocket(url, subprotocol);
+    this.ws = subprotocol ? new WebSocket(url, subprotocol) : new WebSocket(url);
     this.ws.binaryType = 'arraybuffer';
     this.ws.onopen = () => {
       if (this.closed) return;
@@ -33,6 +33,8 @@ export class RelayLink {
   }
 
   get isOpen() { return !this.closed && this.ws.readyState === WebSocket.OPEN; }
+  // Bytes sent but not yet handed to the network: a sender's backpressure.
+  get bufferedAmount() { return this.ws.bufferedAmount; }
 
   send(bytes) { this.ws.send(bytes); }
 

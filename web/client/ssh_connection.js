@@ -14,6 +14,7 @@
 //              (outcome: SshSession.outcome(), null after dispose)
 //   file       a file operation's event (SshSession.filesNextEvent()), once openFiles() was called;
 //              RemoteFiles (remote_files.js) routes them
+import { PortShare } from './port_share.js';
 import { RelayLink } from './relay_link.js';
 
 // step() passes before yielding to the event loop when libssh still has work (`more`).
@@ -76,6 +77,7 @@ export class SshConnection extends EventTarget {
     this.stats = { bytesOut: 0, resumes: 0 };
     this.filesOpened = false;
     this.filesState = 'none';
+    this.shares = new Set();  // "Share a port" (port_share.js)
   }
 
   // Asks the core for the first open. Returns a promise (resolved at once) for callers that await it;
@@ -99,6 +101,15 @@ export class SshConnection extends EventTarget {
     if (ok) this.filesOpened = true;
     this.pump();
     return ok;
+  }
+  // Shares host:port on the server's side through the relay's tunnels; throws with the reason when the
+  // connection cannot (not logged in yet, a bad port).
+  sharePort({ host, port }) {
+    if (this.finished) throw new Error('the connection has ended');
+    const share = new PortShare(this, { host, port });
+    this.shares.add(share);
+    share.addEventListener('ended', () => this.shares.delete(share));
+    return share;
   }
   write(data) { return this.act('write', data); }
   resize(cols, rows) { return this.act('resize', cols, rows); }
@@ -175,6 +186,7 @@ export class SshConnection extends EventTarget {
       const err = this.session.readStderr();
       if (err.length) this.emitOutput(err, 'stderr');
       if (this.filesOpened) this.drainFileEvents();
+      for (const share of this.shares) share.pump();
       if (!st.more) break;
     }
     if (st.more && !this.pumpScheduled) {
@@ -269,6 +281,7 @@ export class SshConnection extends EventTarget {
 
   finish(outcome) {
     if (this.finished) return;
+    for (const share of [...this.shares]) share.end('the SSH connection ended');
     this.finished = true;
     clearTimeout(this.timer);
     this.timer = null;
@@ -277,6 +290,7 @@ export class SshConnection extends EventTarget {
 
   // Frees the wasm object; the connection is unusable afterwards.
   dispose() {
+    for (const share of [...this.shares]) share.end('the SSH connection ended');
     clearTimeout(this.timer);
     this.link?.close();
     this.link = null;

@@ -1,0 +1,73 @@
+// "Share a port" of one SSH connection (docs/tunnels.md, "From the page"): the relay's
+// /tunnel?streams=1 WebSocket and the wasm share (SshSession.share*), glued. Every visitor of the
+// share's URL or raw port becomes a direct-tcpip channel to host:port on the SSH server's side; the
+// protocol (messages, frames, which connection is which) is core's TunnelClient inside the wasm share.
+// This file opens the socket, hands messages over, sends what sharePump() returns, and holds the
+// channels' bytes back while the socket has much unsent (their SSH windows then hold the service back).
+// Events (`detail`): change {info} when what the share shows changed; ended {reason} once.
+import { RelayLink } from './relay_link.js';
+
+// Unsent bytes on the socket above which the channels are not read.
+const MAX_BUFFERED = 1 << 20;
+const RETRY_MS = 25;
+
+export class PortShare extends EventTarget {
+  constructor(conn, { host, port }, createLink = (url) => new RelayLink(url)) {
+    super();
+    this.conn = conn;
+    this.host = host;
+    this.port = port;
+    this.id = conn.session.shareOpen(host, port);
+    if (!this.id) throw new Error(conn.session.lastError());
+    this.state = 'registering';
+    this.endReason = '';
+    this.info = conn.session.shareInfo(this.id);
+    this.retry = null;
+    this.link = createLink(`${conn.relay}/tunnel?streams=1`);
+    this.link.onopen = () => this.pump();
+    this.link.onmessage = (data, binary) => {
+      if (!this.id) return;
+      this.conn.session.shareReceive(this.id, data, binary);
+      this.conn.pump();  // steps libssh (the channels), which pumps this share
+    };
+    this.link.onclose = (how) => this.end(how.opened
+      ? `the relay ended the share (${how.code}${how.reason ? ` ${how.reason}` : ''})`
+      : 'the relay refused the share (is --tunnels on?)');
+  }
+
+  // Called after every step of the connection.
+  pump() {
+    if (!this.id) return;
+    const maySend = this.link.isOpen && (this.link.bufferedAmount ?? 0) < MAX_BUFFERED;
+    for (const message of this.conn.session.sharePump(this.id, maySend)) {
+      if (this.link.isOpen) this.link.send(message);
+    }
+    if (!maySend && this.link.isOpen && !this.retry) {
+      this.retry = setTimeout(() => { this.retry = null; this.conn.pump(); }, RETRY_MS);
+    }
+    const info = this.conn.session.shareInfo(this.id);
+    const ready = info.ready && this.state === 'registering';
+    if (ready) this.state = 'live';
+    if (ready || info.connections !== this.info.connections || info.open !== this.info.open || info.refused !== this.info.refused) {
+      this.info = info;
+      this.emit('change', { info });
+    } else {
+      this.info = info;
+    }
+  }
+
+  stop() { this.end('stopped'); }
+
+  end(reason) {
+    if (!this.id) return;
+    clearTimeout(this.retry);
+    this.conn.session?.shareClose(this.id);
+    this.id = 0;
+    this.link.close(1000, 'share stopped');
+    this.state = 'ended';
+    this.endReason = reason;
+    this.emit('ended', { reason });
+  }
+
+  emit(type, detail) { this.dispatchEvent(new CustomEvent(type, { detail })); }
+}
