@@ -2,8 +2,8 @@
 // shares the port of an HTTP server on the sshd's host (tests/integration/services/tunnel_site.py);
 // curl reaches its page through the relay's <subdomain>.tunnels.test, a second browser (a visitor)
 // opens the page and a WebSocket that echoes through the tunnel, raw TCP reaches it through the pool
-// port, the panel counts the visitors, and Stop ends the share (404 after). Screenshot:
-// e2e/artifacts/share-live.png.
+// port, the panel counts the visitors, and Stop ends the share (404 after); "Same address every time"
+// gets the user's stable subdomain back. Screenshots: e2e/artifacts/share-live.png, share-stable.png.
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
@@ -129,5 +129,26 @@ test('the page shares a port of the SSH server: curl, a visitor browser, a WebSo
   await page.getByTestId('share-stop').click();
   await page.getByTestId('share-state').filter({ hasText: 'ended' }).waitFor();
   assert.match(curl(subdomain, '/hello'), /tunnel not found\n\n404$/);
+
+  // "Same address every time": the relay's stable subdomain for this user. A second such share while
+  // the first is live is refused in words; after Stop, the next one gets the same URL back.
+  const rows = page.getByTestId('share-row');
+  const shareStable = async () => {
+    await page.getByTestId('share-target').fill(String(site.port));
+    await page.getByTestId('share-submit').click();
+  };
+  await page.getByTestId('share-stable').check();
+  await shareStable();
+  const stableUrl = await rows.first().getByTestId('share-url').innerText();
+  assert.notEqual(stableUrl, url);
+  await shareStable();
+  await rows.first().getByTestId('share-ended').filter({ hasText: /held by another of its tunnels/ }).waitFor();
+  await c.screenshot('share-stable');
+  await rows.nth(1).getByTestId('share-stop').click();
+  await rows.nth(1).getByTestId('share-ended').waitFor();
+  await shareStable();
+  assert.equal(await rows.first().getByTestId('share-url').innerText(), stableUrl);
+  const stableSub = /^https?:\/\/([0-9a-f]{16})\./.exec(stableUrl)[1];
+  assert.equal(curl(stableSub, '/hello'), 'hello through the tunnel\n\n200');
   assert.deepEqual(c.consoleErrors.filter((e) => !/favicon/.test(e)), []);
 });

@@ -73,7 +73,9 @@ po::options_description tunnel_options() {
                        "the local service to share, e.g. 127.0.0.1:3000 (required)")
       ("no-streams", po::bool_switch(),
        "take visitors' requests as wsproxy's http_request messages (bodies up to 10 MiB, no WebSocket) "
-       "instead of streams, e.g. against a wsproxy relay");
+       "instead of streams, e.g. against a wsproxy relay")
+      ("stable-subdomain", po::bool_switch(),
+       "the same URL every time for the same login (sshrelayd derives it from who you are; one such tunnel at a time)");
   return tunnel;
 }
 
@@ -324,6 +326,7 @@ ProxyCommandLine parse_proxy_command_line(const std::vector<std::string>& args, 
   } else if (tunnel) {
     local_service(vm, "to", "share", "127.0.0.1:3000", o);
     o.tunnel_streams = !vm["no-streams"].as<bool>();
+    o.tunnel_stable_subdomain = vm["stable-subdomain"].as<bool>();
     if (vm.count("listen")) throw UsageError("--listen belongs to tcp-listen (a tunnel's port is the relay's)");
   } else if (create) {
     o.ttl = optional_string(vm, "ttl");

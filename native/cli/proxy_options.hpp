@@ -58,6 +58,7 @@ struct ProxyOptions {
   std::uint16_t dial_port = 0;
   // tunnel: visitors' HTTP as wsproxy's http_request messages (--no-streams) rather than streams.
   bool tunnel_streams = true;
+  bool tunnel_stable_subdomain = false;  // --stable-subdomain: the principal's own subdomain, every time
   // create: the lifetime asked for ("" = the relay's default), the output format, a bearer token.
   std::string ttl;
   std::string output = "json";  // json | env | text

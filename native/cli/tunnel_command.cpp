@@ -62,7 +62,10 @@ class TunnelClient : public std::enable_shared_from_this<TunnelClient> {
 
   void start() {
     // With streams (ours), a visitor's HTTP exchange arrives like a raw connection: bytes both ways.
-    transport_->async_open(options_.relay.path_prefix + (options_.tunnel_streams ? "/tunnel?streams=1" : "/tunnel"),
+    std::string target = options_.relay.path_prefix + "/tunnel";
+    if (options_.tunnel_streams) target += "?streams=1";
+    if (options_.tunnel_stable_subdomain) target += options_.tunnel_streams ? "&subdomain=stable" : "?subdomain=stable";
+    transport_->async_open(target,
                            [self = shared_from_this()](error_code ec, const client::OpenResult& result) {
                              if (ec) return self->fail(result.detail.empty() ? ec.message() : result.detail,
                                                        result.http_status == 401 || result.http_status == 403 ? kExitAuth

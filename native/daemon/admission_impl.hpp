@@ -288,6 +288,7 @@ void Admission<Stream>::host_session() {
       net::query(boost::beast::get_lowest_layer(stream_).get_executor(), net::execution::context));
   SessionDescription description{*sid, principal_.name, {}, Target{}, std::string(ws_.endpoint->kind), identity_, 0, {}};
   description.tunnel_streams = parsed_.tunnel_streams;
+  description.tunnel_stable_subdomain = parsed_.tunnel_stable_subdomain;
   auto session = ws_.endpoint->make_hosted(ctx_, net::make_strand(home), std::move(description));
   ctx_.registry.add(std::move(slot_), session);
   upgrade([session, peer = client_peer()](std::shared_ptr<ClientConnection> client) {

@@ -284,6 +284,10 @@ Options::Options() {
   add(tunnels, "max-tunnels", number("N", d.tunnel_limits.max_tunnels), "tunnels registered at once");
   add(tunnels, "tunnel-response-seconds", number("N", static_cast<std::uint64_t>(d.tunnel_response_timeout.count())),
       "how long a visitor's request waits for the tunnel's answer before 504 (wsproxy: 60)");
+  add(tunnels, "tunnel-subdomain-key-file", text("PATH", ""),
+      "a secret (at least 32 bytes) from which a principal's stable subdomain (/tunnel?subdomain=stable) is "
+      "derived, so it survives restarts and is the same on every relay sharing the file; empty: a key drawn "
+      "at start (stable until the relay restarts)");
 
   po::options_description identity = group("Identity (docs/identity.md)");
   add(identity, "identity-provider", text("NAME"),
@@ -887,6 +891,17 @@ DaemonConfig to_config(const Reader& r) {
   c.tunnel_limits.max_tcp_global = static_cast<std::size_t>(r.uint("tunnel-max-tcp", 1, 1'000'000));
   c.tunnel_limits.max_tunnels = static_cast<std::size_t>(r.uint("max-tunnels", 1, 1'000'000));
   c.tunnel_response_timeout = std::chrono::seconds(r.uint("tunnel-response-seconds", 1, 3600));
+  if (const auto key_file = r.str("tunnel-subdomain-key-file"); !key_file.empty()) {
+    r.readable_file("tunnel-subdomain-key-file", key_file);
+    std::ifstream in(key_file, std::ios::binary);
+    std::stringstream bytes;
+    bytes << in.rdbuf();
+    c.tunnel_subdomain_key = bytes.str();
+    if (c.tunnel_subdomain_key.size() < 32) {
+      r.fail("tunnel-subdomain-key-file", in_quotes(key_file) + " holds " + std::to_string(c.tunnel_subdomain_key.size()) +
+                                              " bytes; a key needs at least 32 (e.g. head -c 32 /dev/urandom > FILE)");
+    }
+  }
 
   const std::string level = lower(r.str("log-level"));
   if (level != "debug" && level != "info" && level != "warn" && level != "error")

@@ -73,6 +73,7 @@ struct DaemonConfig {
   tunnel::RegistryLimits tunnel_limits;       // --tunnel-ports MIN-MAX, --tunnel-max-*
   std::string tunnel_listen_host = "127.0.0.1";  // --tunnel-listen-address: where raw ports listen
   std::chrono::seconds tunnel_response_timeout{60};  // --tunnel-response-seconds: then 504
+  std::string tunnel_subdomain_key;           // --tunnel-subdomain-key-file's bytes; empty: drawn at start
   std::vector<std::string> rendezvous_admins; // the policy file's "rendezvous_admins": who may use /admin/sessions
   identity::IdentityConfig identity;          // --identity-*: who may connect (docs/identity.md)
   audit::AuditConfig audit;                   // --audit-*: where events go (docs/audit.md)

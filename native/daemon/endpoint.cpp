@@ -53,13 +53,19 @@ std::variant<EndpointRequest, RequestRefusal> parse_raw_relay(const QueryParams&
   return EndpointRequest{std::move(*target), {}, std::nullopt, 0};
 }
 
-// /tunnel reads streams= (ours; wsproxy's clients send only token=, which identity reads).
+// /tunnel reads streams= and subdomain= (ours; wsproxy's clients send only token=, which identity reads).
 std::variant<EndpointRequest, RequestRefusal> parse_tunnel(const QueryParams& params, const std::optional<Target>&) {
   EndpointRequest request;
   if (const auto streams = params.find("streams"); streams != params.end()) {
     const auto on = parse_bool_word(streams->second);
     if (!on) return RequestRefusal{close_code::protocol_error, "streams= must be 1 or 0, not '" + streams->second + "'"};
     request.tunnel_streams = *on;
+  }
+  if (const auto subdomain = params.find("subdomain"); subdomain != params.end()) {
+    if (subdomain->second != "stable" && subdomain->second != "random") {
+      return RequestRefusal{close_code::protocol_error, "subdomain= must be stable or random, not '" + subdomain->second + "'"};
+    }
+    request.tunnel_stable_subdomain = subdomain->second == "stable";
   }
   return request;
 }

@@ -28,6 +28,7 @@ struct EndpointRequest {
   std::optional<std::string> resume_sid;  // or: resume this session
   std::uint64_t resume_ack = 0;
   bool tunnel_streams = false;            // /tunnel?streams=1 (core/tunnel/streamed_http.hpp)
+  bool tunnel_stable_subdomain = false;   // /tunnel?subdomain=stable: the principal's own, every time
 };
 
 // A refusal in the request itself: the close code says which (the HTTP status follows from it).

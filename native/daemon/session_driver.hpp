@@ -49,6 +49,7 @@ struct SessionDescription {
   std::uint64_t dial_ms = 0;  // how long the target's TCP connect took
   std::string rendezvous_leg; // a rendezvous leg's "<id>/<slot>" (then there is no target)
   bool tunnel_streams = false;  // a tunnel whose visitors' HTTP goes as streams
+  bool tunnel_stable_subdomain = false;  // a tunnel at its principal's stable subdomain
 };
 
 // The fields every event about a session carries: who, from where, which session and endpoint.

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <string>
@@ -48,17 +49,18 @@ class TunnelTest : public ::testing::Test {
                                      std::to_string(raw_port_) + "-" + std::to_string(raw_port_), "--audit-jsonl", audit(),
                                      "--audit-jsonl-fsync=no"};
     args.insert(args.end(), extra.begin(), extra.end());
-    relay_.start(relayd_path(), args);
+    relay_->start(relayd_path(), args);
   }
 
   // `sshrelay tunnel --to 127.0.0.1:<service>`, until it prints where the tunnel is reached.
-  // `streams`: false runs it with --no-streams (wsproxy's http_request messages).
-  OpenTunnel open_tunnel(std::uint16_t service, const std::string& name, bool streams = true) {
+  // `streams`: false runs it with --no-streams (wsproxy's http_request messages); `extra`: more options.
+  OpenTunnel open_tunnel(std::uint16_t service, const std::string& name, bool streams = true, std::vector<std::string> extra = {}) {
     const auto out = dir_.file(name + ".out");
     const auto err = dir_.file(name + ".err");
-    std::vector<std::string> argv = {SSHRELAY_CLI_PATH, "tunnel", "--relay", "ws://127.0.0.1:" + std::to_string(relay_.port()),
+    std::vector<std::string> argv = {SSHRELAY_CLI_PATH, "tunnel", "--relay", "ws://127.0.0.1:" + std::to_string(relay_->port()),
                                      "--to", "127.0.0.1:" + std::to_string(service), "-v"};
     if (!streams) argv.push_back("--no-streams");
+    argv.insert(argv.end(), extra.begin(), extra.end());
     clis_.emplace_back(argv, testing::ProcessIo{"", out, err, {}});
     auto& cli = clis_.back();
     std::smatch m;
@@ -68,7 +70,7 @@ class TunnelTest : public ::testing::Test {
       return line.find("is open:") != std::string::npos || !cli.running();
     }, 60s);
     if (!opened || line.find("is open:") == std::string::npos) {
-      throw std::runtime_error("sshrelay tunnel did not open: " + testing::file_tail(err) + "\n--- relay:\n" + relay_.log_text());
+      throw std::runtime_error("sshrelay tunnel did not open: " + testing::file_tail(err) + "\n--- relay:\n" + relay_->log_text());
     }
     OpenTunnel t;
     static const std::regex url(R"((http\S+://([0-9a-f]{16})\.tunnels\.test\S*))");
@@ -85,7 +87,7 @@ class TunnelTest : public ::testing::Test {
   // body lands in <name>.body, the response headers in <name>.headers.
   int curl(const std::string& subdomain, const std::string& path, const std::string& name, std::vector<std::string> extra = {}) {
     const std::string host = subdomain + "." + kDomain;
-    const std::string port = std::to_string(relay_.port());
+    const std::string port = std::to_string(relay_->port());
     std::vector<std::string> argv = {"curl", "--silent", "--show-error", "--max-time", "120", "--resolve", host + ":" + port + ":127.0.0.1",
                                      "-D", dir_.file(name + ".headers"), "-o", dir_.file(name + ".body")};
     argv.insert(argv.end(), extra.begin(), extra.end());
@@ -115,7 +117,7 @@ class TunnelTest : public ::testing::Test {
     return out;
   }
   std::string diagnostics() const {
-    std::string out = "\n--- relay:\n" + testing::file_tail(relay_.log_path(), 3000);
+    std::string out = "\n--- relay:\n" + testing::file_tail(relay_->log_path(), 3000);
     for (const auto& entry : fs::directory_iterator(dir_.path())) {
       if (entry.path().extension() == ".err") out += "\n--- " + entry.path().filename().string() + ":\n" + testing::file_tail(entry.path().string(), 2000);
     }
@@ -123,7 +125,7 @@ class TunnelTest : public ::testing::Test {
   }
 
   TempDir dir_{"sshrelay-tunnel"};
-  RelayDaemon relay_;
+  std::unique_ptr<RelayDaemon> relay_ = std::make_unique<RelayDaemon>();  // replaced to restart it
   std::uint16_t raw_port_ = 0;
   std::vector<Process> clis_;
 };
@@ -133,7 +135,7 @@ TEST_F(TunnelTest, CurlReachesAWebServiceThroughACliTunnel) {
   TunnelSite site(dir_);
   const auto tunnel = open_tunnel(site.port(), "cli", false);
   ASSERT_EQ(tunnel.subdomain.size(), 16u) << diagnostics();
-  EXPECT_EQ(tunnel.url, "https://" + tunnel.subdomain + "." + kDomain + ":" + std::to_string(relay_.port()));
+  EXPECT_EQ(tunnel.url, "https://" + tunnel.subdomain + "." + kDomain + ":" + std::to_string(relay_->port()));
   EXPECT_EQ(tunnel.raw_port, raw_port_);
 
   // A page, with the site's own header kept and the ones that are the relay's to set dropped.
@@ -236,7 +238,7 @@ TEST_F(TunnelTest, StreamsCarryLargeBodiesBothWaysAndWebSockets) {
   ASSERT_TRUE(seen.is_object()) << body("headers");
   EXPECT_EQ(seen["path"], "/headers?x=1");
   EXPECT_EQ(seen["headers"].value("x-custom", ""), "visible");
-  EXPECT_EQ(seen["headers"].value("host", ""), tunnel.subdomain + "." + kDomain + ":" + std::to_string(relay_.port()));
+  EXPECT_EQ(seen["headers"].value("host", ""), tunnel.subdomain + "." + kDomain + ":" + std::to_string(relay_->port()));
   for (const char* gone : {"cookie", "authorization"}) EXPECT_FALSE(seen["headers"].contains(gone)) << gone << ": " << seen.dump();
 
   // 50 MiB down and 20 MiB up: past wsproxy's 10 MiB, intact.
@@ -256,7 +258,7 @@ TEST_F(TunnelTest, StreamsCarryLargeBodiesBothWaysAndWebSockets) {
 
   // A WebSocket to the site, through the tunnel: text and binary echoed.
   const std::vector<std::string> messages = {"hello over a tunnel", std::string("\0\1\2binary", 9), std::string(40000, 'w')};
-  const auto echoed = websocket_echo(relay_.port(), tunnel.subdomain, messages);
+  const auto echoed = websocket_echo(relay_->port(), tunnel.subdomain, messages);
   ASSERT_EQ(echoed.size(), messages.size()) << diagnostics();
   for (std::size_t i = 0; i < messages.size(); ++i) {
     EXPECT_EQ(echoed[i].size(), messages[i].size()) << i;
@@ -268,6 +270,47 @@ TEST_F(TunnelTest, StreamsCarryLargeBodiesBothWaysAndWebSockets) {
   const auto closed = audit_events("tunnel.close");
   EXPECT_EQ(closed[0].value("sshrelay.tunnel.requests", 0), 5) << closed[0].dump();
   EXPECT_EQ(closed[0].value("sshrelay.tunnel.connections", -1), 0) << closed[0].dump();
+}
+
+// --stable-subdomain: the principal's own subdomain each time, one tunnel at a time, and (with
+// --tunnel-subdomain-key-file) the same after the relay restarts.
+TEST_F(TunnelTest, AStableSubdomainComesBackForTheSamePrincipal) {
+  testing::write_file(dir_.file("subdomain.key"), std::string(32, 'k'));
+  const std::vector<std::string> keyed = {"--tunnel-subdomain-key-file", dir_.file("subdomain.key")};
+  start_relay(keyed);
+  TunnelSite site(dir_);
+  const auto first = open_tunnel(site.port(), "first", true, {"--stable-subdomain"});
+  ASSERT_EQ(first.subdomain.size(), 16u) << diagnostics();
+  ASSERT_EQ(curl(first.subdomain, "/hello", "first"), 0);
+  EXPECT_EQ(body("first"), "hello through the tunnel\n");
+
+  // While it is live, a second one for the same principal is refused, in words.
+  const auto err = dir_.file("second.err");
+  EXPECT_NE(testing::run({SSHRELAY_CLI_PATH, "tunnel", "--relay", "ws://127.0.0.1:" + std::to_string(relay_->port()), "--to",
+                          "127.0.0.1:" + std::to_string(site.port()), "--stable-subdomain"},
+                         "", dir_.file("second.out"), err, 60s),
+            0);
+  EXPECT_NE(testing::read_file(err).find("is held by another of its tunnels"), std::string::npos) << testing::read_file(err);
+
+  // A random one is not affected.
+  const auto random = open_tunnel(site.port(), "random");
+  EXPECT_NE(random.subdomain, first.subdomain);
+
+  ASSERT_EQ(clis_.front().terminate(SIGTERM, 30s), 0) << diagnostics();
+  ASSERT_TRUE(wait_until([&] { return audit_events("tunnel.close").size() == 1; }, 30s)) << diagnostics();
+  const auto again = open_tunnel(site.port(), "again", true, {"--stable-subdomain"});
+  EXPECT_EQ(again.subdomain, first.subdomain);
+
+  // The relay restarts with the same key file: the same subdomain.
+  for (auto& cli : clis_) cli.terminate(SIGTERM, 30s);
+  clis_.clear();
+  relay_->stop();
+  relay_ = std::make_unique<RelayDaemon>();
+  start_relay(keyed);
+  const auto restarted = open_tunnel(site.port(), "restarted", true, {"--stable-subdomain"});
+  EXPECT_EQ(restarted.subdomain, first.subdomain);
+  ASSERT_EQ(curl(restarted.subdomain, "/hello", "restarted"), 0);
+  EXPECT_EQ(body("restarted"), "hello through the tunnel\n");
 }
 
 // Both ways at once over one raw connection: what the echo server sends back is read while the rest is
@@ -320,9 +363,9 @@ TEST_F(TunnelTest, CapsAndTimeoutsGiveTheirStatuses) {
   // One request at a time from this address: another while the first waits (3 s) is 429. Tried until
   // it is, for as long as the first is in flight, so a slow start of the first cannot fail the test.
   const std::string host = tunnel.subdomain + "." + kDomain;
-  Process waiting({"curl", "--silent", "--resolve", host + ":" + std::to_string(relay_.port()) + ":127.0.0.1",
-                   "http://" + host + ":" + std::to_string(relay_.port()) + "/slow?s=6"},
-                  testing::ProcessIo{"", dir_.file("waiting.out"), dir_.file("waiting.err")});
+  Process waiting({"curl", "--silent", "--resolve", host + ":" + std::to_string(relay_->port()) + ":127.0.0.1",
+                   "http://" + host + ":" + std::to_string(relay_->port()) + "/slow?s=6"},
+                  testing::ProcessIo{"", dir_.file("waiting.out"), dir_.file("waiting.err"), {}});
   unsigned while_waiting = 0;
   for (int attempt = 0; attempt < 200 && while_waiting != 429u && waiting.running(); ++attempt) {
     ASSERT_EQ(curl(tunnel.subdomain, "/hello", "second"), 0);
@@ -350,7 +393,7 @@ TEST_F(TunnelTest, CapsAndTimeoutsGiveTheirStatuses) {
   boost::system::error_code ec;
   second.read_some(asio::buffer(buffer), ec);
   EXPECT_EQ(ec, asio::error::eof) << "the second connection should be closed at once: " << ec.message();
-  EXPECT_NE(relay_.log_text().find("--tunnel-max-tcp"), std::string::npos) << relay_.log_text();
+  EXPECT_NE(relay_->log_text().find("--tunnel-max-tcp"), std::string::npos) << relay_->log_text();
 }
 
 TEST(TunnelOffTest, WithoutTunnelsTheEndpointIsRefused) {

@@ -634,5 +634,16 @@ TEST(ConfigTunnels, BadValuesNameTheSetting) {
   EXPECT_NE(error_of(parse({"--tunnel-response-seconds", "0"})).find("--tunnel-response-seconds"), std::string::npos);
 }
 
+TEST(ConfigTunnels, TheStableSubdomainKeyIsReadWhole) {
+  TempDir tmp;
+  const std::string key(40, '\x7f');
+  EXPECT_EQ(config_of(parse({"--tunnel-subdomain-key-file", tmp.write("key", key)})).tunnel_subdomain_key, key);
+  EXPECT_TRUE(config_of(parse({})).tunnel_subdomain_key.empty()) << "none: the hub draws one at start";
+  const auto short_key = error_of(parse({"--tunnel-subdomain-key-file", tmp.write("short", "too short")}));
+  EXPECT_NE(short_key.find("holds 9 bytes; a key needs at least 32"), std::string::npos) << short_key;
+  EXPECT_NE(error_of(parse({"--tunnel-subdomain-key-file", tmp.path("missing")})).find("--tunnel-subdomain-key-file"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace sshrelay::daemon

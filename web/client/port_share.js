@@ -12,7 +12,8 @@ const MAX_BUFFERED = 1 << 20;
 const RETRY_MS = 25;
 
 export class PortShare extends EventTarget {
-  constructor(conn, { host, port }, createLink = (url) => new RelayLink(url)) {
+  // stable: the relay's stable subdomain for this user (the same URL every time; one share at a time).
+  constructor(conn, { host, port, stable = false }, createLink = (url) => new RelayLink(url)) {
     super();
     this.conn = conn;
     this.host = host;
@@ -23,16 +24,17 @@ export class PortShare extends EventTarget {
     this.endReason = '';
     this.info = conn.session.shareInfo(this.id);
     this.retry = null;
-    this.link = createLink(`${conn.relay}/tunnel?streams=1`);
+    this.link = createLink(`${conn.relay}/tunnel?streams=1${stable ? '&subdomain=stable' : ''}`);
     this.link.onopen = () => this.pump();
     this.link.onmessage = (data, binary) => {
       if (!this.id) return;
       this.conn.session.shareReceive(this.id, data, binary);
       this.conn.pump();  // steps libssh (the channels), which pumps this share
     };
-    this.link.onclose = (how) => this.end(how.opened
-      ? `the relay ended the share (${how.code}${how.reason ? ` ${how.reason}` : ''})`
-      : 'the relay refused the share (is --tunnels on?)');
+    this.link.onclose = (how) => this.end(
+      !how.opened ? 'the relay refused the share (is --tunnels on?)'
+        : this.state === 'registering' ? `the relay refused the share: ${how.reason || `close code ${how.code}`}`
+          : `the relay ended the share (${how.code}${how.reason ? `: ${how.reason}` : ''})`);
   }
 
   // Called after every step of the connection.

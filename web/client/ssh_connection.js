@@ -104,9 +104,9 @@ export class SshConnection extends EventTarget {
   }
   // Shares host:port on the server's side through the relay's tunnels; throws with the reason when the
   // connection cannot (not logged in yet, a bad port).
-  sharePort({ host, port }) {
+  sharePort({ host, port, stable = false }) {
     if (this.finished) throw new Error('the connection has ended');
-    const share = new PortShare(this, { host, port });
+    const share = new PortShare(this, { host, port, stable });
     this.shares.add(share);
     share.addEventListener('ended', () => this.shares.delete(share));
     return share;

@@ -28,17 +28,20 @@ export class SharePanel {
     this.rows = new Map();  // PortShare -> its row element
     this.input = h('input', { id: 'share-target', placeholder: '3000 or host:port', spellcheck: 'false',
                               autocomplete: 'off', 'data-testid': 'share-target' });
+    this.stable = h('input', { type: 'checkbox', 'data-testid': 'share-stable' });
     this.error = h('div', { class: 'alert alert-danger small share-error', role: 'alert', 'data-testid': 'share-error', hidden: true });
     this.list = h('ul', { class: 'share-list', 'data-testid': 'share-list' });
     this.empty = h('p', { class: 'muted small share-empty' }, 'Nothing shared yet.');
     const form = h('form', { class: 'share-form', novalidate: true, onsubmit: (e) => { e.preventDefault(); this.share(); } },
       h('label', {}, 'Port on the server', this.input),
       h('button', { type: 'submit', class: 'btn btn-primary btn-small', 'data-testid': 'share-submit' }, 'Share'));
+    const stableRow = h('label', { class: 'radio share-stable', title: 'The relay derives the address from who you are; one such share at a time' },
+      this.stable, 'Same address every time');
     container.replaceChildren(
       h('div', { class: 'share-head' },
         h('h2', {}, 'Share a port'),
         h('p', { class: 'muted small' }, 'Visitors of the address the relay gives reach this port on the server, through this SSH connection.')),
-      form, this.error, this.empty, this.list);
+      form, stableRow, this.error, this.empty, this.list);
   }
 
   focus() { this.input.focus(); }
@@ -49,7 +52,7 @@ export class SharePanel {
     if (!target) return this.showError(`"${this.input.value.trim()}" is not a port (1-65535) or host:port`);
     let share;
     try {
-      share = this.conn.sharePort(target);
+      share = this.conn.sharePort({ ...target, stable: this.stable.checked });
     } catch (e) {
       return this.showError(`Cannot share ${target.host}:${target.port}: ${e.message}`);
     }
@@ -95,7 +98,7 @@ export class SharePanel {
         info.refused ? ` · ${info.refused} refused by the server (${info.lastRefusal ?? ''})` : ''));
     }
     if (share.state === 'ended') {
-      parts.push(h('div', { class: 'muted small' }, share.endReason === 'stopped' ? 'Stopped.' : `Ended: ${share.endReason}`));
+      parts.push(h('div', { class: 'muted small', 'data-testid': 'share-ended' }, share.endReason === 'stopped' ? 'Stopped.' : `Ended: ${share.endReason}`));
     } else {
       parts.push(h('div', { class: 'share-actions' },
         h('button', { type: 'button', class: 'btn btn-small btn-danger-outline', 'data-testid': 'share-stop', onclick: () => share.stop() }, 'Stop')));

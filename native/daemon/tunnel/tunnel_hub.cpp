@@ -1,5 +1,7 @@
 #include "native/daemon/tunnel/tunnel_hub.hpp"
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include <array>
@@ -8,15 +10,37 @@
 
 namespace sshrelay::daemon {
 
-TunnelHub::TunnelHub(RelayContext& ctx) : ctx_(ctx), registry_(ctx.config.tunnel_limits) {}
+TunnelHub::TunnelHub(RelayContext& ctx)
+    : ctx_(ctx), subdomain_key_(ctx.config.tunnel_subdomain_key), registry_(ctx.config.tunnel_limits) {
+  if (subdomain_key_.empty()) {
+    subdomain_key_.resize(32);
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(subdomain_key_.data()), static_cast<int>(subdomain_key_.size())) != 1) {
+      subdomain_key_.clear();  // stable subdomains are then refused (add says why)
+    }
+  }
+}
 
-Result<tunnel::Registered> TunnelHub::add(const std::shared_ptr<TunnelSession>& session) {
-  // A repeated subdomain (64 random bits) is all but impossible; the registry refuses one, and the
+Result<tunnel::Registered> TunnelHub::add(const std::shared_ptr<TunnelSession>& session, const std::string* stable_for) {
+  // A repeated random subdomain (64 bits) is all but impossible; the registry refuses one, and the
   // client, told so, registers again.
-  std::array<std::uint8_t, tunnel::kRandomBytesPerSubdomain> random{};
-  if (RAND_bytes(random.data(), static_cast<int>(random.size())) != 1) return local_error("the relay has no randomness");
+  std::array<std::uint8_t, EVP_MAX_MD_SIZE> bytes{};
+  if (stable_for != nullptr) {
+    if (subdomain_key_.empty()) return local_error("the relay has no key for stable subdomains");
+    // Labelled, so the key could serve another purpose without the two outputs ever meeting.
+    const std::string message = "sshrelay tunnel subdomain\n" + *stable_for;
+    unsigned int length = 0;
+    if (HMAC(EVP_sha256(), subdomain_key_.data(), static_cast<int>(subdomain_key_.size()),
+             reinterpret_cast<const unsigned char*>(message.data()), message.size(), bytes.data(), &length) == nullptr) {
+      return local_error("the relay could not derive the stable subdomain");
+    }
+  } else if (RAND_bytes(bytes.data(), tunnel::kRandomBytesPerSubdomain) != 1) {
+    return local_error("the relay has no randomness");
+  }
   std::lock_guard lock(mutex_);
-  auto added = registry_.add(random);
+  auto added = registry_.add(std::span(bytes.data(), tunnel::kRandomBytesPerSubdomain));
+  if (!added && stable_for != nullptr && registry_.size() < ctx_.config.tunnel_limits.max_tunnels) {
+    return local_error("the stable subdomain of " + *stable_for + " is held by another of its tunnels; stop that one first");
+  }
   if (added) sessions_.emplace(added->key, session);
   return added;
 }

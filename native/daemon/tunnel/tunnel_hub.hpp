@@ -19,7 +19,9 @@ class TunnelHub {
  public:
   explicit TunnelHub(RelayContext& ctx);
 
-  Result<tunnel::Registered> add(const std::shared_ptr<TunnelSession>& session);
+  // A random subdomain, or with `stable_for` the principal's own: the first 8 bytes of
+  // HMAC-SHA256(--tunnel-subdomain-key-file's key, principal), refused while another tunnel holds it.
+  Result<tunnel::Registered> add(const std::shared_ptr<TunnelSession>& session, const std::string* stable_for = nullptr);
   void remove(tunnel::TunnelKey key);
   std::shared_ptr<TunnelSession> find(const std::string& subdomain) const;
   std::size_t size() const;
@@ -34,6 +36,7 @@ class TunnelHub {
 
  private:
   RelayContext& ctx_;
+  std::string subdomain_key_;  // the configured key, or one drawn at start
   mutable std::mutex mutex_;
   tunnel::TunnelRegistry registry_;
   std::map<tunnel::TunnelKey, std::weak_ptr<TunnelSession>> sessions_;

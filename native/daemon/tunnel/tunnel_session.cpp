@@ -41,7 +41,7 @@ void TunnelSession::start(std::shared_ptr<ClientConnection> client, ClientPeer p
     self->peer_ = std::move(peer);
     self->started_at_ = self->last_heard_ = std::chrono::steady_clock::now();
     self->next_ping_ = self->started_at_ + self->ctx_.config.ping_interval;
-    auto added = self->ctx_.tunnels->add(self);
+    auto added = self->ctx_.tunnels->add(self, self->description_.tunnel_stable_subdomain ? &self->description_.principal : nullptr);
     if (!added) {
       log(LogLevel::warn, "sid=" + self->description_.sid + " tunnel refused: " + added.error().message);
       auto refused = self->audit_event(AuditEventType::policy_denied);
