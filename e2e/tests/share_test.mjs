@@ -1,12 +1,14 @@
 // "Share a port" in headless Chromium against the real relay (--tunnels) and sshd: the page, logged in,
 // shares the port of an HTTP server on the sshd's host (tests/integration/services/tunnel_site.py);
 // curl reaches its page through the relay's <subdomain>.tunnels.test, a second browser (a visitor)
-// opens the page and a WebSocket that echoes through the tunnel, raw TCP reaches it through the pool
+// opens the page and a WebSocket that echoes through the tunnel, six downloads run at once (a channel
+// each), raw TCP reaches it through the pool
 // port, the panel counts the visitors, and Stop ends the share (404 after); "Same address every time"
 // gets the user's stable subdomain back. Screenshots: e2e/artifacts/share-live.png, share-stable.png.
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -52,6 +54,16 @@ function curl(subdomain, pathName) {
   return execFileSync('curl', ['--silent', '--show-error', '--max-time', '60', '--resolve', `${host}:${f.relay.port}:127.0.0.1`,
     '--write-out', '\n%{http_code}', `http://${host}:${f.relay.port}${pathName}`], { encoding: 'utf8', timeout: 90000 });
 }
+
+// The same through curl running alongside others: the body, as bytes.
+function curlBytes(subdomain, pathName) {
+  const host = `${subdomain}.${DOMAIN}`;
+  return new Promise((resolve, reject) => execFile('curl', ['--silent', '--show-error', '--fail', '--max-time', '120', '--resolve',
+    `${host}:${f.relay.port}:127.0.0.1`, `http://${host}:${f.relay.port}${pathName}`],
+  { encoding: 'buffer', maxBuffer: 64 << 20, timeout: 150000 }, (e, out, err) => (e ? reject(new Error(`${e.message}: ${err}`)) : resolve(out))));
+}
+
+const sha256 = (bytes) => crypto.createHash('sha256').update(bytes).digest('hex');
 
 // An HTTP/1.0 request over a plain TCP connection to the share's raw port: the whole answer.
 function rawGet(port, pathName) {
@@ -111,19 +123,29 @@ test('the page shares a port of the SSH server: curl, a visitor browser, a WebSo
   assert.deepEqual(echoed, ['hello over a shared port', '30000 bytes']);
   await visitor.close();
 
+  // Many visitors at once, each on its own channel with its own window: six 4 MiB downloads in parallel.
+  const size = 4 << 20;
+  const expected = Buffer.alloc(size);
+  for (let i = 0; i < size; i++) expected[i] = i % 251;
+  const bodies = await Promise.all(Array.from({ length: 6 }, () => curlBytes(subdomain, `/bytes?n=${size}`)));
+  for (const body of bodies) {
+    assert.equal(body.length, size);
+    assert.equal(sha256(body), sha256(expected));
+  }
+
   // Raw TCP through the pool port reaches the same server.
   const raw = await rawGet(rawPort, '/hello');
   assert.match(raw, /^HTTP\/1\.[01] 200/);
   assert.match(raw, /hello through the tunnel/);
 
-  // The panel counted them (curl, the visitor's page, its favicon if it asked, the WebSocket, the raw
-  // connection), all closed by now.
+  // The panel counted them (curl, the visitor's page, its favicon if it asked, the WebSocket, six
+  // downloads, the raw connection), all closed by now.
   const counts = page.getByTestId('share-counts');
   await counts.filter({ hasText: /visitors, 0 open/ }).waitFor().catch(async (e) => {
     throw new Error(`the panel says "${await counts.innerText()}": ${e.message}`);
   });
   const visitors = Number(/^(\d+) visitors/.exec(await counts.innerText())[1]);
-  assert.ok(visitors >= 4 && visitors <= 5, `${visitors} visitors counted`);
+  assert.ok(visitors >= 10 && visitors <= 11, `${visitors} visitors counted`);
   await c.screenshot('share-live');
 
   await page.getByTestId('share-stop').click();

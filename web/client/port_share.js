@@ -41,11 +41,15 @@ export class PortShare extends EventTarget {
   pump() {
     if (!this.id) return;
     const maySend = this.link.isOpen && (this.link.bufferedAmount ?? 0) < MAX_BUFFERED;
-    for (const message of this.conn.session.sharePump(this.id, maySend)) {
+    const messages = this.conn.session.sharePump(this.id, maySend);
+    for (const message of messages) {
       if (this.link.isOpen) this.link.send(message);
     }
-    if (!maySend && this.link.isOpen && !this.retry) {
-      this.retry = setTimeout(() => { this.retry = null; this.conn.pump(); }, RETRY_MS);
+    // Another step soon: when the socket was full, or when bytes were taken — a channel may hold more
+    // in libssh, which it reads (and its window reopens) only in a step, and with the server's windows
+    // spent no packet would come to cause one.
+    if (this.link.isOpen && !this.retry && (!maySend || messages.length)) {
+      this.retry = setTimeout(() => { this.retry = null; this.conn.pump(); }, maySend ? 0 : RETRY_MS);
     }
     const info = this.conn.session.shareInfo(this.id);
     const ready = info.ready && this.state === 'registering';
