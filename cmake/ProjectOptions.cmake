@@ -29,3 +29,14 @@ if(EMSCRIPTEN)
 else()
   find_package(nlohmann_json 3 REQUIRED)
 endif()
+
+# Unity builds (docs/development.md, "Build time"): the targets whose files all include Beast, Asio,
+# OpenSSL or GoogleTest and instantiate the same templates compile BATCH files per compiler run, which
+# then compiles those headers and instantiations once. OFF compiles every file alone (e.g. to see which
+# file a compile error is in without the batch around it).
+option(SSHRELAY_UNITY_BUILD "compile the Beast-heavy targets a few files per compiler run" ON)
+function(sshrelay_unity_build batch)
+  if(SSHRELAY_UNITY_BUILD)
+    set_target_properties(${ARGN} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE ${batch})
+  endif()
+endfunction()

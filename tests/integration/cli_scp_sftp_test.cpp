@@ -31,7 +31,7 @@ using testing::SshdFixture;
 using testing::TempDir;
 
 constexpr auto kTransferTimeout = 240s;
-constexpr int kCuts = 12;
+constexpr int kSftpCuts = 12;
 
 // What sshd (LogLevel VERBOSE) logs when a session starts the SFTP subsystem, and when it runs a command
 // (legacy scp runs `scp -t`/`scp -f` as one).
@@ -204,7 +204,7 @@ TEST_F(CliSftpTest, BatchMkdirPutRenameLsGetRmCopies64MiBIntact) {
 
 class CliSftpCutsTest : public CliSftpTest {};
 
-// `sftp get` of 64 MiB through a proxy that resets the CLI's relay connection kCuts times at random
+// `sftp get` of 64 MiB through a proxy that resets the CLI's relay connection kSftpCuts times at random
 // points (inside v4 frames, with SFTP reads in flight): the CLI resumes the v4 session after each cut,
 // the relay replays what was unacknowledged, and sftp exits 0 with an identical file.
 TEST_F(CliSftpCutsTest, GetOf64MiBSurvivesCutsMidTransfer) {
@@ -218,12 +218,12 @@ TEST_F(CliSftpCutsTest, GetOf64MiBSurvivesCutsMidTransfer) {
   SCOPED_TRACE("cut plan seed " + std::to_string(seed));
   CuttingProxy proxy("127.0.0.1", relay_.port());
   // Bytes through the proxy: the 64 MiB, SFTP, SSH and v4 framing, ACKs; the plan ends well before that.
-  proxy.set_cut_plan(testing::random_cut_plan(seed, 1 * kMiB, 60 * kMiB, kCuts));
+  proxy.set_cut_plan(testing::random_cut_plan(seed, 1 * kMiB, 60 * kMiB, kSftpCuts));
   ASSERT_EQ(testing::run(file_tool("sftp", proxy.port(), {"-v", "--stats-interval", "1"}, {"-b", batch, destination()}),
                          "", out(), err(), kTransferTimeout),
             0)
       << diagnostics();
-  EXPECT_EQ(proxy.cuts(), static_cast<std::uint64_t>(kCuts)) << diagnostics();
+  EXPECT_EQ(proxy.cuts(), static_cast<std::uint64_t>(kSftpCuts)) << diagnostics();
   ASSERT_TRUE(std::filesystem::exists(downloaded)) << diagnostics();
   EXPECT_EQ(testing::sha256_file_hex(downloaded), source_hash) << diagnostics();
 

@@ -27,7 +27,7 @@ using testing::RelayDaemon;
 using testing::SshdFixture;
 using testing::TempDir;
 
-constexpr int kCuts = 24;
+constexpr int kSshCuts = 24;
 
 class CliSshTest : public ::testing::Test {
  protected:
@@ -104,17 +104,17 @@ TEST_F(CliSshTest, RelayShapeCopies64MiBUpAndBack) {
 
 class CliCutsTest : public CliSshTest {
  protected:
-  // Runs `command` through the cutting proxy with kCuts random cuts, checks that ssh never noticed and
+  // Runs `command` through the cutting proxy with kSshCuts random cuts, checks that ssh never noticed and
   // that the relay resumed the session once per cut.
   void transfer_with_cuts(const std::string& command, const std::string& stdin_path) {
     const auto seed = std::random_device{}();
     SCOPED_TRACE("cut plan seed " + std::to_string(seed));
     CuttingProxy proxy("127.0.0.1", relay_.port());
     // Bytes through the proxy: the 64 MiB, SSH and v4 framing, ACKs; the plan ends well before that.
-    proxy.set_cut_plan(testing::random_cut_plan(seed, 1 * kMiB, 60 * kMiB, kCuts));
+    proxy.set_cut_plan(testing::random_cut_plan(seed, 1 * kMiB, 60 * kMiB, kSshCuts));
     ASSERT_EQ(testing::run(ssh(proxy.port(), {"-v", "--stats-interval", "1"}, command), stdin_path, out(), err(), 280s), 0)
         << diagnostics();
-    EXPECT_EQ(proxy.cuts(), static_cast<std::uint64_t>(kCuts)) << diagnostics();
+    EXPECT_EQ(proxy.cuts(), static_cast<std::uint64_t>(kSshCuts)) << diagnostics();
 
     // The relay's log has one resume per cut (and the CLI's -v output one RECONNECT_SUCCESS per cut).
     const auto log = relay_.log_text();

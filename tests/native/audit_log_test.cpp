@@ -23,8 +23,8 @@ using testing::session_event;
 using testing::hec_events;
 using testing::split_lines;
 
-constexpr const char* kToken = "hec-token-0123456789";
-constexpr const char* kKey = "pan-key-0123456789";
+constexpr const char* kHecToken = "hec-token-0123456789";
+constexpr const char* kPanKey = "pan-key-0123456789";
 
 std::string error_of(const AuditConfig& config) {
   const auto status = config.validate();
@@ -35,9 +35,9 @@ std::string error_of(const AuditConfig& config) {
 AuditConfig valid_network_config() {
   AuditConfig config;
   config.hec_url = "https://splunk.example.com:8088";
-  config.hec_token = kToken;
+  config.hec_token = kHecToken;
   config.pan_urls = {"https://fw.example.com/api/"};
-  config.pan_api_key = kKey;
+  config.pan_api_key = kPanKey;
   config.pan_port_first = 40000;
   config.pan_port_last = 40999;
   return config;
@@ -139,11 +139,11 @@ TEST(AuditLog, ADownDestinationLosesOnlyFromItsOwnQueue) {
   config.jsonl_max_bytes = 0;
   config.jsonl_fsync = false;
   config.hec_url = hec.url();
-  config.hec_token = kToken;
+  config.hec_token = kHecToken;
   config.hec_ca_file = testing::test_cert().cert;
   config.hec_flush_interval = 20ms;
   config.pan_urls = {"https://127.0.0.1:" + std::to_string(testing::unused_port()) + "/api/"};
-  config.pan_api_key = kKey;
+  config.pan_api_key = kPanKey;
   config.pan_ca_file = testing::test_cert().cert;
   config.pan_port_first = 40000;
   config.pan_port_last = 40999;
@@ -217,7 +217,7 @@ TEST(AuditLog, EmitNeverWaitsForAHangingDestination) {
   config.jsonl_path = dir.file("audit.jsonl");
   config.jsonl_fsync = false;
   config.hec_url = hang.url();
-  config.hec_token = kToken;
+  config.hec_token = kHecToken;
   config.hec_ca_file = testing::test_cert().cert;
   config.hec_batch_max = 100;
   config.queue_capacity = 20000;
@@ -259,7 +259,7 @@ TEST(AuditLog, ReportsLostEventsToHealthySinksAndTheOperationalLog) {
   config.jsonl_path = dir.file("audit.jsonl");
   config.jsonl_fsync = false;
   config.hec_url = "https://127.0.0.1:" + std::to_string(testing::unused_port());
-  config.hec_token = kToken;
+  config.hec_token = kHecToken;
   config.hec_ca_file = testing::test_cert().cert;
   config.hec_batch_max = 5;
   config.hec_flush_interval = 10ms;
@@ -311,7 +311,7 @@ TEST(AuditLog, ReportsLostEventsToHealthySinksAndTheOperationalLog) {
   EXPECT_GE(report.at("sshrelay.lost.since_last").at("splunk_hec").get<std::uint64_t>(), 1u);
   EXPECT_NE(log.find("audit events lost: splunk_hec +"), std::string::npos) << log;
   EXPECT_NE(log.find("audit sink splunk_hec failing"), std::string::npos) << log;
-  EXPECT_EQ(log.find(kToken), std::string::npos) << log;
+  EXPECT_EQ(log.find(kHecToken), std::string::npos) << log;
   // By the end, HEC lost everything: what overflowed, and at stop what it held.
   EXPECT_GE(audit.lost_counts().at("splunk_hec"), 30u);
 }
@@ -325,11 +325,11 @@ TEST(AuditLog, NoTokenOrKeyReachesAnyOutput) {
   AuditConfig config;
   config.jsonl_path = dir.file("audit.jsonl");
   config.hec_url = hec.url();
-  config.hec_token = kToken;
+  config.hec_token = kHecToken;
   config.hec_ca_file = testing::test_cert().cert;
   config.hec_flush_interval = 10ms;
   config.pan_urls = {pan.url()};
-  config.pan_api_key = kKey;
+  config.pan_api_key = kPanKey;
   config.pan_ca_file = testing::test_cert().cert;
   config.pan_port_first = 40000;
   config.pan_port_last = 40999;
@@ -353,8 +353,8 @@ TEST(AuditLog, NoTokenOrKeyReachesAnyOutput) {
   for (const auto& r : pan.requests()) outputs.push_back(r.target + "\n" + r.body);
   for (const auto& out : outputs) {
     EXPECT_EQ(out.find("SECRET"), std::string::npos) << out;
-    EXPECT_EQ(out.find(kKey), std::string::npos) << out;
-    EXPECT_EQ(out.find(kToken), std::string::npos) << out;
+    EXPECT_EQ(out.find(kPanKey), std::string::npos) << out;
+    EXPECT_EQ(out.find(kHecToken), std::string::npos) << out;
   }
   EXPECT_NE(testing::read_file(config.jsonl_path).find("token=REDACTED&sid=REDACTED"), std::string::npos);
 }

@@ -34,7 +34,7 @@ std::string refusal(const ParsedJwt& jwt, const VerificationKey& key) {
   return status.ok() ? std::string() : status.error().message;
 }
 
-bool contains(const std::string& text, std::string_view part) { return text.find(part) != std::string::npos; }
+bool has_text(const std::string& text, std::string_view part) { return text.find(part) != std::string::npos; }
 
 json rfc_rsa_jwk() {
   return {{"kty", "RSA"}, {"n", std::string(vectors::kRfc7515A2N)}, {"e", std::string(vectors::kRfc7515A2E)}};
@@ -61,23 +61,23 @@ TEST(JwtSignature, RefusesTamperedTokens) {
   auto jwt = parsed(vectors::kRfc7515A2Token);
   auto payload_changed = jwt;
   payload_changed.signing_input.back() = payload_changed.signing_input.back() == 'Q' ? 'R' : 'Q';
-  EXPECT_TRUE(contains(refusal(payload_changed, *rsa), "does not verify"));
+  EXPECT_TRUE(has_text(refusal(payload_changed, *rsa), "does not verify"));
   auto signature_changed = jwt;
   signature_changed.signature[10] ^= 0x01;
-  EXPECT_TRUE(contains(refusal(signature_changed, *rsa), "does not verify"));
+  EXPECT_TRUE(has_text(refusal(signature_changed, *rsa), "does not verify"));
   auto truncated = jwt;
   truncated.signature.pop_back();
-  EXPECT_TRUE(contains(refusal(truncated, *rsa), "not the key's 256"));
+  EXPECT_TRUE(has_text(refusal(truncated, *rsa), "not the key's 256"));
 
   auto ec = key_of(rfc_ec_jwk());
   ASSERT_TRUE(ec);
   auto ec_jwt = parsed(vectors::kRfc7515A3Token);
   auto ec_changed = ec_jwt;
   ec_changed.signature[40] ^= 0x80;
-  EXPECT_TRUE(contains(refusal(ec_changed, *ec), "does not verify"));
+  EXPECT_TRUE(has_text(refusal(ec_changed, *ec), "does not verify"));
   auto ec_short = ec_jwt;
   ec_short.signature.resize(63);
-  EXPECT_TRUE(contains(refusal(ec_short, *ec), "not 64 (raw R||S)"));
+  EXPECT_TRUE(has_text(refusal(ec_short, *ec), "not 64 (raw R||S)"));
 }
 
 TEST(JwtSignature, VerifiesEveryAlgorithmWithFreshKeys) {
@@ -99,7 +99,7 @@ TEST(JwtSignature, VerifiesEveryAlgorithmWithFreshKeys) {
                                  : testkeys::ec_key(std::string(c.alg) == "ES384" ? "P-384" : "P-256");
     auto other_key = key_of(testkeys::public_jwk(other.get(), "k1", c.alg));
     ASSERT_TRUE(other_key);
-    EXPECT_TRUE(contains(refusal(jwt, *other_key), "does not verify")) << c.alg;
+    EXPECT_TRUE(has_text(refusal(jwt, *other_key), "does not verify")) << c.alg;
   }
 }
 
@@ -113,17 +113,17 @@ TEST(JwtSignature, RefusesAlgorithmsThatDoNotFitTheKey) {
   const json claims = {{"sub", "alice"}};
   // An ES256 token checked with an RSA key, and the reverse.
   auto es256 = parsed(testkeys::make_token(ec_pkey.get(), {{"alg", "ES256"}, {"kid", "rsa"}}, claims));
-  EXPECT_TRUE(contains(refusal(es256, *rsa), "alg ES256 does not fit RSA key \"rsa\""));
+  EXPECT_TRUE(has_text(refusal(es256, *rsa), "alg ES256 does not fit RSA key \"rsa\""));
   auto rs256 = parsed(testkeys::make_token(rsa_pkey.get(), {{"alg", "RS256"}, {"kid", "ec"}}, claims));
-  EXPECT_TRUE(contains(refusal(rs256, *ec), "alg RS256 does not fit EC key \"ec\""));
+  EXPECT_TRUE(has_text(refusal(rs256, *ec), "alg RS256 does not fit EC key \"ec\""));
   // Curve mismatch.
-  EXPECT_TRUE(contains(refusal(es256, *ec384), "alg ES256 does not fit P-384 key"));
+  EXPECT_TRUE(has_text(refusal(es256, *ec384), "alg ES256 does not fit P-384 key"));
   auto es384 = parsed(testkeys::make_token(ec384_pkey.get(), {{"alg", "ES384"}}, claims));
-  EXPECT_TRUE(contains(refusal(es384, *ec), "alg ES384 does not fit P-256 key"));
+  EXPECT_TRUE(has_text(refusal(es384, *ec), "alg ES384 does not fit P-256 key"));
   // The JWK pins RS256; an RS512 token signed by the same key is refused.
   auto pinned = key_of(testkeys::public_jwk(rsa_pkey.get(), "pinned", "RS256"));
   auto rs512 = parsed(testkeys::make_token(rsa_pkey.get(), {{"alg", "RS512"}}, claims));
-  EXPECT_TRUE(contains(refusal(rs512, *pinned), "is not the alg RS256 of key \"pinned\""));
+  EXPECT_TRUE(has_text(refusal(rs512, *pinned), "is not the alg RS256 of key \"pinned\""));
   EXPECT_TRUE(verify_signature(rs512, *rsa).ok());
 }
 
@@ -133,14 +133,14 @@ TEST(JwtSignature, RefusesNoneAndHmacEvenWhenHandedAParsedToken) {
   for (const char* alg : {"none", "HS256", "HS512"}) {
     auto forged = jwt;
     forged.alg_name = alg;
-    EXPECT_TRUE(contains(refusal(forged, *rsa), "not accepted")) << alg;
+    EXPECT_TRUE(has_text(refusal(forged, *rsa), "not accepted")) << alg;
   }
   auto mismatched = jwt;
   mismatched.alg = JwsAlgorithm::rs512;  // header says RS256
   EXPECT_FALSE(verify_signature(mismatched, *rsa).ok());
   auto empty = jwt;
   empty.signature.clear();
-  EXPECT_TRUE(contains(refusal(empty, *rsa), "empty signature"));
+  EXPECT_TRUE(has_text(refusal(empty, *rsa), "empty signature"));
 }
 
 TEST(JwtSignature, RefusesKeysOpenSslRejects) {
@@ -159,7 +159,7 @@ TEST(JwtSignature, RefusesKeysOpenSslRejects) {
   small.e = testkeys::bn_param(small_key.get(), OSSL_PKEY_PARAM_RSA_E);
   auto refused = VerificationKey::from_jwk(small);
   ASSERT_FALSE(refused.ok());
-  EXPECT_TRUE(contains(refused.error().message, "2048")) << refused.error().message;
+  EXPECT_TRUE(has_text(refused.error().message, "2048")) << refused.error().message;
 
   Jwk oct;
   oct.kty = "oct";
