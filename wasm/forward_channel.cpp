@@ -6,8 +6,6 @@
 namespace sshrelay::wasm {
 namespace {
 
-constexpr std::size_t kWriteChunk = 64 * 1024;
-
 std::string ssh_error_text(ssh_session session, const char* fallback) {
   const char* detail = ssh_get_error(session);
   return detail != nullptr && *detail ? detail : fallback;
@@ -44,7 +42,7 @@ void ForwardChannel::connection_lost(const std::string& why) { fail(why); }
 
 void ForwardChannel::write(std::vector<std::uint8_t> bytes) {
   if (bytes.empty() || close_requested_ || state_ == State::closed || state_ == State::error) return;
-  out_.push_back(std::move(bytes));
+  out_.push(std::move(bytes));
 }
 
 std::vector<std::uint8_t> ForwardChannel::take_received() { return std::exchange(received_, {}); }
@@ -109,24 +107,9 @@ bool ForwardChannel::read_data() {
 }
 
 bool ForwardChannel::write_data() {
-  bool changed = false;
-  while (!out_.empty() && (!gate_ || gate_())) {
-    const auto& front = out_.front();
-    const std::size_t len = std::min(front.size() - out_head_, kWriteChunk);
-    const int n = ssh_channel_write(channel_, front.data() + out_head_, static_cast<std::uint32_t>(len));
-    if (n < 0) {
-      fail("the forwarded connection broke: " + ssh_error_text(session_, "write error"));
-      return true;
-    }
-    if (n == 0) break;  // the window is closed; the server's WINDOW_ADJUST reopens it
-    out_head_ += static_cast<std::size_t>(n);
-    changed = true;
-    if (out_head_ == front.size()) {
-      out_.pop_front();
-      out_head_ = 0;
-    }
-  }
-  return changed;
+  const auto written = out_.write_to(channel_, gate_);
+  if (written == ChannelOutbox::Written::error) fail("the forwarded connection broke: " + ssh_error_text(session_, "write error"));
+  return written != ChannelOutbox::Written::nothing;
 }
 
 }  // namespace sshrelay::wasm

@@ -12,7 +12,7 @@
 
 #include <libssh/libssh.h>
 
-#include "core/common/fifo.hpp"
+#include "wasm/channel_outbox.hpp"
 
 namespace sshrelay::wasm {
 
@@ -54,8 +54,7 @@ class ForwardChannel {
   State state_ = State::opening;
   std::string error_;
   bool close_requested_ = false;
-  Fifo<std::vector<std::uint8_t>> out_;
-  std::size_t out_head_ = 0;
+  ChannelOutbox out_;
   std::vector<std::uint8_t> received_;
 };
 

@@ -6,7 +6,6 @@ namespace sshrelay::wasm {
 namespace {
 
 constexpr std::size_t kReadChunk = 64 * 1024;
-constexpr std::size_t kWriteChunk = 64 * 1024;
 
 }  // namespace
 
@@ -112,26 +111,13 @@ bool SftpChannel::read_replies() {
 }
 
 bool SftpChannel::write_requests() {
-  if (auto more = files_.take_output(); !more.empty()) out_.push_back(std::move(more));
-  bool changed = false;
-  while (!out_.empty() && (!gate_ || gate_())) {
-    const std::vector<std::uint8_t>& front = out_.front();
-    const std::size_t len = std::min(front.size() - out_head_, kWriteChunk);
-    const int n = ssh_channel_write(channel_, front.data() + out_head_, static_cast<std::uint32_t>(len));
-    if (n < 0) {
-      const char* detail = ssh_get_error(session_);
-      fail(std::string("the SFTP channel broke: ") + (detail != nullptr && *detail ? detail : "write error"));
-      return true;
-    }
-    if (n == 0) break;  // the window is closed; the server's WINDOW_ADJUST reopens it
-    out_head_ += static_cast<std::size_t>(n);
-    changed = true;
-    if (out_head_ == front.size()) {
-      out_.pop_front();
-      out_head_ = 0;
-    }
+  out_.push(files_.take_output());
+  const auto written = out_.write_to(channel_, gate_);
+  if (written == ChannelOutbox::Written::error) {
+    const char* detail = ssh_get_error(session_);
+    fail(std::string("the SFTP channel broke: ") + (detail != nullptr && *detail ? detail : "write error"));
   }
-  return changed;
+  return written != ChannelOutbox::Written::nothing;
 }
 
 }  // namespace sshrelay::wasm

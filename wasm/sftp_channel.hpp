@@ -4,7 +4,6 @@
 // SshDriver in the same passes as the terminal's channel, so it never blocks either.
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <string>
 #include <vector>
@@ -12,6 +11,7 @@
 #include <libssh/libssh.h>
 
 #include "core/sftp/file_session.hpp"
+#include "wasm/channel_outbox.hpp"
 
 namespace sshrelay::wasm {
 
@@ -47,10 +47,7 @@ class SftpChannel {
   State state_ = State::opening;
   std::string error_;
   sftp::FileSession files_;
-  // SFTP requests the channel window has not taken yet, as the session produced them (no copy to join
-  // them); out_head_ is how much of the front one was written.
-  std::deque<std::vector<std::uint8_t>> out_;
-  std::size_t out_head_ = 0;
+  ChannelOutbox out_;  // SFTP requests the channel window has not taken yet
   std::vector<std::uint8_t> read_buffer_;  // reused by every read
 };
 
