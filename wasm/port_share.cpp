@@ -51,12 +51,7 @@ void PortShare::pump(bool may_send) {
   }
   // Channels' bytes to the tunnel; channels that ended are told to the relay and let go.
   for (auto it = channels_.begin(); it != channels_.end();) {
-    auto* channel = ssh_.forward(it->second);
-    if (channel == nullptr) {
-      client_.closed(it->first);
-      it = channels_.erase(it);
-      continue;
-    }
+    auto* channel = ssh_.forward(it->second);  // only this share drops its channels
     if (may_send) client_.send(it->first, channel->take_received());
     if (channel->finished()) {
       if (channel->state() == ForwardChannel::State::error) {

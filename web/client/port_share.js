@@ -54,12 +54,9 @@ export class PortShare extends EventTarget {
     const info = this.conn.session.shareInfo(this.id);
     const ready = info.ready && this.state === 'registering';
     if (ready) this.state = 'live';
-    if (ready || info.connections !== this.info.connections || info.open !== this.info.open || info.refused !== this.info.refused) {
-      this.info = info;
-      this.emit('change', { info });
-    } else {
-      this.info = info;
-    }
+    const changed = ready || ['connections', 'open', 'refused'].some((k) => info[k] !== this.info[k]);
+    this.info = info;
+    if (changed) this.emit('change', { info });
   }
 
   stop() { this.end('stopped'); }
