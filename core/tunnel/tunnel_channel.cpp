@@ -1,6 +1,7 @@
 #include "core/tunnel/tunnel_channel.hpp"
 
 #include "core/common/base64.hpp"
+#include "core/common/take_front.hpp"
 #include "core/tunnel/header_filter.hpp"
 #include "core/tunnel/tunnel_frame.hpp"
 
@@ -149,18 +150,8 @@ void TunnelChannel::on_timeout(TimePoint now) {
   for (const auto& id : due) answer(id, 504, "tunnel response timeout\n");
 }
 
-std::optional<OutMessage> TunnelChannel::next_message() {
-  if (messages_.empty()) return std::nullopt;
-  auto m = std::move(messages_.front());
-  messages_.pop_front();
-  return m;
-}
+std::optional<OutMessage> TunnelChannel::next_message() { return take_front(messages_); }
 
-std::optional<ChannelEvent> TunnelChannel::next_event() {
-  if (events_.empty()) return std::nullopt;
-  auto e = std::move(events_.front());
-  events_.pop_front();
-  return e;
-}
+std::optional<ChannelEvent> TunnelChannel::next_event() { return take_front(events_); }
 
 }  // namespace sshrelay::tunnel

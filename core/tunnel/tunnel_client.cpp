@@ -1,5 +1,6 @@
 #include "core/tunnel/tunnel_client.hpp"
 
+#include "core/common/take_front.hpp"
 #include "core/tunnel/tunnel_frame.hpp"
 
 namespace sshrelay::tunnel {
@@ -50,18 +51,8 @@ void TunnelClient::closed(const std::string& conn_id) {
 
 void TunnelClient::answer(const HttpResponse& response) { messages_.push_back(text_message(to_json(response))); }
 
-std::optional<ClientEvent> TunnelClient::next_event() {
-  if (events_.empty()) return std::nullopt;
-  auto event = std::move(events_.front());
-  events_.pop_front();
-  return event;
-}
+std::optional<ClientEvent> TunnelClient::next_event() { return take_front(events_); }
 
-std::optional<OutMessage> TunnelClient::next_message() {
-  if (messages_.empty()) return std::nullopt;
-  auto message = std::move(messages_.front());
-  messages_.pop_front();
-  return message;
-}
+std::optional<OutMessage> TunnelClient::next_message() { return take_front(messages_); }
 
 }  // namespace sshrelay::tunnel
