@@ -31,6 +31,7 @@ enum class AuditEventType {
   rendezvous_close,   // "rendezvous.close": a rendezvous session ended (expired, revoked) or a pairing ended
   tunnel_open,        // "tunnel.open": a tunnel registered (its URL in target, its raw port in resolved_port)
   tunnel_close,       // "tunnel.close": a tunnel ended, with the requests and connections it carried
+  session_forward,    // "session.forward": a reconnect for a session another node holds, handed to that node
 };
 
 // "session.start", "session.reconnect", ... (the event.action value).

@@ -154,6 +154,7 @@ ordered_json to_ssh_relay_json(const AuditEvent& e) {
     case AuditEventType::rendezvous_close:
     case AuditEventType::tunnel_open:
     case AuditEventType::tunnel_close:
+    case AuditEventType::session_forward:
       break;
   }
   // Events it never had: its common fields around our own (to_json), so nothing is lost.

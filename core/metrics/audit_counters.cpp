@@ -30,6 +30,9 @@ void AuditCounters::count(const AuditEvent& e) {
     case AuditEventType::session_reconnect:
       ++reconnects_[endpoint_of(e)];
       break;
+    case AuditEventType::session_forward:
+      ++forwards_[endpoint_of(e)];
+      break;
     case AuditEventType::session_close:
       ++closed_[{endpoint_of(e), code_of(e)}];
       if (e.bytes_up) bytes_[{endpoint_of(e), "up"}] += *e.bytes_up;
@@ -71,6 +74,8 @@ void AuditCounters::write(ExpositionWriter& out) const {
              samples(closed_, "endpoint", "code"));
   out.family("sshrelay_session_reconnects_total", MetricType::counter, "Sessions resumed on a new WebSocket.",
              samples(reconnects_, "endpoint"));
+  out.family("sshrelay_session_forwards_total", MetricType::counter,
+             "Reconnects handed to the node of the cluster that holds the session.", samples(forwards_, "endpoint"));
   out.family("sshrelay_relayed_bytes_total", MetricType::counter,
              "Payload bytes relayed, up (client to target) and down, counted as each session closes.",
              samples(bytes_, "endpoint", "direction"));

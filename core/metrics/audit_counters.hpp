@@ -8,6 +8,7 @@
 //   sshrelay_sessions_opened_total{endpoint}
 //   sshrelay_sessions_closed_total{endpoint,code}        code: the WebSocket close code sent, or "none"
 //   sshrelay_session_reconnects_total{endpoint}
+//   sshrelay_session_forwards_total{endpoint}
 //   sshrelay_relayed_bytes_total{endpoint,direction}    direction: up (client to target) | down; counted as
 //                                                        each session closes
 //   sshrelay_refusals_total{event,code}                  event: auth.denied | policy.denied
@@ -36,6 +37,7 @@ class AuditCounters {
   std::map<std::string, std::uint64_t> opened_;      // endpoint
   std::map<Key, std::uint64_t> closed_;              // endpoint, code
   std::map<std::string, std::uint64_t> reconnects_;  // endpoint
+  std::map<std::string, std::uint64_t> forwards_;    // endpoint
   std::map<Key, std::uint64_t> bytes_;               // endpoint, direction
   std::map<Key, std::uint64_t> refusals_;            // event, code
   std::map<std::string, std::uint64_t> rendezvous_;  // action

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 
+#include "core/cluster/forward_preamble.hpp"
 #include "core/policy/target_policy.hpp"
 #include "native/daemon/client_connection.hpp"
 #include "native/daemon/identity/authenticator.hpp"
@@ -20,22 +21,32 @@
 #include "native/daemon/router.hpp"
 #include "native/daemon/session_registry.hpp"
 #include "native/daemon/target_dialer.hpp"
+#include "native/daemon/cluster/session_directory.hpp"
 
 namespace sshrelay::daemon {
 
-// The TCP peer of a connection, as the listener saw it.
-
+// In a cluster, a reconnect for a session this node does not hold is looked up in the session directory
+// and, after the same ownership check, handed whole to the owner over the internal link (the owner's
+// Admission runs it again with `forwarded`: the identity and address this node vouched for, no second
+// authentication). A directory that cannot be asked, or an owner that cannot be reached, is answered
+// with 503 before any upgrade: the client retries, as after a drop, rather than give the session up.
 template <class Stream>
 class Admission : public std::enable_shared_from_this<Admission<Stream>> {
  public:
   // `leftover`: bytes read behind the request (the client may send frames at once).
   Admission(RelayContext& ctx, Stream&& stream, boost::beast::flat_buffer&& leftover, Request request, WsRequest ws,
-            ConnectionPeer peer);
+            ConnectionPeer peer, std::optional<cluster::ForwardPreamble> forwarded = std::nullopt);
   void run();
 
  private:
   void on_authenticated(Result<identity::Principal> who);
   void resume_session();
+  // Cluster: the session is not here; where is it?
+  void look_up_elsewhere();
+  void on_looked_up(Result<SessionDirectory::Lookup> found);
+  void forward_to(const cluster::NodeRecord& owner);
+  // Audits the refusal and answers 503 whatever the endpoint: the client is to try again.
+  void refuse_for_now(std::string reason, std::string detail);
   // Rendezvous legs: the token decides the slot (identity, when there is one, is only recorded).
   void join_rendezvous();
   // Holds a place under the session caps, or refuses (audited) and returns false.
@@ -49,6 +60,7 @@ class Admission : public std::enable_shared_from_this<Admission<Stream>> {
   // Audits the refusal (principal, source, target, path; `detail` says why), then refuses.
   void deny(AuditEventType type, std::uint16_t code, std::string reason, std::string detail);
   void refuse(std::uint16_t code, std::string reason);
+  void audit_refusal(AuditEventType type, std::uint16_t code, const std::string& reason, std::string detail);
   // Writes the 101, then calls then(connection) on this strand (a null connection if the write failed).
   template <class Then>
   void upgrade(Then then);
@@ -68,6 +80,8 @@ class Admission : public std::enable_shared_from_this<Admission<Stream>> {
   std::string target_;         // for the audit trail
   std::string requested_sid_;  // for the audit trail
   bool fixed_target_ = false;  // --relay-target: the operator's own choice, not checked by the policy
+  bool anonymous_ = false;     // nobody in particular (provider none without a user header)
+  std::optional<cluster::ForwardPreamble> forwarded_;  // handed over by another node of the cluster
   SessionSlot slot_;
   std::optional<Strand> session_strand_;
 };

@@ -13,6 +13,9 @@
 #include "core/policy/client_address.hpp"
 #include "core/session/session_id.hpp"
 #include "core/wire/close_code.hpp"
+#include "native/common/unix_time.hpp"
+#include "native/daemon/cluster/byte_splice.hpp"
+#include "native/daemon/cluster/forward_mac.hpp"
 #include "native/daemon/http_refusal.hpp"
 #include "core/rendezvous/rendezvous_api.hpp"
 #include "native/daemon/log.hpp"
@@ -53,17 +56,18 @@ inline CapRefusal cap_refusal(SessionRegistry::Refusal refusal) {
 
 template <class Stream>
 Admission<Stream>::Admission(RelayContext& ctx, Stream&& stream, boost::beast::flat_buffer&& leftover, Request request,
-                             WsRequest ws, ConnectionPeer peer)
+                             WsRequest ws, ConnectionPeer peer, std::optional<cluster::ForwardPreamble> forwarded)
     : ctx_(ctx),
       stream_(std::move(stream)),
       leftover_(std::move(leftover)),
       request_(std::move(request)),
       ws_(std::move(ws)),
-      peer_(std::move(peer)) {}
+      peer_(std::move(peer)),
+      forwarded_(std::move(forwarded)) {}
 
 template <class Stream>
 void Admission<Stream>::run() {
-  client_ip_ = client_address(ctx_, request_, peer_);
+  client_ip_ = forwarded_ ? forwarded_->client_ip : client_address(ctx_, request_, peer_);
   const auto origin = request_[http::field::origin];
   if (!ctx_.origins.allows(origin, request_[http::field::host])) {
     return deny(AuditEventType::policy_denied, close_code::denied, "origin " + std::string(origin) + " is not allowed",
@@ -81,6 +85,15 @@ void Admission<Stream>::run() {
   }
   parsed_ = std::get<EndpointRequest>(std::move(parsed));
   if (parsed_.target) target_ = parsed_.target->to_string();
+  if (forwarded_) {
+    // The internal link carries only the reconnect its line names; the forwarding node did the rest.
+    if (ws_.endpoint->kind != "v4" || !parsed_.resume_sid || *parsed_.resume_sid != forwarded_->sid) {
+      return deny(AuditEventType::policy_denied, close_code::protocol_error, "a forwarded request must be the reconnect it names",
+                  "forwarded request from node " + forwarded_->from_node + " is not the reconnect its line names");
+    }
+    return on_authenticated(identity::Principal{forwarded_->principal, nlohmann::json::object(),
+                                                "forwarded by node " + forwarded_->from_node, forwarded_->anonymous});
+  }
   if (!ctx_.connect_rate.allow(client_ip_, std::chrono::steady_clock::now())) {
     log(LogLevel::warn, "connection attempts from " + client_ip_ + " over the rate limit");
     return deny(AuditEventType::policy_denied, close_code::session_cap,
@@ -110,7 +123,10 @@ void Admission<Stream>::on_authenticated(Result<identity::Principal> who) {
                 who.error().message);
   }
   principal_ = identity::principal_view(*who);
-  if (!who->anonymous) {
+  anonymous_ = who->anonymous;
+  if (forwarded_) {
+    identity_ = {forwarded_->identity_provider, forwarded_->identity_subject, forwarded_->identity_email};
+  } else if (!who->anonymous) {
     const auto claim = [&](const char* name) {
       const auto it = who->claims.find(name);
       return it != who->claims.end() && it->is_string() ? it->template get<std::string>() : std::string();
@@ -140,6 +156,9 @@ template <class Stream>
 void Admission<Stream>::resume_session() {
   requested_sid_ = *parsed_.resume_sid;
   auto session = ctx_.registry.find(requested_sid_);
+  if (!session && ctx_.directory && !forwarded_ && !ctx_.registry.ending_of(requested_sid_, std::chrono::steady_clock::now())) {
+    return look_up_elsewhere();
+  }
   // Another principal's session is reported exactly like a missing one: sids are not to be probed.
   if (!session || session->principal() != principal_.name) {
     if (!session) {
@@ -160,6 +179,121 @@ void Admission<Stream>::resume_session() {
   upgrade([session, ack = parsed_.resume_ack, peer = client_peer()](std::shared_ptr<ClientConnection> client) {
     if (client) session->resume(std::move(client), ack, peer);
   });
+}
+
+template <class Stream>
+void Admission<Stream>::look_up_elsewhere() {
+  ctx_.directory->lookup(requested_sid_, [self = this->shared_from_this()](Result<SessionDirectory::Lookup> found) {
+    net::post(self->stream_.get_executor(), [self, found = std::move(found)]() mutable { self->on_looked_up(std::move(found)); });
+  });
+}
+
+template <class Stream>
+void Admission<Stream>::on_looked_up(Result<SessionDirectory::Lookup> found) {
+  if (!found) {
+    log(LogLevel::warn, "reconnect from " + peer_.text + " for sid=" + requested_sid_ + " cannot be looked up: " + found.error().message);
+    return refuse_for_now("the session directory is unreachable; try again shortly", "session directory unreachable: " + found.error().message);
+  }
+  const auto& record = found->record;
+  if (!record) {
+    // Ended while the client was away (on whichever node): the client learns how, as on one relay.
+    if (found->ending && found->ending->principal == principal_.name) {
+      log(LogLevel::info, "reconnect from " + peer_.text + " to an ended session: " + std::to_string(found->ending->code));
+      return upgrade([code = found->ending->code, reason = found->ending->reason](std::shared_ptr<ClientConnection> client) {
+        if (client) close_client(std::move(client), code, reason);
+      });
+    }
+    return deny(AuditEventType::policy_denied, close_code::unknown_session, "unknown session", "unknown session (in the cluster too)");
+  }
+  // The ownership check comes before anything is forwarded; another principal's session is reported
+  // exactly like a missing one.
+  if (record->principal != principal_.name) {
+    log(LogLevel::warn, "sid=" + requested_sid_ + " reconnect by " + principal_.name + " refused: not the owner (node " + record->owner + ")");
+    return deny(AuditEventType::policy_denied, close_code::unknown_session, "unknown session",
+                "reconnect to a session owned by " + record->principal + " (on node " + record->owner + ")");
+  }
+  if (record->owner == ctx_.directory->node_id() || !found->owner) {
+    const std::string why = record->owner == ctx_.directory->node_id() ? "the directory's record is stale (the session is not on this node)"
+                                                                        : "its node " + record->owner + " is gone";
+    return deny(AuditEventType::policy_denied, close_code::unknown_session, "unknown session", why);
+  }
+  forward_to(*found->owner);
+}
+
+namespace admission_detail {
+
+// "host:port" or "[v6]:port" split; nothing when malformed.
+inline std::optional<std::pair<std::string, std::string>> split_host_port(const std::string& address) {
+  const auto colon = address.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == address.size()) return std::nullopt;
+  std::string host = address.substr(0, colon);
+  if (host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  return std::make_pair(host, address.substr(colon + 1));
+}
+
+}  // namespace admission_detail
+
+template <class Stream>
+void Admission<Stream>::forward_to(const cluster::NodeRecord& owner) {
+  target_ = "node " + owner.id + " " + owner.address;
+  const auto where = admission_detail::split_host_port(owner.address);
+  if (!where) return refuse_for_now("the relay holding this session cannot be reached", "bad internal address " + owner.address);
+  auto link = std::make_shared<boost::beast::tcp_stream>(stream_.get_executor());
+  link->expires_after(std::chrono::seconds(3));
+  auto resolver = std::make_shared<tcp::resolver>(stream_.get_executor());
+  resolver->async_resolve(where->first, where->second, [self = this->shared_from_this(), link, resolver, owner](
+                                                           boost::system::error_code ec, tcp::resolver::results_type results) {
+    if (ec) {
+      return self->refuse_for_now("the relay holding this session cannot be reached; try again shortly",
+                                  "cannot resolve node " + owner.id + " at " + owner.address + ": " + ec.message());
+    }
+    link->async_connect(results, [self, link, owner](boost::system::error_code e, const tcp::endpoint&) {
+      if (e) {
+        log(LogLevel::warn, "cluster: node " + owner.id + " at " + owner.address + " cannot be reached: " + e.message());
+        return self->refuse_for_now("the relay holding this session cannot be reached; try again shortly",
+                                    "node " + owner.id + " at " + owner.address + " unreachable: " + e.message());
+      }
+      cluster::ForwardPreamble preamble;
+      preamble.from_node = self->ctx_.directory->node_id();
+      preamble.at_ms = unix_millis_now();
+      preamble.nonce = random_nonce().value_or("");
+      preamble.sid = self->requested_sid_;
+      preamble.principal = self->principal_.name;
+      preamble.anonymous = self->anonymous_;
+      const auto peer = self->client_peer();
+      preamble.client_ip = peer.address;
+      preamble.client_port = peer.port;
+      preamble.identity_provider = self->identity_.provider;
+      preamble.identity_subject = self->identity_.subject;
+      preamble.identity_email = self->identity_.email;
+      auto line = signed_forward_line(self->ctx_.config.cluster.secret, preamble);
+      if (!line || preamble.nonce.empty()) return self->refuse(close_code::internal_error, "the relay could not sign the forwarded reconnect");
+      std::ostringstream request;
+      request << self->request_;
+      std::string head = std::move(*line) + request.str();
+      const auto pending = self->leftover_.cdata();
+      if (pending.size() > 0) head.append(static_cast<const char*>(pending.data()), pending.size());
+
+      AuditEvent event = session_audit_event(AuditEventType::session_forward, {}, peer);
+      event.principal = self->principal_.name;
+      self->identity_.put_into(event);
+      event.sid = self->requested_sid_;
+      event.endpoint = std::string(self->ws_.endpoint->kind);
+      event.target = self->target_;
+      event.path = std::string(self->request_.target());
+      self->ctx_.audit(std::move(event));
+      log(LogLevel::info, "sid=" + self->requested_sid_ + " reconnect from " + self->peer_.text + " forwarded to node " + owner.id +
+                              " (" + owner.address + ")");
+      std::make_shared<ByteSplice<Stream>>(std::move(self->stream_), link->release_socket(), std::move(head))->run();
+    });
+  });
+}
+
+template <class Stream>
+void Admission<Stream>::refuse_for_now(std::string reason, std::string detail) {
+  audit_refusal(AuditEventType::policy_denied, close_code::service_restart, reason, std::move(detail));
+  answer_and_close(stream_, closing_response(http::status::service_unavailable, close_reason_text(reason) + "\n"),
+                   this->shared_from_this());
 }
 
 namespace admission_detail {
@@ -342,12 +476,19 @@ void Admission<Stream>::on_dialed(DialOutcome outcome) {
 
 template <class Stream>
 ClientPeer Admission<Stream>::client_peer() const {
-  return ClientPeer{client_ip_, client_ip_ == peer_.ip ? peer_.port : std::uint16_t{0}, peer_.text,
+  const auto port = forwarded_ ? forwarded_->client_port : client_ip_ == peer_.ip ? peer_.port : std::uint16_t{0};
+  return ClientPeer{client_ip_, port, peer_.text,
                     std::string(request_.target()), std::string(request_[http::field::user_agent])};
 }
 
 template <class Stream>
 void Admission<Stream>::deny(AuditEventType type, std::uint16_t code, std::string reason, std::string detail) {
+  audit_refusal(type, code, reason, std::move(detail));
+  refuse(code, std::move(reason));
+}
+
+template <class Stream>
+void Admission<Stream>::audit_refusal(AuditEventType type, std::uint16_t code, const std::string& reason, std::string detail) {
   AuditEvent event;
   event.type = type;
   event.principal = principal_.name;
@@ -364,7 +505,6 @@ void Admission<Stream>::deny(AuditEventType type, std::uint16_t code, std::strin
   event.close_reason = close_reason_text(reason);
   event.reason = std::move(detail);
   ctx_.audit(std::move(event));
-  refuse(code, std::move(reason));
 }
 
 template <class Stream>

@@ -289,6 +289,23 @@ Options::Options() {
       "derived, so it survives restarts and is the same on every relay sharing the file; empty: a key drawn "
       "at start (stable until the relay restarts)");
 
+  po::options_description cluster = group("Cluster: several relays sharing a session directory (docs/cluster.md)");
+  add(cluster, "cluster-redis", text("URL", ""),
+      "the session directory: redis://[[user]:password@]host[:port][/db] or rediss:// (TLS); Valkey works "
+      "too; empty: this relay stands alone");
+  add(cluster, "cluster-redis-ca", text("FILE", ""), "rediss://: trust this CA (PEM) instead of the system's");
+  add(cluster, "cluster-listen", text("ADDR:PORT", ""),
+      "the internal link other nodes hand reconnects to (keep it on a private network, never behind the "
+      "public load balancer); required with --cluster-redis");
+  add(cluster, "cluster-advertise", text("HOST:PORT", ""),
+      "how other nodes reach --cluster-listen; default: its address (which must then not be 0.0.0.0 or ::)");
+  add(cluster, "cluster-secret-file", text("PATH", ""),
+      "a secret (at least 32 bytes) every node shares: it authenticates the internal link; required with "
+      "--cluster-redis");
+  add(cluster, "cluster-node-id", text("ID", ""), "this node's name in the directory; default: <hostname>-<random>");
+  add(cluster, "cluster-heartbeat-ms", number("MS", static_cast<std::uint64_t>(d.cluster.heartbeat.count())),
+      "how often the node refreshes its record and reads the others' load (its record lives 5 beats)");
+
   po::options_description identity = group("Identity (docs/identity.md)");
   add(identity, "identity-provider", text("NAME"),
       "cloudflare-access, gcp-iap, oidc, or none (needs --identity-upstream-enforces-auth); required "
@@ -361,7 +378,7 @@ Options::Options() {
       "developer defaults: --unsafe-allow-loopback, --log-level=debug and --identity-provider=none "
       "(unauthenticated) unless those are given");
 
-  settings.add(listening).add(sessions).add(access).add(policy).add(meeting).add(tunnels).add(identity).add(audit).add(diagnostics);
+  settings.add(listening).add(sessions).add(access).add(policy).add(meeting).add(tunnels).add(cluster).add(identity).add(audit).add(diagnostics);
   all.add(general).add(settings);
 }
 
@@ -601,6 +618,20 @@ class Reader {
       if (!default_port) out += ":" + std::to_string(*port);
     }
     return out;
+  }
+
+  // A file holding a key: at least 32 bytes, read whole.
+  std::string secret_file(const std::string& name, const std::string& path) const {
+    readable_file(name, path);
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream bytes;
+    bytes << in.rdbuf();
+    const std::string key = bytes.str();
+    if (key.size() < 32) {
+      fail(name, in_quotes(path) + " holds " + std::to_string(key.size()) +
+                     " bytes; a key needs at least 32 (e.g. head -c 32 /dev/urandom > FILE)");
+    }
+    return key;
   }
 
   void readable_file(const std::string& name, const std::string& path) const {
@@ -892,14 +923,47 @@ DaemonConfig to_config(const Reader& r) {
   c.tunnel_limits.max_tunnels = static_cast<std::size_t>(r.uint("max-tunnels", 1, 1'000'000));
   c.tunnel_response_timeout = std::chrono::seconds(r.uint("tunnel-response-seconds", 1, 3600));
   if (const auto key_file = r.str("tunnel-subdomain-key-file"); !key_file.empty()) {
-    r.readable_file("tunnel-subdomain-key-file", key_file);
-    std::ifstream in(key_file, std::ios::binary);
-    std::stringstream bytes;
-    bytes << in.rdbuf();
-    c.tunnel_subdomain_key = bytes.str();
-    if (c.tunnel_subdomain_key.size() < 32) {
-      r.fail("tunnel-subdomain-key-file", in_quotes(key_file) + " holds " + std::to_string(c.tunnel_subdomain_key.size()) +
-                                              " bytes; a key needs at least 32 (e.g. head -c 32 /dev/urandom > FILE)");
+    c.tunnel_subdomain_key = r.secret_file("tunnel-subdomain-key-file", key_file);
+  }
+
+  if (const auto url = r.str("cluster-redis"); !url.empty()) {
+    auto parsed = cluster::parse_redis_url(url);
+    // The message names the part that is wrong, never the password.
+    if (!parsed) r.fail("cluster-redis", parsed.error().message);
+    c.cluster.redis = *parsed;
+    c.cluster.redis_ca_file = r.str("cluster-redis-ca");
+    if (!c.cluster.redis_ca_file.empty()) r.readable_file("cluster-redis-ca", c.cluster.redis_ca_file);
+    if (r.str("cluster-listen").empty()) r.fail("cluster-listen", "is required with --cluster-redis (the internal link, e.g. 10.0.0.5:8443)");
+    c.cluster.listen = r.listen_address("cluster-listen", r.str("cluster-listen"));
+    for (const auto& l : c.listen) {
+      if (l == *c.cluster.listen && l.port != 0) r.fail("cluster-listen", "is also a --listen address: the internal link must not be public");
+    }
+    c.cluster.advertise = r.str("cluster-advertise");
+    if (c.cluster.advertise.empty()) {
+      const auto& host = c.cluster.listen->host;
+      if (host == "0.0.0.0" || host == "::") {
+        r.fail("cluster-advertise", "is required when --cluster-listen binds every address (" + host + "): name the one other nodes dial");
+      }
+      if (c.cluster.listen->port != 0) {
+        c.cluster.advertise = (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(c.cluster.listen->port);
+      }  // port 0 (tests): the bound port, once known
+    } else {
+      (void)r.listen_address("cluster-advertise", c.cluster.advertise);
+    }
+    if (r.str("cluster-secret-file").empty()) {
+      r.fail("cluster-secret-file", "is required with --cluster-redis (e.g. head -c 32 /dev/urandom > FILE, the same file on every node)");
+    }
+    c.cluster.secret = r.secret_file("cluster-secret-file", r.str("cluster-secret-file"));
+    c.cluster.node_id = r.str("cluster-node-id");
+    if (!c.cluster.node_id.empty() && !std::all_of(c.cluster.node_id.begin(), c.cluster.node_id.end(), [](char ch) {
+          return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.';
+        })) {
+      r.fail("cluster-node-id", in_quotes(c.cluster.node_id) + " may hold only letters, digits, '-', '_' and '.'");
+    }
+    c.cluster.heartbeat = std::chrono::milliseconds(r.uint("cluster-heartbeat-ms", 100, 60'000));
+  } else {
+    for (const char* name : {"cluster-listen", "cluster-advertise", "cluster-secret-file", "cluster-node-id", "cluster-redis-ca"}) {
+      if (!r.str(name).empty()) r.fail(name, "has no effect without --cluster-redis");
     }
   }
 
@@ -1078,6 +1142,10 @@ std::string describe(const DaemonConfig& c) {
     } else {
       out << c.tunnel_limits.port_min << "-" << (c.tunnel_limits.port_max - 1) << "@" << c.tunnel_listen_host;
     }
+  }
+  if (c.cluster.redis) {
+    out << " cluster=" << c.cluster.redis->redacted() << " node=" << (c.cluster.node_id.empty() ? "auto" : c.cluster.node_id)
+        << " internal-link=" << c.cluster.listen->host << ":" << c.cluster.listen->port;
   }
   if (!c.ready_file.empty()) out << " ready-file=" << c.ready_file;
   return out.str();

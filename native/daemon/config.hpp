@@ -12,6 +12,7 @@
 
 #include <vector>
 
+#include "core/cluster/redis_url.hpp"
 #include "core/policy/cidr.hpp"
 #include "core/policy/target.hpp"
 #include "core/policy/target_policy.hpp"
@@ -29,6 +30,17 @@ struct ListenAddress {
   std::uint16_t port = 0;
 
   friend bool operator==(const ListenAddress&, const ListenAddress&) = default;
+};
+
+// Several relays sharing a session directory (docs/cluster.md): off unless --cluster-redis.
+struct ClusterConfig {
+  std::optional<cluster::RedisUrl> redis;  // --cluster-redis
+  std::string redis_ca_file;               // --cluster-redis-ca
+  std::optional<ListenAddress> listen;     // --cluster-listen: the internal link
+  std::string advertise;                   // --cluster-advertise HOST:PORT (empty until the bound port is known)
+  std::string secret;                      // --cluster-secret-file's bytes
+  std::string node_id;                     // --cluster-node-id; empty: <hostname>-<random>, drawn at start
+  std::chrono::milliseconds heartbeat{1000};  // --cluster-heartbeat-ms
 };
 
 struct DaemonConfig {
@@ -75,6 +87,7 @@ struct DaemonConfig {
   std::chrono::seconds tunnel_response_timeout{60};  // --tunnel-response-seconds: then 504
   std::string tunnel_subdomain_key;           // --tunnel-subdomain-key-file's bytes; empty: drawn at start
   std::vector<std::string> rendezvous_admins; // the policy file's "rendezvous_admins": who may use /admin/sessions
+  ClusterConfig cluster;                      // --cluster-*: the session directory and internal link
   identity::IdentityConfig identity;          // --identity-*: who may connect (docs/identity.md)
   audit::AuditConfig audit;                   // --audit-*: where events go (docs/audit.md)
   std::string log_level = "info";             // --log-level: debug|info|warn|error

@@ -74,14 +74,14 @@ std::size_t health_request_length(std::string_view head, std::string_view path, 
 
 }  // namespace
 
-bool answer_health_check(boost::asio::ip::tcp::socket& socket) {
+bool answer_health_check(boost::asio::ip::tcp::socket& socket, std::string_view json_body) {
   std::array<char, 2048> peeked{};
   const int fd = socket.native_handle();
   const auto got = ::recv(fd, peeked.data(), peeked.size(), MSG_PEEK | MSG_DONTWAIT);
   if (got <= 0) return false;
   const std::string_view head(peeked.data(), static_cast<std::size_t>(got));
   bool head_only = false;
-  std::string_view body = kHealthBody;
+  std::string_view body = json_body;
   std::string_view type = "application/json";
   std::size_t length = health_request_length(head, kHealthPath, head_only);
   if (length == 0) {

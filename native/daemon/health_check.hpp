@@ -17,6 +17,7 @@ inline constexpr std::string_view kPlainHealthBody = "ok";
 // If `socket` holds a complete `GET /healthz` or `GET /health` (or HEAD) request without a body, answers
 // it (200, Connection: close), closes the socket and returns true. Otherwise reads nothing, returns false.
 // Never blocks: only bytes already received are looked at.
-bool answer_health_check(boost::asio::ip::tcp::socket& socket);
+// `json_body`: what /healthz says (kHealthBody, or with the cluster's state: router.hpp's health_body).
+bool answer_health_check(boost::asio::ip::tcp::socket& socket, std::string_view json_body = kHealthBody);
 
 }  // namespace sshrelay::daemon

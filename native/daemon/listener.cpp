@@ -6,6 +6,7 @@
 #include "native/daemon/health_check.hpp"
 #include "native/daemon/http_session.hpp"
 #include "native/daemon/log.hpp"
+#include "native/daemon/router.hpp"
 
 namespace sshrelay::daemon {
 
@@ -54,7 +55,7 @@ void Listener::on_accept(boost::system::error_code ec, tcp::socket socket) {
   } else {
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
-    if (!ctx_.tls && answer_health_check(socket)) return do_accept();
+    if (!ctx_.tls && answer_health_check(socket, ctx_.directory ? health_body(ctx_) : std::string(kHealthBody))) return do_accept();
     if (ctx_.tls) {
       std::make_shared<TlsHttpSession>(ctx_, std::move(socket))->run();
     } else {

@@ -31,6 +31,7 @@ class AuditLog;
 class RendezvousHub;
 class RelayMetrics;
 class TunnelHub;
+class SessionDirectory;
 
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
@@ -92,6 +93,7 @@ struct RelayContext {
   RendezvousHub* rendezvous = nullptr;   // set by run_server
   RelayMetrics* metrics = nullptr;       // set by run_server; counts every audit event
   TunnelHub* tunnels = nullptr;          // set by run_server with --tunnels
+  SessionDirectory* directory = nullptr; // set by run_server with --cluster-redis
 
   // Counts the event for /metrics and hands it to the audit log, which stamps the time (never blocks).
   void audit(AuditEvent event) const;

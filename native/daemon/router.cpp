@@ -15,6 +15,7 @@
 #include "core/rendezvous/rendezvous_api.hpp"
 #include "core/policy/client_address.hpp"
 #include "core/wire/close_code.hpp"
+#include "native/daemon/cluster/session_directory.hpp"
 #include "native/daemon/health_check.hpp"
 #include "native/daemon/identity/authenticator.hpp"
 #include "native/daemon/relay_metrics.hpp"
@@ -52,6 +53,18 @@ std::optional<std::string> param(const Params& params, const std::string& name) 
   return it->second;
 }
 
+}  // namespace
+
+std::string health_body(RelayContext& ctx) {
+  if (!ctx.directory) return std::string(kHealthBody);
+  const auto status = ctx.directory->status();
+  return nlohmann::json{{"ok", true},
+                        {"cluster", {{"node", status["node"]}, {"directory_reachable", status["directory_reachable"]}}}}
+      .dump();
+}
+
+namespace {
+
 http::message_generator statz(const Request& req, RelayContext& ctx) {
   std::size_t attached = 0;
   std::map<std::string, std::size_t> by_kind;
@@ -67,6 +80,7 @@ http::message_generator statz(const Request& req, RelayContext& ctx) {
                          {"replay_bytes_peak", ctx.budget.peak()},
                          {"replay_budget", ctx.budget.limit()}};
   if (ctx.audit_log) body["audit_lost"] = ctx.audit_log->lost_counts();
+  if (ctx.directory) body["cluster"] = ctx.directory->status();
   return text_response(req, http::status::ok, "application/json", body.dump());
 }
 
@@ -249,7 +263,7 @@ Route route(RelayContext& ctx, const Request& req, const ConnectionPeer& peer) {
   if (req.method() != http::verb::get && req.method() != http::verb::head) {
     return text_response(req, http::status::method_not_allowed, "text/plain", "method not allowed\n");
   }
-  if (path == kHealthPath) return text_response(req, http::status::ok, "application/json", std::string(kHealthBody));
+  if (path == kHealthPath) return text_response(req, http::status::ok, "application/json", health_body(ctx));
   if (path == kPlainHealthPath) return text_response(req, http::status::ok, "text/plain; charset=utf-8", std::string(kPlainHealthBody));
   if (path == "/statz") return statz(req, ctx);
   if (path == kLoginConfigPath) return login_config(req, ctx);

@@ -41,6 +41,10 @@ http::response<http::string_body> response(const Request& request, http::status 
 // `peer` is the connection's TCP peer (for the audit trail of /cookie).
 Route route(RelayContext& ctx, const Request& request, const ConnectionPeer& peer = {});
 
+// /healthz's JSON: {"ok":true}, and in a cluster the node and whether its session directory is reachable
+// (the node serves either way, so a load balancer keeps it: its own sessions live here).
+std::string health_body(RelayContext& ctx);
+
 // The user's address: the TCP peer, or what a trusted proxy says in CF-Connecting-IP, X-Real-IP or
 // X-Forwarded-For (core/policy/client_address.hpp; --trusted-proxies).
 std::string client_address(const RelayContext& ctx, const Request& request, const ConnectionPeer& peer);

@@ -1,6 +1,10 @@
 #include "native/daemon/server.hpp"
 
 #include <sys/resource.h>
+#include <unistd.h>
+
+#include <array>
+#include <cctype>
 
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -11,6 +15,9 @@
 #include <thread>
 
 #include "native/daemon/audit/audit_log.hpp"
+#include "native/daemon/cluster/forward_mac.hpp"
+#include "native/daemon/cluster/internal_listener.hpp"
+#include "native/daemon/cluster/session_directory.hpp"
 #include "core/wire/close_code.hpp"
 #include "native/daemon/identity/authenticator.hpp"
 #include "native/daemon/rendezvous/rendezvous_hub.hpp"
@@ -34,10 +41,13 @@ std::string endpoint_text(const tcp::endpoint& ep) {
 
 // Written atomically (rename) so a reader never sees half a file.
 void write_ready_file(const std::string& path, const std::vector<std::shared_ptr<Listener>>& listeners,
-                      const std::shared_ptr<MetricsListener>& metrics) {
+                      const std::shared_ptr<MetricsListener>& metrics, const std::shared_ptr<InternalListener>& internal,
+                      const SessionDirectory* directory) {
   nlohmann::json ready = {{"listen", nlohmann::json::array()}, {"pid", ::getpid()}};
   for (const auto& listener : listeners) ready["listen"].push_back(endpoint_text(listener->local_endpoint()));
   if (metrics) ready["metrics"] = endpoint_text(metrics->local_endpoint());
+  if (internal) ready["cluster_listen"] = endpoint_text(internal->local_endpoint());
+  if (directory) ready["cluster_node"] = directory->node_id();
   const std::string tmp = path + ".tmp";
   std::ofstream(tmp) << ready.dump() << "\n";
   std::filesystem::rename(tmp, path);
@@ -61,6 +71,17 @@ void raise_descriptor_limit(std::size_t max_sessions) {
                             " sessions, fewer than --max-sessions-total " + std::to_string(max_sessions) +
                             "; raise it (ulimit -n, LimitNOFILE=) to " + std::to_string(needed));
   }
+}
+
+// --cluster-node-id's default: the host's name (what an operator recognises) and 4 random bytes (two
+// processes on one host, or a node restarted while its old record lives, never share an id).
+std::string default_node_id() {
+  std::array<char, 256> host{};
+  std::string name = ::gethostname(host.data(), host.size() - 1) == 0 ? std::string(host.data()) : std::string("node");
+  std::erase_if(name, [](char c) { return !(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.'); });
+  const auto nonce = random_nonce();
+  if (!nonce) throw std::runtime_error("no randomness for the cluster node id");
+  return (name.empty() ? "node" : name) + "-" + nonce->substr(0, 8);
 }
 
 LogLevel level_named(const std::string& name) {
@@ -165,7 +186,35 @@ int run_server(const DaemonConfig& config_in) {
     log(LogLevel::info, authenticator.describe());
   }
   if (config.unsafe_allow_loopback) log(LogLevel::warn, "loopback targets are allowed (--unsafe-allow-loopback or --dev)");
-  if (!config.ready_file.empty()) write_ready_file(config.ready_file, listeners, metrics_listener);
+  // The cluster: the internal link first (its port is what the node record advertises), then the directory.
+  std::shared_ptr<InternalListener> internal_listener;
+  std::optional<SessionDirectory> directory;
+  if (config.cluster.redis) {
+    const auto& where = *config.cluster.listen;
+    tcp::resolver resolver(ioc);
+    boost::system::error_code ec;
+    const auto endpoints = resolver.resolve(where.host, std::to_string(where.port), tcp::resolver::passive, ec);
+    if (ec || endpoints.empty()) throw std::runtime_error("cannot resolve --cluster-listen host " + where.host);
+    try {
+      internal_listener = std::make_shared<InternalListener>(ctx, endpoints.begin()->endpoint());
+    } catch (const boost::system::system_error& e) {
+      throw std::runtime_error("cannot listen on --cluster-listen " + endpoint_text(endpoints.begin()->endpoint()) + ": " +
+                               e.code().message());
+    }
+    if (config.cluster.advertise.empty()) config.cluster.advertise = endpoint_text(internal_listener->local_endpoint());
+    if (config.cluster.node_id.empty()) config.cluster.node_id = default_node_id();
+    directory.emplace(ctx, config.cluster.node_id, config.cluster.advertise);
+    ctx.directory = &*directory;
+    ctx.registry.set_observer(&*directory);
+    internal_listener->run();
+    directory->start();
+    log(LogLevel::info, "cluster: node " + config.cluster.node_id + ", internal link on " +
+                            endpoint_text(internal_listener->local_endpoint()) + " (advertised as " + config.cluster.advertise +
+                            "), session directory " + config.cluster.redis->redacted());
+  }
+  if (!config.ready_file.empty()) {
+    write_ready_file(config.ready_file, listeners, metrics_listener, internal_listener, directory ? &*directory : nullptr);
+  }
 
   // SIGTERM/SIGINT: stop accepting, close every session with 1012 so clients know to come back, wait a
   // bounded time for the close frames to go out, then stop.
@@ -180,7 +229,12 @@ int run_server(const DaemonConfig& config_in) {
     rendezvous.stop();
     for (auto& listener : listeners) listener->stop();
     if (metrics_listener) metrics_listener->stop();
-    for (auto& session : ctx.registry.all()) session->shutdown(close_code::service_restart, "relay is restarting");
+    if (internal_listener) internal_listener->stop();
+    // A node leaving the cluster withdraws from the directory first, so reconnects landing elsewhere are
+    // answered at once rather than forwarded here; its sessions end with the reason in their audit.
+    if (directory) directory->stop(true, [] {});
+    const char* reason = directory ? "relay node is leaving the cluster" : "relay is restarting";
+    for (auto& session : ctx.registry.all()) session->shutdown(close_code::service_restart, reason);
     const auto deadline = std::chrono::steady_clock::now() + config.shutdown_timeout;
     poll_drained = [&, deadline] {
       if (ctx.registry.size() == 0 || std::chrono::steady_clock::now() >= deadline) {

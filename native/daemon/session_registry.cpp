@@ -36,11 +36,12 @@ void SessionRegistry::decrement(std::unordered_map<std::string, std::size_t>& co
 SessionSlot SessionRegistry::reserve(const std::string& principal, const std::string& source, Refusal& refusal) {
   std::lock_guard lock(mutex_);
   refusal = Refusal::none;
-  if (sessions_.size() + reserved_ >= limits_.total) {
+  if (sessions_.size() + reserved_ + elsewhere_.total >= limits_.total) {
     refusal = Refusal::total_full;
     return {};
   }
-  const auto principal_count = per_principal_.count(principal) ? per_principal_.at(principal) : 0;
+  const auto principal_count =
+      (per_principal_.count(principal) ? per_principal_.at(principal) : 0) + (principal.empty() ? 0 : elsewhere_.of(principal));
   if (limits_.per_principal != 0 && !principal.empty() && principal_count >= limits_.per_principal) {
     refusal = Refusal::principal_full;
     return {};
@@ -68,11 +69,14 @@ void SessionRegistry::release_slot(const std::string& principal, const std::stri
 }
 
 void SessionRegistry::add(SessionSlot slot, std::shared_ptr<Session> session) {
-  std::lock_guard lock(mutex_);
-  --reserved_;
-  const std::string sid = session->sid();
-  sessions_.emplace(sid, Entry{std::move(session), std::move(slot.principal_), std::move(slot.source_)});
-  slot.registry_ = nullptr;  // its counts now belong to the entry
+  {
+    std::lock_guard lock(mutex_);
+    --reserved_;
+    const std::string sid = session->sid();
+    sessions_.emplace(sid, Entry{session, std::move(slot.principal_), std::move(slot.source_)});
+    slot.registry_ = nullptr;  // its counts now belong to the entry
+  }
+  if (observer_) observer_->session_added(session);
 }
 
 std::shared_ptr<Session> SessionRegistry::find(const std::string& sid) const {
@@ -83,18 +87,25 @@ std::shared_ptr<Session> SessionRegistry::find(const std::string& sid) const {
 
 void SessionRegistry::remove(const std::string& sid, std::optional<SessionEnding> ending,
                              std::chrono::steady_clock::time_point remember_until) {
-  std::lock_guard lock(mutex_);
-  auto it = sessions_.find(sid);
-  if (it == sessions_.end()) return;
-  release(it->second.principal, it->second.source);
-  sessions_.erase(it);
-  if (!ending) return;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = sessions_.find(sid);
+    if (it == sessions_.end()) return;
+    release(it->second.principal, it->second.source);
+    sessions_.erase(it);
+    if (ending) remember(sid, *ending, remember_until);
+  }
+  if (observer_) observer_->session_removed(sid, ending);
+}
+
+void SessionRegistry::remember(const std::string& sid, const SessionEnding& ending,
+                               std::chrono::steady_clock::time_point remember_until) {
   if (endings_.size() >= kMaxRememberedEndings) {  // drop the expired ones; if none, forget the oldest guess
     const auto now = std::chrono::steady_clock::now();
     std::erase_if(endings_, [&](const auto& e) { return e.second.until <= now; });
     if (endings_.size() >= kMaxRememberedEndings) endings_.erase(endings_.begin());
   }
-  endings_[sid] = Remembered{std::move(*ending), remember_until};
+  endings_[sid] = Remembered{ending, remember_until};
 }
 
 std::optional<SessionEnding> SessionRegistry::ending_of(const std::string& sid, std::chrono::steady_clock::time_point now) {
@@ -114,6 +125,20 @@ std::vector<std::shared_ptr<Session>> SessionRegistry::all() const {
   out.reserve(sessions_.size());
   for (const auto& [sid, entry] : sessions_) out.push_back(entry.session);
   return out;
+}
+
+std::map<std::string, std::uint64_t> SessionRegistry::principal_counts() const {
+  std::lock_guard lock(mutex_);
+  std::map<std::string, std::uint64_t> out;
+  for (const auto& [principal, count] : per_principal_) {
+    if (!principal.empty()) out[principal] = count;
+  }
+  return out;
+}
+
+void SessionRegistry::set_elsewhere(cluster::ClusterLoad load) {
+  std::lock_guard lock(mutex_);
+  elsewhere_ = std::move(load);
 }
 
 std::size_t SessionRegistry::size() const {

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -12,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/cluster/directory_schema.hpp"
 #include "native/daemon/session.hpp"
 
 namespace sshrelay::daemon {
@@ -47,6 +49,15 @@ struct SessionEnding {
   std::string reason;
 };
 
+// Told of every session added and removed (the cluster's session directory publishes them). Called
+// outside the registry's lock, on the thread that added or removed the session.
+class RegistryObserver {
+ public:
+  virtual ~RegistryObserver() = default;
+  virtual void session_added(const std::shared_ptr<Session>& session) = 0;
+  virtual void session_removed(const std::string& sid, const std::optional<SessionEnding>& ending) = 0;
+};
+
 class SessionRegistry {
  public:
   struct Limits {
@@ -69,6 +80,13 @@ class SessionRegistry {
   std::optional<SessionEnding> ending_of(const std::string& sid, std::chrono::steady_clock::time_point now);
   std::vector<std::shared_ptr<Session>> all() const;
   std::size_t size() const;
+  // Sessions (and places held) per principal, anonymous ones left out: this node's load, for the cluster.
+  std::map<std::string, std::uint64_t> principal_counts() const;
+
+  // In a cluster: the sessions other nodes hold, which the total and per-principal caps count too.
+  void set_elsewhere(cluster::ClusterLoad load);
+  // Set once, before the first session (run_server).
+  void set_observer(RegistryObserver* observer) { observer_ = observer; }
 
  private:
   friend class SessionSlot;
@@ -83,6 +101,7 @@ class SessionRegistry {
   };
   void release(const std::string& principal, const std::string& source);  // with mutex_ held
   void release_slot(const std::string& principal, const std::string& source);
+  void remember(const std::string& sid, const SessionEnding& ending, std::chrono::steady_clock::time_point until);  // with mutex_ held
   static void decrement(std::unordered_map<std::string, std::size_t>& counts, const std::string& key);
 
   mutable std::mutex mutex_;
@@ -92,6 +111,8 @@ class SessionRegistry {
   std::unordered_map<std::string, std::size_t> per_principal_;  // registered + reserved
   std::unordered_map<std::string, std::size_t> per_source_;
   std::unordered_map<std::string, Remembered> endings_;
+  cluster::ClusterLoad elsewhere_;
+  RegistryObserver* observer_ = nullptr;
 };
 
 }  // namespace sshrelay::daemon

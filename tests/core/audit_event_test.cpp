@@ -48,7 +48,8 @@ TEST(AuditEventType, NamesRoundTrip) {
                     AuditEventType::auth_denied, AuditEventType::policy_denied, AuditEventType::audit_lost,
                     AuditEventType::cookie_request, AuditEventType::rendezvous_create,
                     AuditEventType::rendezvous_pair, AuditEventType::rendezvous_resume,
-                    AuditEventType::rendezvous_close, AuditEventType::tunnel_open, AuditEventType::tunnel_close}) {
+                    AuditEventType::rendezvous_close, AuditEventType::tunnel_open, AuditEventType::tunnel_close,
+                    AuditEventType::session_forward}) {
     const auto name = audit_event_type_name(type);
     EXPECT_EQ(parse_audit_event_type(name), type) << name;
   }

@@ -1,0 +1,389 @@
+// Several sshrelayd nodes sharing a session directory in a real redis-server (docs/cluster.md), with
+// Debian's haproxy round-robin in front: reconnects that land on any node resume the session through
+// the owner, real ssh survives cuts that move it across every node, the directory going away and coming
+// back, the internal link refusing strangers, the ownership check on both nodes, and caps that count
+// the whole cluster.
+#include <gtest/gtest.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "core/cluster/forward_preamble.hpp"
+#include "core/wire/v4_url.hpp"
+#include "native/common/unix_time.hpp"
+#include "native/daemon/cluster/forward_mac.hpp"
+#include "tests/integration/cluster_harness.hpp"
+#include "tests/integration/harness.hpp"
+#include "tests/support/cutting_proxy.hpp"
+#include "tests/support/files.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/sha256.hpp"
+#include "tests/support/sshd_fixture.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace sshrelay::itest {
+namespace {
+
+using Kind = RawV4Socket::Message::Kind;
+constexpr int kClusterCuts = 21;
+
+std::string tail_of(const std::string& text, std::size_t n) { return text.size() <= n ? text : text.substr(text.size() - n); }
+
+std::string reconnect_target(const std::string& sid, std::uint64_t ack) { return v4::reconnect_request_target("", sid, ack); }
+
+// Reads the CONNECT_SUCCESS: the sid, or "".
+std::string sid_of(RawV4Socket& ws) {
+  auto connected = frame_of(ws.read());
+  return std::holds_alternative<v4::ConnectSuccess>(connected) ? std::get<v4::ConnectSuccess>(connected).session_id : "";
+}
+
+// The upgrade's failure text (RawV4Socket throws with the HTTP status), or "upgraded".
+std::string upgrade_failure(std::uint16_t port, const std::string& target, const RawV4Socket::Headers& headers = {}) {
+  try {
+    RawV4Socket ws(port, target, "", 30s, headers);
+    return "upgraded";
+  } catch (const std::runtime_error& e) {
+    return e.what();
+  }
+}
+
+nlohmann::json statz_of(std::uint16_t port) { return nlohmann::json::parse(http_get(port, "/statz", 10s).body); }
+
+// Sends `bytes` to 127.0.0.1:port and reads until the peer closes (bounded): the raw answer.
+std::string send_and_read(std::uint16_t port, const std::string& bytes) {
+  asio::io_context ioc;
+  tcp::socket socket(ioc);
+  socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  asio::write(socket, asio::buffer(bytes));
+  timeval timeout{10, 0};
+  ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  std::string answer;
+  error_code ec;
+  std::array<char, 4096> chunk{};
+  while (answer.size() < 64 * 1024) {
+    const auto n = socket.read_some(asio::buffer(chunk), ec);
+    if (ec) break;
+    answer.append(chunk.data(), n);
+  }
+  return answer;
+}
+
+std::string websocket_request(const std::string& target, const std::string& extra_headers = "") {
+  return "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" + extra_headers + "\r\n";
+}
+
+cluster::ForwardPreamble preamble_for(const std::string& sid, const std::string& principal) {
+  cluster::ForwardPreamble p;
+  p.from_node = "test";
+  p.at_ms = unix_millis_now();
+  p.nonce = daemon::random_nonce().value();
+  p.sid = sid;
+  p.principal = principal;
+  p.client_ip = "192.0.2.1";
+  return p;
+}
+
+// ssh through `sshrelay proxy` through a cutting proxy through haproxy over three nodes.
+class ClusterSshTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    sshd_.start();
+    nodes_.emplace(redis_, 3);
+    nodes_->wait_until_formed();
+    front_.emplace(std::vector<std::uint16_t>{nodes_->node(0).port(), nodes_->node(1).port(), nodes_->node(2).port()});
+    cutter_.emplace("127.0.0.1", front_->port());
+  }
+
+  std::vector<std::string> ssh(const std::string& command) const {
+    std::vector<std::string> words = {SSHRELAY_CLI_PATH, "proxy", "-v", "--relay", "ws://127.0.0.1:" + std::to_string(cutter_->port()),
+                                      "%h", "%p"};
+    return sshd_.ssh_argv(sshd_.port(), {"-o", "ProxyCommand=" + testing::format_command_line(words), "-o", "LogLevel=ERROR"},
+                          command);
+  }
+
+  std::string diagnostics() const {
+    return "\n--- ssh + sshrelay stderr:\n" + testing::file_tail(scratch_.file("ssh.err"), 4000) + nodes_->logs() +
+           "\n--- haproxy:\n" + tail_of(front_->log_text(), 2000);
+  }
+
+  // Runs `command` with kClusterCuts cuts; returns the connections haproxy made for it (in order).
+  std::vector<std::string> transfer_with_cuts(const std::string& command, const std::string& stdin_path, std::uint64_t seed) {
+    const auto before = front_->servers_used().size();
+    const auto cuts_before = cutter_->cuts();
+    cutter_->set_cut_plan(testing::random_cut_plan(seed, 1 * kMiB, 60 * kMiB, kClusterCuts));
+    EXPECT_EQ(testing::run(ssh(command), stdin_path, scratch_.file("ssh.out"), scratch_.file("ssh.err"), 280s), 0) << diagnostics();
+    EXPECT_EQ(cutter_->cuts() - cuts_before, static_cast<std::uint64_t>(kClusterCuts)) << diagnostics();
+    const auto all = front_->servers_used();
+    return std::vector<std::string>(all.begin() + static_cast<std::ptrdiff_t>(before), all.end());
+  }
+
+  // Events of `action` in node i's audit trail so far.
+  std::size_t events(int i, const std::string& action) const { return read_audit_events(nodes_->audit_path(i), action).size(); }
+  struct AuditCounts {
+    std::array<std::size_t, 3> starts{}, closes{}, forwards{}, reconnects{};
+  };
+  AuditCounts audit_counts() const {
+    AuditCounts counts;
+    for (int i = 0; i < 3; ++i) {
+      counts.starts[i] = events(i, "session.start");
+      counts.closes[i] = events(i, "session.close");
+      counts.forwards[i] = events(i, "session.forward");
+      counts.reconnects[i] = events(i, "session.reconnect");
+    }
+    return counts;
+  }
+
+  // What the nodes' audit trails say about the session of `connections`, since `before`.
+  void expect_reconnects_through_the_owner(const std::vector<std::string>& connections, const AuditCounts& before) {
+    ASSERT_GE(connections.size(), static_cast<std::size_t>(kClusterCuts + 1)) << diagnostics();
+    // Round-robin: every reconnect landed on another node than the connection before it.
+    for (std::size_t i = 1; i < connections.size(); ++i) EXPECT_NE(connections[i], connections[i - 1]) << i;
+    // The owner: the node that audited the session's start.
+    int owner = -1;
+    for (int i = 0; i < 3; ++i) {
+      if (events(i, "session.start") > before.starts[i]) owner = i;
+    }
+    ASSERT_GE(owner, 0) << diagnostics();
+    std::string sequence;
+    for (const auto& c : connections) sequence += c + " ";
+    SCOPED_TRACE("connections: " + sequence + "owner node" + std::to_string(owner));
+    std::size_t landed_elsewhere = 0;
+    for (std::size_t i = 1; i < connections.size(); ++i) landed_elsewhere += connections[i].back() - '0' != owner;
+    ASSERT_TRUE(wait_until([&] { return events(owner, "session.close") > before.closes[owner]; }, 60s)) << diagnostics();
+    std::size_t forwards = 0;
+    for (int i = 0; i < 3; ++i) {
+      const auto added = events(i, "session.forward") - before.forwards[i];
+      if (i == owner) {
+        EXPECT_EQ(added, 0u) << "the owner forwarded its own session";
+      }
+      forwards += added;
+    }
+    EXPECT_EQ(forwards, landed_elsewhere) << diagnostics();
+    EXPECT_GE(landed_elsewhere, static_cast<std::size_t>(kClusterCuts) / 2);
+    // The owner resumed the session once per reconnect, whichever node it landed on.
+    EXPECT_EQ(events(owner, "session.reconnect") - before.reconnects[owner], connections.size() - 1) << diagnostics();
+  }
+
+  testing::TempDir scratch_{"sshrelay-cluster-ssh"};
+  testing::SshdFixture sshd_;
+  RedisServer redis_;
+  std::optional<ClusterNodes> nodes_;
+  std::optional<HaproxyFront> front_;
+  std::optional<testing::CuttingProxy> cutter_;
+};
+
+TEST_F(ClusterSshTest, SshMoves64MiBEachWayWhileCutsMoveItAcrossEveryNode) {
+  const auto source = scratch_.file("source.bin");
+  const auto remote = scratch_.file("remote.bin");
+  testing::write_random_file(source, kBulkSize, 17);
+  const auto source_hash = testing::sha256_file_hex(source);
+  const std::uint64_t seed = std::random_device{}();
+  SCOPED_TRACE("cut plan seed " + std::to_string(seed));
+
+  const auto before_up = audit_counts();
+  const auto up = transfer_with_cuts("cat > '" + remote + "'", source, seed);
+  EXPECT_EQ(testing::sha256_file_hex(remote), source_hash) << diagnostics();
+  expect_reconnects_through_the_owner(up, before_up);
+
+  const auto before_down = audit_counts();
+  const auto down = transfer_with_cuts("cat '" + remote + "'", "", seed + 1);
+  EXPECT_EQ(testing::sha256_file_hex(scratch_.file("ssh.out")), source_hash) << diagnostics();
+  expect_reconnects_through_the_owner(down, before_down);
+}
+
+class ClusterTest : public ::testing::Test {
+ protected:
+  void start(int count, std::vector<std::string> extra_args = {}) {
+    nodes_.emplace(redis_, count, std::move(extra_args));
+    nodes_->wait_until_formed();
+  }
+  std::uint16_t port(int i) { return nodes_->node(i).port(); }
+  std::string connect_target() const {
+    return "/v4/connect?host=127.0.0.1&port=" + std::to_string(echo_.port()) + "&dstUsername=tester";
+  }
+  // The session's record has reached the directory (a reconnect elsewhere can find it).
+  void wait_for_record(const std::string& sid) {
+    ASSERT_TRUE(wait_until([&] { return redis_.cli({"EXISTS", "sshrelay:session:" + sid}) == "1\n"; }, 30s)) << nodes_->logs();
+  }
+  std::string logs() const { return nodes_->logs(); }
+
+  RedisServer redis_;
+  TcpTarget echo_{TcpTarget::echo()};
+  std::optional<ClusterNodes> nodes_;
+};
+
+// The Secure Shell protocol path: our v4 client, through haproxy, resumes on another node.
+TEST_F(ClusterTest, SecureShellReconnectThroughHaproxyResumesOnAnotherNode) {
+  start(3);
+  HaproxyFront front({port(0), port(1), port(2)});
+  const auto before = front.servers_used().size();
+  std::string sid;
+  {
+    RawV4Socket first(front.port(), connect_target());
+    sid = sid_of(first);
+    ASSERT_FALSE(sid.empty()) << logs();
+    ASSERT_TRUE(first.write_frame(v4::Data{bytes_of("hello")}));
+    ASSERT_EQ(read_payload(first, 5), "hello") << logs();
+    wait_for_record(sid);
+    first.reset();
+  }
+  RawV4Socket second(front.port(), reconnect_target(sid, 5));
+  auto resumed = frame_of(second.read());
+  ASSERT_TRUE(std::holds_alternative<v4::ReconnectSuccess>(resumed)) << logs();
+  EXPECT_EQ(std::get<v4::ReconnectSuccess>(resumed).ack, 5u);
+  ASSERT_TRUE(second.write_frame(v4::Data{bytes_of("across-nodes")}));
+  EXPECT_EQ(read_payload(second, 12), "across-nodes") << logs();
+
+  const auto servers = front.servers_used();
+  ASSERT_EQ(servers.size(), before + 2) << front.log_text();
+  const int owner = servers[before].back() - '0';
+  const int landed = servers[before + 1].back() - '0';
+  ASSERT_NE(owner, landed);
+  const auto forwards = read_audit_events(nodes_->audit_path(landed), "session.forward");
+  ASSERT_EQ(forwards.size(), 1u) << logs();
+  EXPECT_EQ(forwards[0].value("sshrelay.sid", ""), sid);
+  EXPECT_NE(forwards[0].value("sshrelay.target", "").find("node" + std::to_string(owner)), std::string::npos) << forwards[0].dump();
+  EXPECT_EQ(read_audit_events(nodes_->audit_path(owner), "session.reconnect").size(), 1u) << logs();
+  EXPECT_EQ(echo_.accepted(), 1u);  // one target connection: the session itself moved nowhere
+}
+
+// Redis killed mid-run: the node keeps its own sessions, refuses cross-node reconnects with 503 (the
+// client retries), /healthz and /statz say so; Redis back: the node republishes and forwards again.
+TEST_F(ClusterTest, DirectoryDownKeepsLocalSessionsAndRecovers) {
+  start(2);
+  auto first = std::make_unique<RawV4Socket>(port(0), connect_target());
+  const auto sid = sid_of(*first);
+  ASSERT_FALSE(sid.empty()) << logs();
+  wait_for_record(sid);
+
+  redis_.kill();
+  ASSERT_TRUE(wait_until([&] { return !statz_of(port(1))["cluster"]["directory_reachable"].get<bool>(); }, 30s)) << logs();
+  const auto health = nlohmann::json::parse(http_get(port(1), "/healthz", 10s).body);
+  EXPECT_TRUE(health["ok"].get<bool>());
+  EXPECT_FALSE(health["cluster"]["directory_reachable"].get<bool>()) << health.dump();
+
+  // The local session is unaffected.
+  ASSERT_TRUE(first->write_frame(v4::Data{bytes_of("still-here")}));
+  ASSERT_EQ(read_payload(*first, 10), "still-here") << logs();
+  first->reset();
+  first.reset();
+  // A reconnect landing on the other node is refused for now (503, before any upgrade)...
+  const auto refused = upgrade_failure(port(1), reconnect_target(sid, 10));
+  EXPECT_NE(refused.find("HTTP 503"), std::string::npos) << refused;
+  EXPECT_NE(refused.find("session directory is unreachable"), std::string::npos) << refused;
+  // ... while the owner itself resumes it.
+  {
+    RawV4Socket local(port(0), reconnect_target(sid, 10));
+    ASSERT_TRUE(std::holds_alternative<v4::ReconnectSuccess>(frame_of(local.read()))) << logs();
+    local.reset();
+  }
+  // Once per interval, not once per beat: one warning per node for the whole outage so far.
+  EXPECT_EQ(count_occurrences(nodes_->node(1).log_text(), "refuses reconnects for other nodes' sessions until it is back"), 1u) << logs();
+
+  redis_.start();
+  ASSERT_TRUE(wait_until([&] { return statz_of(port(1))["cluster"]["directory_reachable"].get<bool>(); }, 30s)) << logs();
+  wait_for_record(sid);  // republished by its owner
+  RawV4Socket moved(port(1), reconnect_target(sid, 10));
+  ASSERT_TRUE(std::holds_alternative<v4::ReconnectSuccess>(frame_of(moved.read()))) << logs();
+  ASSERT_TRUE(moved.write_frame(v4::Data{bytes_of("back")}));
+  EXPECT_EQ(read_payload(moved, 4), "back") << logs();
+  EXPECT_NE(nodes_->node(1).log_text().find("reached the session directory"), std::string::npos) << logs();
+}
+
+// The internal link answers only a fresh line signed with the cluster's secret.
+TEST_F(ClusterTest, InternalLinkRefusesClientsForgeriesAndReplays) {
+  start(1);
+  const auto link = nodes_->internal_port(0);
+  // A client that found the port: a plain WebSocket request.
+  const auto plain = send_and_read(link, websocket_request(reconnect_target("AAAAAAAAAAAAAAAAAAAAAAAAAAAA", 0)));
+  EXPECT_EQ(plain.rfind("HTTP/1.1 403", 0), 0u) << plain;
+  EXPECT_NE(plain.find("internal link"), std::string::npos) << plain;
+  // A line signed with another secret.
+  const auto preamble = preamble_for("AAAAAAAAAAAAAAAAAAAAAAAAAAAA", "anonymous");
+  const auto forged = daemon::signed_forward_line(std::string(40, 'x'), preamble).value();
+  EXPECT_EQ(send_and_read(link, forged + websocket_request(reconnect_target(preamble.sid, 0))).rfind("HTTP/1.1 403", 0), 0u);
+  // The right secret: the owner's admission answers (an unknown session: 101, then close 4404).
+  const auto line = daemon::signed_forward_line(nodes_->secret(), preamble).value();
+  const auto answered = send_and_read(link, line + websocket_request(reconnect_target(preamble.sid, 0)));
+  EXPECT_EQ(answered.rfind("HTTP/1.1 101", 0), 0u) << answered;
+  // The same line again: a replay.
+  EXPECT_EQ(send_and_read(link, line + websocket_request(reconnect_target(preamble.sid, 0))).rfind("HTTP/1.1 403", 0), 0u);
+  // A signed line whose request is something else than the reconnect it names.
+  auto other = preamble_for("BBBBBBBBBBBBBBBBBBBBBBBBBBBB", "anonymous");
+  const auto mismatched = send_and_read(link, daemon::signed_forward_line(nodes_->secret(), other).value() +
+                                             websocket_request(reconnect_target(preamble.sid, 0)));
+  EXPECT_EQ(mismatched.find("HTTP/1.1 101"), 0u) << mismatched;  // v4: refused by a close frame
+  const auto log = nodes_->node(0).log_text();
+  EXPECT_NE(log.find("MAC is wrong"), std::string::npos) << logs();
+  EXPECT_NE(log.find("nonce was used before"), std::string::npos) << logs();
+  EXPECT_NE(log.find("not a forwarded reconnect"), std::string::npos) << logs();
+  // And the public port knows nothing of forwarded lines.
+  const auto on_public = send_and_read(port(0), line + websocket_request(reconnect_target(preamble.sid, 0)));
+  EXPECT_EQ(on_public.rfind("HTTP/1.1 400", 0), 0u) << on_public;
+}
+
+// Another principal's reconnect is refused by the node it lands on, and by the owner if a node were to
+// forward it anyway.
+TEST_F(ClusterTest, AnotherPrincipalsReconnectIsRefusedOnBothNodes) {
+  start(2, {"--identity-user-header", "X-Test-User"});
+  const RawV4Socket::Headers alice = {{"X-Test-User", "alice@example.com"}};
+  const RawV4Socket::Headers bob = {{"X-Test-User", "bob@example.com"}};
+  RawV4Socket first(port(0), connect_target(), "", 30s, alice);
+  const auto sid = sid_of(first);
+  ASSERT_FALSE(sid.empty()) << logs();
+  wait_for_record(sid);
+
+  RawV4Socket stolen(port(1), reconnect_target(sid, 0), "", 30s, bob);
+  auto refused = stolen.read();
+  ASSERT_EQ(refused.kind, Kind::closed) << refused.describe();
+  EXPECT_EQ(refused.close_code, 4404);
+  const auto denials = read_audit_events(nodes_->audit_path(1), "policy.denied");
+  ASSERT_EQ(denials.size(), 1u) << logs();
+  EXPECT_NE(denials[0].value("event.reason", "").find("owned by alice@example.com"), std::string::npos) << denials[0].dump();
+  EXPECT_TRUE(read_audit_events(nodes_->audit_path(1), "session.forward").empty());
+
+  // A forwarded reconnect for bob reaching the owner is refused there too.
+  const auto line = daemon::signed_forward_line(nodes_->secret(), preamble_for(sid, "bob@example.com")).value();
+  const auto answer = send_and_read(nodes_->internal_port(0), line + websocket_request(reconnect_target(sid, 0)));
+  EXPECT_EQ(answer.rfind("HTTP/1.1 101", 0), 0u) << answer;
+  EXPECT_NE(answer.find("unknown session"), std::string::npos) << answer;  // in the close frame
+  EXPECT_NE(nodes_->node(0).log_text().find("reconnect by bob@example.com refused: not the owner"), std::string::npos) << logs();
+  // Alice's session is untouched.
+  ASSERT_TRUE(first.write_frame(v4::Data{bytes_of("mine")}));
+  EXPECT_EQ(read_payload(first, 4), "mine") << logs();
+}
+
+// --max-sessions-per-principal and --max-sessions-total count every node's sessions.
+TEST_F(ClusterTest, CapsCountTheWholeCluster) {
+  start(2, {"--identity-user-header", "X-Test-User", "--max-sessions-per-principal", "2"});
+  const RawV4Socket::Headers alice = {{"X-Test-User", "alice@example.com"}};
+  auto one = std::make_unique<RawV4Socket>(port(0), connect_target(), "", 30s, alice);
+  ASSERT_FALSE(sid_of(*one).empty()) << logs();
+  RawV4Socket two(port(0), connect_target(), "", 30s, alice);
+  ASSERT_FALSE(sid_of(two).empty()) << logs();
+  // Node 1 learns node 0's load within a few beats; then alice's third session is refused there.
+  ASSERT_TRUE(wait_until([&] { return redis_.cli({"HGET", "sshrelay:load:node0", "alice@example.com"}) == "2\n"; }, 30s));
+  std::this_thread::sleep_for(1s);  // node 1 reads the others' load every beat (200 ms)
+  RawV4Socket three(port(1), connect_target(), "", 30s, alice);
+  auto refused = three.read();
+  ASSERT_EQ(refused.kind, Kind::closed) << refused.describe();
+  EXPECT_EQ(refused.close_code, 4429) << refused.close_reason;
+  // Another principal is not held to alice's cap.
+  RawV4Socket bobs(port(1), connect_target(), "", 30s, {{"X-Test-User", "bob@example.com"}});
+  EXPECT_FALSE(sid_of(bobs).empty()) << logs();
+  // One of alice's ends: the cap has room again on node 1.
+  ASSERT_TRUE(one->close_with(4000, "done"));
+  one.reset();
+  ASSERT_TRUE(wait_until([&] { return redis_.cli({"HGET", "sshrelay:load:node0", "alice@example.com"}) == "1\n"; }, 30s));
+  std::this_thread::sleep_for(1s);
+  RawV4Socket again(port(1), connect_target(), "", 30s, alice);
+  EXPECT_FALSE(sid_of(again).empty()) << logs();
+}
+
+}  // namespace
+}  // namespace sshrelay::itest
