@@ -92,7 +92,8 @@ struct Settings {
   std::uint64_t pin_cpu = env_u64("BENCH_PIN_CPU", 0);
   std::uint64_t repeat = std::max<std::uint64_t>(1, env_u64("BENCH_REPEAT", 3));
   std::uint64_t rendezvous_pairs = env_u64("BENCH_RENDEZVOUS_PAIRS", 1000);
-  std::vector<std::string> phases = split(env_str("BENCH_PHASES", "bulk,latency,sessions,slow,rendezvous"), ',');
+  std::uint64_t cluster_reconnects = env_u64("BENCH_CLUSTER_RECONNECTS", 200);
+  std::vector<std::string> phases = split(env_str("BENCH_PHASES", "bulk,latency,sessions,slow,rendezvous,cluster"), ',');
   std::vector<std::string> relays = split(env_str("BENCH_RELAYS", "sshrelayd,socat"), ',');
 
   Settings() {
@@ -108,6 +109,7 @@ struct Settings {
             {"BENCH_RELAY_THREADS", relay_threads}, {"BENCH_REPLAY_BUFFER", replay_buffer},
             {"BENCH_PIN_CPU", pin_cpu},             {"BENCH_REPEAT", repeat},
             {"BENCH_RENDEZVOUS_PAIRS", rendezvous_pairs},
+            {"BENCH_CLUSTER_RECONNECTS", cluster_reconnects},
             {"BENCH_PHASES", phases},
             {"BENCH_RELAYS", relays}};
   }
@@ -173,8 +175,8 @@ RelayInstance start_target(const Paths& paths, std::uint16_t& port) {
 }
 
 RelayInstance start_sshrelayd(const Paths& paths, const Settings& s, std::uint16_t target_port, std::size_t max_sessions,
-                              const std::vector<std::string>& more_flags = {}) {
-  const std::string ready = paths.out + "/sshrelayd.ready.json";
+                              const std::vector<std::string>& more_flags = {}, const std::string& name = "sshrelayd") {
+  const std::string ready = paths.out + "/" + name + ".ready.json";
   fs::remove(ready);
   RelayInstance r;
   std::vector<std::string> argv{paths.sshrelayd, "--unsafe-allow-loopback", "--identity-provider=none",
@@ -182,17 +184,18 @@ RelayInstance start_sshrelayd(const Paths& paths, const Settings& s, std::uint16
                                 "--log-level", "warn", "--threads", std::to_string(s.relay_threads), "--max-sessions-total",
                                 std::to_string(max_sessions), "--max-replay-buffer", std::to_string(s.replay_buffer)};
   argv.insert(argv.end(), more_flags.begin(), more_flags.end());
-  r.process = Child(argv, paths.out + "/sshrelayd.log");
+  r.process = Child(argv, paths.out + "/" + name + ".log");
   std::uint16_t port = 0;
   wait_until(
       [&] {
-        const auto text = read_file(ready);
-        const auto colon = text.find("127.0.0.1:");
-        if (colon != std::string::npos) port = static_cast<std::uint16_t>(std::atoi(text.c_str() + colon + 10));
+        const auto doc = json::parse(read_file(ready), nullptr, false);
+        if (!doc.is_object() || !doc.contains("listen") || doc["listen"].empty()) return false;
+        const auto address = doc["listen"][0].get<std::string>();  // "127.0.0.1:PORT"
+        port = static_cast<std::uint16_t>(std::atoi(address.c_str() + address.rfind(':') + 1));
         return port != 0;
       },
       15s);
-  if (port == 0) throw std::runtime_error("sshrelayd did not start: see " + paths.out + "/sshrelayd.log");
+  if (port == 0) throw std::runtime_error("sshrelayd did not start: see " + paths.out + "/" + name + ".log");
   r.relay = Relay{Route{Kind::v4, port, target_port}, r.process.pid(), port};
   return r;
 }
@@ -404,6 +407,94 @@ std::string errors_note(const std::string& ours, const std::string& theirs) {
 void log_progress(const std::string& text) {
   std::fprintf(stderr, "bench: %s\n", text.c_str());
   std::fflush(stderr);
+}
+
+
+// Two sshrelayd nodes of one cluster and their redis-server, for the cluster phase.
+struct ClusterPair {
+  Child redis;
+  RelayInstance a, b;
+};
+
+ClusterPair start_cluster_pair(const Paths& paths, const Settings& s, std::uint16_t target_port) {
+  ClusterPair c;
+  const std::uint16_t redis_port = free_port();
+  c.redis = Child({"redis-server", "--port", std::to_string(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"},
+                  paths.out + "/redis.log");
+  if (!wait_until([&] { return port_listening(redis_port); }, 10s)) throw std::runtime_error("redis-server did not start: see redis.log");
+  const std::string secret = paths.out + "/cluster.secret";
+  std::ofstream(secret) << "bench-cluster-secret-0123456789abcdef";
+  const auto flags = [&](const std::string& id) {
+    return std::vector<std::string>{"--cluster-redis", "redis://127.0.0.1:" + std::to_string(redis_port), "--cluster-listen",
+                                    "127.0.0.1:0", "--cluster-secret-file", secret, "--cluster-node-id", id};
+  };
+  c.a = start_sshrelayd(paths, s, target_port, 1000, flags("a"), "sshrelayd-node-a");
+  c.b = start_sshrelayd(paths, s, target_port, 1000, flags("b"), "sshrelayd-node-b");
+  std::this_thread::sleep_for(2s);  // both registered, each has read the other
+  return c;
+}
+
+void run_cluster_phase(const Paths& paths, const Settings& s, std::uint16_t target_port, std::chrono::seconds bulk_limit,
+                       json& results, std::vector<Row>& rows) {
+  if (::system("command -v redis-server >/dev/null 2>&1") != 0) {
+    log_progress("cluster: no redis-server (bash scripts/setup installs it); skipped");
+    return;
+  }
+  auto pair = start_cluster_pair(paths, s, target_port);
+  Relay local = pair.a.relay;
+  local.chained_pid = pair.b.relay.pid;
+  local.route.resume_port = pair.a.relay.route.relay_port;
+  Relay forwarded = local;
+  forwarded.route.resume_port = pair.b.relay.route.relay_port;
+  const std::uint64_t bytes = s.bulk_mib << 20;
+  struct Set {
+    BulkResult up, down;
+  };
+  std::vector<Set> runs_local, runs_forwarded;
+  for (std::uint64_t rep = 1; rep <= s.repeat; ++rep) {
+    const std::string of = s.repeat > 1 ? " [" + std::to_string(rep) + "/" + std::to_string(s.repeat) + "]" : "";
+    for (auto [label, relay, runs] : {std::tuple{"local", &local, &runs_local}, std::tuple{"forwarded", &forwarded, &runs_forwarded}}) {
+      log_progress(std::string("cluster: ") + label + " session, " + std::to_string(s.bulk_mib) + " MiB up and down" + of);
+      runs->push_back({run_bulk(*relay, Direction::up, bytes, bulk_limit), run_bulk(*relay, Direction::down, bytes, bulk_limit)});
+    }
+  }
+  auto median = [](std::vector<Set> runs, BulkResult Set::*member) {
+    std::sort(runs.begin(), runs.end(), [&](const Set& x, const Set& y) {
+      const auto cost = [](const BulkResult& r) { return r.error.empty() ? r.cpu_s_per_gib() : 1e300; };
+      return cost(x.*member) < cost(y.*member);
+    });
+    return runs[runs.size() / 2].*member;
+  };
+  const std::size_t n = s.cluster_reconnects;
+  log_progress("cluster: " + std::to_string(n) + " resumes on the owner, then " + std::to_string(n) + " through the other node");
+  const auto resumes_local = run_reconnects(local, pair.a.relay.route.relay_port, n, std::chrono::seconds(60 + n / 5));
+  const auto resumes_forwarded = run_reconnects(local, pair.b.relay.route.relay_port, n, std::chrono::seconds(60 + n / 5));
+  for (auto [direction, member] : {std::pair{"up", &Set::up}, std::pair{"down", &Set::down}}) {
+    const auto f = median(runs_forwarded, member);
+    const auto l = median(runs_local, member);
+    results["sshrelayd"]["cluster"][std::string("bulk_") + direction] = {{"forwarded", to_json(f)}, {"local", to_json(l)}};
+    rows.push_back({std::string("cluster bulk ") + direction + " MiB/s (forwarded | local)", when_ok(true, f.error, f.mib_per_s()),
+                    when_ok(true, l.error, l.mib_per_s()), 0, Goal::none, 0, errors_note(f.error, l.error)});
+    rows.push_back({std::string("cluster bulk ") + direction + " relay CPU s/GiB (forwarded | local)",
+                    when_ok(true, f.error, f.cpu_s_per_gib()), when_ok(true, l.error, l.cpu_s_per_gib()), 2,
+                    Goal::ratio_at_most, 1.5,
+                    "a session opened on node A and resumed at B (forwarded: B copies bytes to A over the internal "
+                    "link) or at A (local); both nodes' CPU counted; second column: local, not socat"});
+  }
+  const auto reconnect_json = [](const ReconnectResult& r) {
+    return json{{"count", r.count}, {"p50_ms", r.p50_ms}, {"p99_ms", r.p99_ms}, {"max_ms", r.max_ms}, {"error", r.error}};
+  };
+  results["sshrelayd"]["cluster"]["reconnect"] = {{"forwarded", reconnect_json(resumes_forwarded)},
+                                                  {"local", reconnect_json(resumes_local)}};
+  for (auto [q, member] : {std::pair{"p50", &ReconnectResult::p50_ms}, std::pair{"p99", &ReconnectResult::p99_ms}}) {
+    rows.push_back({std::string("cluster reconnect ") + q + " ms (cross-node | local)",
+                    when_ok(true, resumes_forwarded.error, resumes_forwarded.*member),
+                    when_ok(true, resumes_local.error, resumes_local.*member), 2, Goal::none, 0,
+                    std::string(q) == "p50" ? "connect to RECONNECT_SUCCESS, " + std::to_string(n) +
+                                                  " resumes each; cross-node: a directory lookup in Redis, then the "
+                                                  "forward to the owner" + errors_note(resumes_forwarded.error, resumes_local.error)
+                                            : ""});
+  }
 }
 
 int run_suite(const Paths& paths, const Settings& s) {
@@ -769,6 +860,13 @@ int run_suite(const Paths& paths, const Settings& s) {
                std::nullopt, 0, Goal::value_at_most, 0};
     if (pairs_requested != k) failed.met_override = false;  // the requested count was not run
     rows.push_back(failed);
+  }
+
+  // --- cluster: two nodes sharing a redis-server (docs/cluster.md). A session opened on node A is resumed
+  // at B (a forwarded session: bytes cross B, then A) or at A itself (local), then the same bulk runs;
+  // both nodes' CPU counts either way. Then the cost of a resume, cross-node against local.
+  if (has(s.phases, "cluster") && with_ours) {
+    run_cluster_phase(paths, s, target_port, bulk_limit, results, rows);
   }
 
   const std::string table = render_table(rows);

@@ -9,10 +9,12 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/websocket.hpp>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
 #include "core/wire/v4_frame.hpp"
+#include "core/wire/v4_url.hpp"
 #include "tests/bench/rendezvous_pair.hpp"
 
 namespace bench {
@@ -80,8 +82,8 @@ class WsConn final : public Conn {
  public:
   WsConn(tcp::socket socket, bool v4) : ws_(std::move(socket)), v4_(v4) {}
 
-  net::awaitable<void> handshake(std::uint16_t relay_port, const std::string& target) {
-    ws_.set_option(websocket::stream_base::decorator([](websocket::request_type& req) {
+  net::awaitable<void> handshake(std::uint16_t relay_port, const std::string& target, bool resuming = false) {
+    ws_->set_option(websocket::stream_base::decorator([](websocket::request_type& req) {
       req.set(beast::http::field::user_agent, "sshrelay-bench");
       req.set(beast::http::field::sec_websocket_protocol, "ssh");
     }));
@@ -89,24 +91,40 @@ class WsConn final : public Conn {
     timeouts.handshake_timeout = std::chrono::seconds(20);
     timeouts.idle_timeout = websocket::stream_base::none();
     timeouts.keep_alive_pings = false;
-    ws_.set_option(timeouts);
-    ws_.binary(true);
-    ws_.auto_fragment(false);
-    ws_.secure_prng(false);            // a load client: masking keys need not be unpredictable
-    ws_.write_buffer_bytes(64 * 1024);  // mask whole frames at once instead of 4 KiB at a time
-    ws_.read_message_max(1 << 20);
+    ws_->set_option(timeouts);
+    ws_->binary(true);
+    ws_->auto_fragment(false);
+    ws_->secure_prng(false);            // a load client: masking keys need not be unpredictable
+    ws_->write_buffer_bytes(64 * 1024);  // mask whole frames at once instead of 4 KiB at a time
+    ws_->read_message_max(1 << 20);
     websocket::response_type response;
-    co_await ws_.async_handshake(response, "127.0.0.1:" + std::to_string(relay_port), target, use_awaitable);
+    co_await ws_->async_handshake(response, "127.0.0.1:" + std::to_string(relay_port), target, use_awaitable);
     if (v4_ && response[beast::http::field::sec_websocket_protocol] != "ssh") {
       throw std::runtime_error("the 101 does not echo Sec-WebSocket-Protocol: ssh");
     }
     if (!v4_) co_return;
     buffer_.consume(buffer_.size());
-    co_await ws_.async_read(buffer_, use_awaitable);
+    co_await ws_->async_read(buffer_, use_awaitable);
     auto frame = sshrelay::v4::decode_message(view());
+    if (resuming) {
+      if (!frame || !std::holds_alternative<sshrelay::v4::ReconnectSuccess>(*frame)) {
+        throw std::runtime_error("expected RECONNECT_SUCCESS as the first message of a resumed socket");
+      }
+      co_return;
+    }
     if (!frame || !std::holds_alternative<sshrelay::v4::ConnectSuccess>(*frame)) {
       throw std::runtime_error("expected CONNECT_SUCCESS as the first message");
     }
+    sid_ = std::get<sshrelay::v4::ConnectSuccess>(*frame).session_id;
+  }
+
+  net::awaitable<double> resume_at(std::uint16_t port) override {
+    if (!v4_) throw std::runtime_error("only a v4 session resumes");
+    abort();
+    const auto started = Clock::now();
+    ws_.emplace(co_await connect_to(port));
+    co_await handshake(port, sshrelay::v4::reconnect_request_target("", sid_, received_), true);
+    co_return std::chrono::duration<double, std::milli>(Clock::now() - started).count();
   }
 
   net::awaitable<void> send(std::span<const std::uint8_t> bytes) override {
@@ -121,9 +139,9 @@ class WsConn final : public Conn {
         header[4] = static_cast<std::uint8_t>(n >> 8);
         header[5] = static_cast<std::uint8_t>(n);
         const std::array<net::const_buffer, 2> message{net::buffer(header), net::buffer(chunk.data(), chunk.size())};
-        co_await ws_.async_write(message, use_awaitable);
+        co_await ws_->async_write(message, use_awaitable);
       } else {
-        co_await ws_.async_write(net::buffer(chunk.data(), chunk.size()), use_awaitable);
+        co_await ws_->async_write(net::buffer(chunk.data(), chunk.size()), use_awaitable);
       }
     }
   }
@@ -132,7 +150,7 @@ class WsConn final : public Conn {
     for (;;) {
       buffer_.consume(buffer_.size());
       boost::system::error_code ec;
-      co_await ws_.async_read(buffer_, net::redirect_error(use_awaitable, ec));
+      co_await ws_->async_read(buffer_, net::redirect_error(use_awaitable, ec));
       if (ec) {
         if (closed_error(ec)) co_return std::span<const std::uint8_t>{};
         throw boost::system::system_error(ec, "read");
@@ -152,15 +170,15 @@ class WsConn final : public Conn {
 
   net::awaitable<void> close() override {
     boost::system::error_code ec;
-    co_await ws_.async_close(websocket::close_code::normal, net::redirect_error(use_awaitable, ec));
-    beast::get_lowest_layer(ws_).close(ec);
+    co_await ws_->async_close(websocket::close_code::normal, net::redirect_error(use_awaitable, ec));
+    beast::get_lowest_layer(*ws_).close(ec);
   }
 
   void set_auto_ack(bool on) override { auto_ack_ = on; }
 
   void abort() override {
     boost::system::error_code ec;
-    beast::get_lowest_layer(ws_).close(ec);
+    beast::get_lowest_layer(*ws_).close(ec);
   }
 
  private:
@@ -172,11 +190,12 @@ class WsConn final : public Conn {
     ack_[0] = 0;
     ack_[1] = 7;
     for (int i = 0; i < 8; ++i) ack_[2 + i] = static_cast<std::uint8_t>(received_ >> (56 - 8 * i));
-    co_await ws_.async_write(net::buffer(ack_), use_awaitable);
+    co_await ws_->async_write(net::buffer(ack_), use_awaitable);
   }
 
-  websocket::stream<tcp::socket> ws_;
+  std::optional<websocket::stream<tcp::socket>> ws_;
   bool v4_;
+  std::string sid_;
   bool auto_ack_ = true;
   std::uint64_t received_ = 0;
   beast::flat_buffer buffer_;
@@ -193,6 +212,11 @@ std::string describe(std::exception_ptr e) {
   } catch (...) {
     return "unknown exception";
   }
+}
+
+net::awaitable<double> Conn::resume_at(std::uint16_t) {
+  throw std::runtime_error("only a v4 session resumes");
+  co_return 0.0;
 }
 
 const char* kind_name(Kind kind) {
@@ -227,6 +251,7 @@ net::awaitable<std::unique_ptr<Conn>> open_session(Route route, std::span<const 
     std::string target = v4 ? "/v4/connect?host=127.0.0.1&port=" + port + "&dstUsername=bench"
                             : "/relay?host=127.0.0.1&port=" + port;
     conn = co_await open_websocket(route.relay_port, std::move(target), v4);
+    if (v4 && route.resume_port != 0) co_await conn->resume_at(route.resume_port);
   }
   co_await conn->send(mode_header);
   auto ready = co_await conn->recv();

@@ -37,6 +37,9 @@ struct Route {
   std::uint16_t relay_port = 0;   // where the client connects (127.0.0.1)
   std::uint16_t target_port = 0;  // the target the relay should dial (v4 and ws name it in the URL; a
                                   // rendezvous pair has none)
+  // v4: once connected, drop the socket and resume the session at this port (another node of a cluster:
+  // the session then runs through a forwarded reconnect). 0: stay.
+  std::uint16_t resume_port = 0;
 };
 
 class Conn {
@@ -54,6 +57,9 @@ class Conn {
   // Closes the socket at once, no close handshake: whatever waits on it fails. For a rendezvous pair's
   // far party when the near leg was dropped (the relay would keep both legs for their grace period).
   virtual void abort() = 0;
+  // v4 only: drops the socket (no close handshake) and resumes the session on a new one at `port`;
+  // returns the milliseconds from the new connect to RECONNECT_SUCCESS.
+  virtual net::awaitable<double> resume_at(std::uint16_t port);
 
   // When recv() last got payload from the socket (before any ACK it then wrote): latency stamps.
   Clock::time_point last_arrival{};

@@ -244,6 +244,38 @@ LatencyResult run_latency(const Relay& relay, std::size_t warmup, std::size_t co
   return r;
 }
 
+ReconnectResult run_reconnects(const Relay& relay, std::uint16_t resume_port, std::size_t count, std::chrono::seconds limit) {
+  ReconnectResult r;
+  std::vector<double> samples;
+  r.error = run_io(
+      [&]() -> awaitable<void> {
+        const std::uint8_t echo = 'E';
+        Route first = relay.route;
+        first.resume_port = 0;
+        auto conn = co_await open_session(first, std::span(&echo, 1));
+        const std::vector<std::uint8_t> payload(pattern_block().begin(), pattern_block().begin() + 64);
+        for (std::size_t i = 0; i < count; ++i) {
+          samples.push_back(co_await conn->resume_at(resume_port));
+          co_await conn->send(payload);
+          co_await recv_exact(*conn, payload.size());
+        }
+        co_await conn->close();
+      },
+      limit);
+  r.count = samples.size();
+  if (!samples.empty()) {
+    std::sort(samples.begin(), samples.end());
+    auto at = [&](double q) {
+      const auto i = static_cast<std::size_t>(std::ceil(q * static_cast<double>(samples.size()))) - 1;
+      return samples[std::min(i, samples.size() - 1)];
+    };
+    r.p50_ms = at(0.50);
+    r.p99_ms = at(0.99);
+    r.max_ms = samples.back();
+  }
+  return r;
+}
+
 SessionsResult run_sessions(const Relay& relay, std::size_t count, std::size_t window, std::chrono::milliseconds hold,
                             std::chrono::seconds limit) {
   SessionsResult r;

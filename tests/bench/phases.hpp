@@ -48,6 +48,16 @@ struct LatencyResult {
 LatencyResult run_latency(const Relay& relay, std::size_t warmup, std::size_t count, std::size_t size,
                           std::chrono::seconds limit);
 
+// Resumes of one v4 session: `count` times its socket is dropped and the session resumed at
+// `resume_port`, each followed by one 64 B echo (the resumed session carries bytes). Milliseconds from
+// the new connect to RECONNECT_SUCCESS.
+struct ReconnectResult {
+  std::string error;
+  std::size_t count = 0;
+  double p50_ms = 0, p99_ms = 0, max_ms = 0;
+};
+ReconnectResult run_reconnects(const Relay& relay, std::uint16_t resume_port, std::size_t count, std::chrono::seconds limit);
+
 struct SessionsResult {
   std::string error;        // the first failure seen, if any
   std::size_t requested = 0;
