@@ -9,6 +9,26 @@ V4ServerSession::V4ServerSession(V4ServerSessionConfig config, const std::string
   if (auto ok = stream_.start_server(session_id); !ok) state_.end(close_code::internal_error, ok.error().message);
 }
 
+V4ServerSession::V4ServerSession(V4ServerSessionConfig config, Restoring, ResumeStream stream)
+    : config_(config), stream_(std::move(stream)), state_(config.ping_interval) {}
+
+V4ServerSession V4ServerSession::restored(V4ServerSessionConfig config, const V4ServerSnapshot& snapshot, TimePoint now) {
+  V4ServerSession session(config, Restoring{}, ResumeStream::restored_server(config.replay_cap, snapshot.stream));
+  session.ever_attached_ = true;
+  session.grace_deadline_ = now + config.grace;
+  session.ack_flushed_at_ = snapshot.ack_flushed_at;
+  return session;
+}
+
+Result<V4ServerSnapshot> V4ServerSession::snapshot() const {
+  if (state_.ended()) return local_error("the session has ended");
+  if (state_.attached()) return local_error("the session is attached");
+  if (state_.target_eof()) return local_error("the target has closed");
+  auto stream = stream_.snapshot();
+  if (!stream) return stream.error();
+  return V4ServerSnapshot{std::move(*stream), ack_flushed_at_};
+}
+
 Status V4ServerSession::check_reconnect(std::uint64_t client_received) const {
   if (state_.ended()) return local_error("session has ended");
   if (!ever_attached_) return local_error("session was never connected");

@@ -39,9 +39,19 @@ struct V4ServerSessionConfig {
   Duration final_ack_wait{2000};
 };
 
+// A detached session handed to a successor process (sshrelayd --takeover): its stream and ACK state.
+struct V4ServerSnapshot {
+  ResumeSnapshot stream;
+  std::uint64_t ack_flushed_at = 0;
+};
+
 class V4ServerSession {
  public:
   V4ServerSession(V4ServerSessionConfig config, const std::string& session_id);
+  // The successor's session: detached since `now`, so its grace starts again; the client resumes it.
+  static V4ServerSession restored(V4ServerSessionConfig config, const V4ServerSnapshot& snapshot, TimePoint now);
+  // What restored() needs: only for a session detached, not ended, its target not at EOF.
+  Result<V4ServerSnapshot> snapshot() const;
 
   // --- the client's WebSocket ---
   // Whether a reconnect with ack=`client_received` would be taken; changes nothing.
@@ -96,6 +106,8 @@ class V4ServerSession {
   std::size_t held_bytes() const { return stream_.unacked(); }  // target bytes kept for replay
 
  private:
+  struct Restoring {};
+  V4ServerSession(V4ServerSessionConfig config, Restoring, ResumeStream stream);
   void detach(std::string why, TimePoint now);
 
   V4ServerSessionConfig config_;

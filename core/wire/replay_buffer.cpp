@@ -76,4 +76,23 @@ Result<std::pair<FrameBytes, std::uint64_t>> ReplayBuffer::frame_at(std::uint64_
                    entry.end()};
 }
 
+std::vector<std::uint8_t> ReplayBuffer::payload() const {
+  std::vector<std::uint8_t> out;
+  out.reserve(size());
+  for (const auto& entry : entries_) {
+    const auto bytes = std::span(*entry.frame).subspan(v4::kDataHeaderSize);
+    const auto skip = entry.offset < start_ ? static_cast<std::size_t>(start_ - entry.offset) : 0;
+    if (skip < bytes.size()) out.insert(out.end(), bytes.begin() + static_cast<std::ptrdiff_t>(skip), bytes.end());
+  }
+  return out;
+}
+
+ReplayBuffer ReplayBuffer::holding(std::uint64_t start, std::span<const std::uint8_t> payload) {
+  ReplayBuffer buffer;
+  buffer.start_ = start;
+  buffer.end_ = start;
+  buffer.append(payload);
+  return buffer;
+}
+
 }  // namespace sshrelay

@@ -45,6 +45,11 @@ class ReplayBuffer {
   // LocalError: the bytes are gone (or never were), and reading around them would read freed memory.
   Result<std::pair<FrameBytes, std::uint64_t>> frame_at(std::uint64_t offset) const;
 
+  // The unacknowledged payload, [start(), end()), as one copy (a session handed to another process).
+  std::vector<std::uint8_t> payload() const;
+  // A buffer holding `payload` from stream offset `start` (the successor's side of payload()).
+  static ReplayBuffer holding(std::uint64_t start, std::span<const std::uint8_t> payload);
+
  private:
   struct Entry {
     std::uint64_t offset;  // stream offset of the frame's first payload byte

@@ -118,6 +118,26 @@ Result<StreamEvent> ResumeStream::receive(std::span<const std::uint8_t> message)
   return StreamEvent{Resumed{resumed.ack}};
 }
 
+Result<ResumeSnapshot> ResumeStream::snapshot() const {
+  if (role_ != Role::server) return local_error("only a server stream is handed over");
+  if (failed_) return *failed_;
+  if (state_ != State::detached) return local_error("a stream is handed over detached");
+  if (delivered_ != received_) return local_error("bytes received but not yet delivered");
+  return ResumeSnapshot{received_, ack_reported_, sent_high_water_, replay_.start(), replay_.payload()};
+}
+
+ResumeStream ResumeStream::restored_server(std::size_t replay_cap, const ResumeSnapshot& snapshot) {
+  ResumeStream stream(Role::server, replay_cap);
+  stream.state_ = State::detached;
+  stream.replay_ = ReplayBuffer::holding(snapshot.acked, snapshot.unacked);
+  stream.received_ = snapshot.received;
+  stream.delivered_ = snapshot.received;
+  stream.ack_reported_ = snapshot.ack_reported;
+  stream.sent_high_water_ = snapshot.sent_high_water;
+  stream.write_cursor_ = stream.replay_.end();
+  return stream;
+}
+
 Status ResumeStream::start_server(const std::string& session_id) {
   if (role_ != Role::server) return local_error("start_server() on a client stream");
   auto frame = v4::encode(v4::ConnectSuccess{session_id});

@@ -36,6 +36,16 @@ struct Acknowledged {
 };
 using StreamEvent = std::variant<PayloadReceived, Connected, Resumed, Acknowledged>;
 
+// A detached server stream as a successor process needs it (a handover, docs/cluster.md): counters and
+// the unacknowledged bytes. Everything received was delivered (the driver waited for that).
+struct ResumeSnapshot {
+  std::uint64_t received = 0;
+  std::uint64_t ack_reported = 0;
+  std::uint64_t sent_high_water = 0;
+  std::uint64_t acked = 0;              // the replay buffer's start
+  std::vector<std::uint8_t> unacked;    // [acked, acked + size)
+};
+
 class ResumeStream {
  public:
   // `replay_cap` bounds unacked bytes: callers stop reading their source while !can_send().
@@ -73,6 +83,11 @@ class ResumeStream {
   Status resume_client();
 
   bool attached() const { return state_ == State::live || state_ == State::awaiting_connect; }
+
+  // Server, detached, everything received delivered: the stream for a successor; else a LocalError.
+  Result<ResumeSnapshot> snapshot() const;
+  // The successor's stream: detached, waiting for the client's reconnect.
+  static ResumeStream restored_server(std::size_t replay_cap, const ResumeSnapshot& snapshot);
   // Nothing left to write: no control frame, no ACK owed, every queued byte written.
   bool flushed() const;
   bool failed() const { return failed_.has_value(); }
