@@ -16,7 +16,7 @@ struct TypeName {
   AuditEventType type;
   std::string_view name;
 };
-constexpr std::array<TypeName, 14> kTypeNames{{
+constexpr std::array<TypeName, 15> kTypeNames{{
     {AuditEventType::session_start, "session.start"},
     {AuditEventType::session_reconnect, "session.reconnect"},
     {AuditEventType::session_close, "session.close"},
@@ -31,6 +31,7 @@ constexpr std::array<TypeName, 14> kTypeNames{{
     {AuditEventType::tunnel_open, "tunnel.open"},
     {AuditEventType::tunnel_close, "tunnel.close"},
     {AuditEventType::session_forward, "session.forward"},
+    {AuditEventType::session_handover, "session.handover"},
 }};
 
 // Parameters whose values say where a user went or which page asked: never credentials.

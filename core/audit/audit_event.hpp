@@ -32,6 +32,7 @@ enum class AuditEventType {
   tunnel_open,        // "tunnel.open": a tunnel registered (its URL in target, its raw port in resolved_port)
   tunnel_close,       // "tunnel.close": a tunnel ended, with the requests and connections it carried
   session_forward,    // "session.forward": a reconnect for a session another node holds, handed to that node
+  session_handover,   // "session.handover": a session handed to a successor process (or taken over from one)
 };
 
 // "session.start", "session.reconnect", ... (the event.action value).

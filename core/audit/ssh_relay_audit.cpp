@@ -155,6 +155,7 @@ ordered_json to_ssh_relay_json(const AuditEvent& e) {
     case AuditEventType::tunnel_open:
     case AuditEventType::tunnel_close:
     case AuditEventType::session_forward:
+    case AuditEventType::session_handover:
       break;
   }
   // Events it never had: its common fields around our own (to_json), so nothing is lost.

@@ -202,6 +202,12 @@ Options::Options() {
   add(listening, "tls-key", text("FILE"), "PEM private key for --tls-cert");
   add(listening, "web-root", text("DIR", SSHRELAY_DEFAULT_WEB_ROOT), "directory of static files served at /");
   add(listening, "ready-file", text("FILE"), "write this file once listening (used by tests and supervisors)");
+  add(listening, "handover-socket", text("PATH", ""),
+      "offer this process's listening sockets and sessions on this Unix socket to a successor started with "
+      "--takeover (a restart that loses no session; docs/cluster.md); empty: none");
+  add(listening, "takeover", boolean(),
+      "take the listening sockets and sessions over from the sshrelayd offering them at --handover-socket, "
+      "which then exits");
   add(listening, "metrics-listen", text("ADDR:PORT|main"),
       "serve Prometheus metrics at /metrics on their own plain-HTTP address (keep it private: bind loopback "
       "or an internal interface), or 'main' for the relay's own listener; default: off");
@@ -793,6 +799,9 @@ DaemonConfig to_config(const Reader& r) {
   }
 
   c.ready_file = r.str("ready-file");
+  c.handover_socket = r.str("handover-socket");
+  c.takeover = r.flag("takeover");
+  if (c.takeover && c.handover_socket.empty()) r.fail("takeover", "needs --handover-socket: the socket the running sshrelayd offers its state on");
   if (!c.ready_file.empty()) {
     std::error_code ec;
     const fs::path parent = fs::path(c.ready_file).parent_path();

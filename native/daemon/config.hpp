@@ -68,6 +68,8 @@ struct DaemonConfig {
   std::string tls_cert, tls_key;              // --tls-cert / --tls-key: PEM paths, both or neither
   std::string web_root;                       // --web-root: static files served at /
   std::string ready_file;                     // --ready-file: written once listening; empty = none
+  std::string handover_socket;                // --handover-socket: offer state to a successor (docs/cluster.md)
+  bool takeover = false;                      // --takeover: take state over from the process at --handover-socket
   // Target policy (design.md §5): target_policy.allow_loopback mirrors unsafe_allow_loopback.
   TargetPolicyConfig target_policy;           // --allow-private, --allow-targets, --deny-targets, --allowed-ports
   std::string policy_file;                    // --policy-file: per-principal rules (JSON), loaded into target_policy.rules

@@ -25,13 +25,10 @@ bool out_of_resources(const boost::system::error_code& ec) {
 
 }  // namespace
 
-Listener::Listener(RelayContext& ctx, const tcp::endpoint& endpoint)
-    : ctx_(ctx), acceptor_(ctx.pool.front_door()), retry_timer_(acceptor_.get_executor()) {
-  acceptor_.open(endpoint.protocol());
-  acceptor_.set_option(net::socket_base::reuse_address(true));
-  acceptor_.bind(endpoint);
-  acceptor_.listen(net::socket_base::max_listen_connections);
-}
+Listener::Listener(RelayContext& ctx, const tcp::endpoint& endpoint, int inherited_fd)
+    : ctx_(ctx),
+      acceptor_(open_acceptor(ctx.pool.front_door(), endpoint, inherited_fd)),
+      retry_timer_(acceptor_.get_executor()) {}
 
 void Listener::run() { do_accept(); }
 

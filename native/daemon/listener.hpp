@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "native/daemon/listening_socket.hpp"
 #include "native/daemon/relay_context.hpp"
 
 namespace sshrelay::daemon {
@@ -13,9 +14,12 @@ namespace sshrelay::daemon {
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
   // Binds immediately; throws boost::system::system_error naming the address when that fails.
-  Listener(RelayContext& ctx, const boost::asio::ip::tcp::endpoint& endpoint);
+  // `inherited_fd` >= 0: adopt that listening socket (a handover) instead of binding `endpoint`.
+  Listener(RelayContext& ctx, const boost::asio::ip::tcp::endpoint& endpoint, int inherited_fd = -1);
   void run();
   void stop();
+  // A copy of the listening socket for a successor process.
+  int duplicate_fd() { return duplicate_listening_fd(acceptor_); }
   boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
 
  private:

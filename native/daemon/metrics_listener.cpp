@@ -64,13 +64,8 @@ class MetricsRequest : public std::enable_shared_from_this<MetricsRequest> {
 
 }  // namespace
 
-MetricsListener::MetricsListener(RelayContext& ctx, const tcp::endpoint& endpoint)
-    : ctx_(ctx), acceptor_(ctx.ioc), retry_(ctx.ioc) {
-  acceptor_.open(endpoint.protocol());
-  acceptor_.set_option(boost::asio::socket_base::reuse_address(true));
-  acceptor_.bind(endpoint);
-  acceptor_.listen();
-}
+MetricsListener::MetricsListener(RelayContext& ctx, const tcp::endpoint& endpoint, int inherited_fd)
+    : ctx_(ctx), acceptor_(open_acceptor(ctx.ioc.get_executor(), endpoint, inherited_fd)), retry_(ctx.ioc) {}
 
 void MetricsListener::run() { do_accept(); }
 

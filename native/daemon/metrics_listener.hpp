@@ -7,6 +7,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <memory>
 
+#include "native/daemon/listening_socket.hpp"
+
 namespace sshrelay::daemon {
 
 struct RelayContext;
@@ -14,9 +16,10 @@ struct RelayContext;
 class MetricsListener : public std::enable_shared_from_this<MetricsListener> {
  public:
   // Binds at once; throws boost::system::system_error when that fails.
-  MetricsListener(RelayContext& ctx, const boost::asio::ip::tcp::endpoint& endpoint);
+  MetricsListener(RelayContext& ctx, const boost::asio::ip::tcp::endpoint& endpoint, int inherited_fd = -1);
   void run();
   void stop();
+  int duplicate_fd() { return duplicate_listening_fd(acceptor_); }
   boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
 
  private:

@@ -1,7 +1,10 @@
 #include "native/daemon/server.hpp"
 
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
+
+#include <cstring>
 
 #include <array>
 #include <cctype>
@@ -18,6 +21,7 @@
 #include "native/daemon/cluster/forward_mac.hpp"
 #include "native/daemon/cluster/internal_listener.hpp"
 #include "native/daemon/cluster/session_directory.hpp"
+#include "native/daemon/cluster/takeover.hpp"
 #include "core/wire/close_code.hpp"
 #include "native/daemon/identity/authenticator.hpp"
 #include "native/daemon/rendezvous/rendezvous_hub.hpp"
@@ -132,8 +136,37 @@ int run_server(const DaemonConfig& config_in) {
     tunnels.emplace(ctx);
     ctx.tunnels = &*tunnels;
   }
+  // A successor takes the running process's listening sockets first: connections wait in the kernel's
+  // queue meanwhile, none is refused.
+  std::optional<Inherited> inherited;
+  if (config.takeover) {
+    auto taken = begin_takeover(config.handover_socket);
+    if (!taken) throw std::runtime_error(taken.error().message);
+    inherited = std::move(*taken);
+    if (!inherited->node_id.empty()) config.cluster.node_id = inherited->node_id;
+    log(LogLevel::info, "takeover: " + std::to_string(inherited->listeners.size()) + " listening sockets from the process at " +
+                            config.handover_socket);
+  }
+  const auto inherited_fd = [&](const std::string& role, std::size_t index) {
+    return inherited ? inherited->fd_for(role, index) : -1;
+  };
+  // An inherited socket's own address (its bound port, which an ephemeral --listen never names).
+  const auto bound_endpoint = [](int fd) {
+    sockaddr_storage local{};
+    socklen_t length = sizeof local;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length);
+    tcp::endpoint endpoint;
+    std::memcpy(endpoint.data(), &local, std::min<std::size_t>(length, endpoint.capacity()));
+    endpoint.resize(length);
+    return endpoint;
+  };
+
   std::shared_ptr<MetricsListener> metrics_listener;
-  if (config.metrics_listen) {
+  if (config.metrics_listen && inherited_fd("metrics", 0) >= 0) {
+    const int fd = inherited_fd("metrics", 0);
+    metrics_listener = std::make_shared<MetricsListener>(ctx, bound_endpoint(fd), fd);
+    metrics_listener->run();
+  } else if (config.metrics_listen) {
     tcp::resolver resolver(ioc);
     boost::system::error_code ec;
     const auto& where = *config.metrics_listen;
@@ -150,7 +183,11 @@ int run_server(const DaemonConfig& config_in) {
   }
 
   std::vector<std::shared_ptr<Listener>> listeners;
-  for (const auto& listen : config.listen) {
+  for (std::size_t i = 0; inherited_fd("public", i) >= 0; ++i) {
+    const int fd = inherited_fd("public", i);
+    listeners.push_back(std::make_shared<Listener>(ctx, bound_endpoint(fd), fd));
+  }
+  for (const auto& listen : listeners.empty() ? config.listen : std::vector<ListenAddress>{}) {
     // Names (e.g. localhost) are resolved once, at startup; every address they stand for is bound.
     tcp::resolver resolver(ioc);
     boost::system::error_code ec;
@@ -196,7 +233,8 @@ int run_server(const DaemonConfig& config_in) {
     const auto endpoints = resolver.resolve(where.host, std::to_string(where.port), tcp::resolver::passive, ec);
     if (ec || endpoints.empty()) throw std::runtime_error("cannot resolve --cluster-listen host " + where.host);
     try {
-      internal_listener = std::make_shared<InternalListener>(ctx, endpoints.begin()->endpoint());
+      const int fd = inherited_fd("cluster", 0);
+      internal_listener = std::make_shared<InternalListener>(ctx, fd >= 0 ? bound_endpoint(fd) : endpoints.begin()->endpoint(), fd);
     } catch (const boost::system::system_error& e) {
       throw std::runtime_error("cannot listen on --cluster-listen " + endpoint_text(endpoints.begin()->endpoint()) + ": " +
                                e.code().message());
@@ -212,19 +250,25 @@ int run_server(const DaemonConfig& config_in) {
                             endpoint_text(internal_listener->local_endpoint()) + " (advertised as " + config.cluster.advertise +
                             "), session directory " + config.cluster.redis->redacted());
   }
+  // The successor's sessions: each waits (detached) for its client's reconnect, which the listeners now
+  // accept here.
+  if (inherited) {
+    auto taken = finish_takeover(ctx, *inherited);
+    if (!taken) throw std::runtime_error(taken.error().message);
+    log(LogLevel::info, "takeover: " + std::to_string(*taken) + " sessions taken over");
+  }
   if (!config.ready_file.empty()) {
     write_ready_file(config.ready_file, listeners, metrics_listener, internal_listener, directory ? &*directory : nullptr);
   }
 
-  // SIGTERM/SIGINT: stop accepting, close every session with 1012 so clients know to come back, wait a
-  // bounded time for the close frames to go out, then stop.
-  boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  // Stopping: no new connections, each session closed with 1012 so clients know to come back, a bounded
+  // wait for the close frames to go out. `withdraw`: the node leaves the cluster for good (a handover's
+  // successor keeps the node id, so then it does not).
   boost::asio::steady_timer shutdown_timer(ioc);
   std::function<void()> poll_drained;
-  signals.async_wait([&](boost::system::error_code ec, int signal) {
-    if (ec) return;
-    log(LogLevel::info, std::string("received ") + (signal == SIGTERM ? "SIGTERM" : "SIGINT") + ", shutting down");
-    ctx.stopping = true;
+  std::unique_ptr<HandoverOffer> handover;
+  const auto shut_down = [&](const std::string& reason, bool withdraw) {
+    if (ctx.stopping.exchange(true)) return;
     authenticator.stop();
     rendezvous.stop();
     for (auto& listener : listeners) listener->stop();
@@ -232,8 +276,7 @@ int run_server(const DaemonConfig& config_in) {
     if (internal_listener) internal_listener->stop();
     // A node leaving the cluster withdraws from the directory first, so reconnects landing elsewhere are
     // answered at once rather than forwarded here; its sessions end with the reason in their audit.
-    if (directory) directory->stop(true, [] {});
-    const char* reason = directory ? "relay node is leaving the cluster" : "relay is restarting";
+    if (directory) directory->stop(withdraw, [] {});
     for (auto& session : ctx.registry.all()) session->shutdown(close_code::service_restart, reason);
     const auto deadline = std::chrono::steady_clock::now() + config.shutdown_timeout;
     poll_drained = [&, deadline] {
@@ -249,9 +292,54 @@ int run_server(const DaemonConfig& config_in) {
       });
     };
     poll_drained();
+  };
+  boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  signals.async_wait([&](boost::system::error_code ec, int signal) {
+    if (ec) return;
+    log(LogLevel::info, std::string("received ") + (signal == SIGTERM ? "SIGTERM" : "SIGINT") + ", shutting down");
+    shut_down(directory ? "relay node is leaving the cluster" : "relay is restarting", true);
   });
 
+  // A successor may take this process's place (--handover-socket; native/daemon/cluster/handover.hpp).
+  if (!config.handover_socket.empty()) {
+    HandoverOffer::Hooks hooks;
+    hooks.pass_listeners = [&] {
+      std::vector<PassedListener> passed;
+      for (auto& listener : listeners) {
+        passed.push_back({"public", endpoint_text(listener->local_endpoint()), listener->duplicate_fd()});
+        listener->stop();
+      }
+      if (internal_listener) {
+        passed.push_back({"cluster", endpoint_text(internal_listener->local_endpoint()), internal_listener->duplicate_fd()});
+        internal_listener->stop();
+      }
+      if (metrics_listener) {
+        passed.push_back({"metrics", endpoint_text(metrics_listener->local_endpoint()), metrics_listener->duplicate_fd()});
+        metrics_listener->stop();
+      }
+      return passed;
+    };
+    hooks.resume_listening = [&] {
+      // The successor failed before any session moved: bind the same addresses again (best effort).
+      std::vector<std::shared_ptr<Listener>> again;
+      for (auto& listener : listeners) {
+        try {
+          again.push_back(std::make_shared<Listener>(ctx, listener->local_endpoint()));
+          again.back()->run();
+        } catch (const boost::system::system_error& e) {
+          log(LogLevel::error, std::string("handover failed and the listener cannot be bound again: ") + e.what());
+        }
+      }
+      listeners = std::move(again);
+    };
+    hooks.exit = [&](std::size_t, std::size_t) { shut_down("relay is restarting", false); };
+    handover = std::make_unique<HandoverOffer>(ctx, config.handover_socket, std::move(hooks));
+    if (auto offered = handover->start(config.takeover); !offered) throw std::runtime_error(offered.error().message);
+    log(LogLevel::info, "offering a handover at " + config.handover_socket + " (sshrelayd --takeover)");
+  }
+
   pool.run();
+  if (handover) handover->stop();
   // Sessions are gone (their session.close events queued): give the sinks a bounded time to deliver.
   if (audit_log) audit_log->stop(std::chrono::steady_clock::now() + std::chrono::seconds(3));
   log(LogLevel::info, "stopped");

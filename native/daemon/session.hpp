@@ -3,7 +3,10 @@
 // sessions through this interface. A session runs on its own strand; every method here is safe from any
 // thread.
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
+#include <vector>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,6 +46,15 @@ struct VouchedIdentity {
   }
 };
 
+// A session on its way to a successor process (sshrelayd --takeover, docs/cluster.md): what it is and
+// where its stream stands (JSON), its unacknowledged bytes, and its target socket's descriptor, which
+// this process no longer owns.
+struct HandedSession {
+  nlohmann::json state;
+  std::vector<std::uint8_t> unacked;
+  int target_fd = -1;
+};
+
 class Session {
  public:
   virtual ~Session() = default;
@@ -59,6 +71,11 @@ class Session {
   // A reconnect's upgraded socket, for a session that can resume (v4): checked on the session's strand,
   // then attached, or refused with a close frame leaving the session as it was. Others refuse (4404).
   virtual void resume(std::shared_ptr<ClientConnection> client, std::uint64_t ack, ClientPeer peer) = 0;
+  // Stops the session here for a successor: the client's socket is dropped (it resumes on the successor,
+  // losslessly), bytes in flight to the target are written, and `done` gets the session, or nothing when
+  // this kind of session (or this one's state) cannot move; it then carries on here. Runs `done` on the
+  // session's strand.
+  virtual void hand_over(std::function<void(std::optional<HandedSession>)> done) { done(std::nullopt); }
 };
 
 }  // namespace sshrelay::daemon

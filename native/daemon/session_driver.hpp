@@ -87,6 +87,9 @@ class SessionDriver final : public Session, public std::enable_shared_from_this<
   void resume(std::shared_ptr<ClientConnection> client, std::uint64_t ack, ClientPeer peer) override;
 
   void start(std::shared_ptr<ClientConnection> client, ClientPeer peer) override;
+  void hand_over(std::function<void(std::optional<HandedSession>)> done) override;
+  // A session handed over by a predecessor process: detached, waiting for its client's reconnect.
+  void adopt(std::uint32_t reconnects);
 
  private:
   using Self = SessionDriver<Machine>;
@@ -119,6 +122,9 @@ class SessionDriver final : public Session, public std::enable_shared_from_this<
 
   void arm_timer();
   void on_timer();
+  void begin_handover(std::function<void(std::optional<HandedSession>)> done);
+  // Once nothing is in flight to the target: the session leaves (or stays, if it cannot move).
+  void finish_handover_if_quiet();
 
   // The client's connection failed: read what it already sent, then tell the machine.
   void client_failed(std::string why);
@@ -176,6 +182,7 @@ class SessionDriver final : public Session, public std::enable_shared_from_this<
   std::vector<std::vector<std::uint8_t>> write_controls_;
   std::vector<boost::asio::const_buffer> write_buffers_;
 
+  std::function<void(std::optional<HandedSession>)> handover_done_;  // set while handing over
   native::DeadlineTimer timer_;  // at the machine's next deadline
   net::steady_timer budget_timer_;
   std::size_t budget_charged_ = 0;

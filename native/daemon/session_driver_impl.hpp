@@ -178,12 +178,112 @@ template <class Machine>
 void SessionDriver<Machine>::pump() {
   handle_events();
   settle_budget();
+  if (handover_done_) return finish_handover_if_quiet();
   if (client_ && !client_failing_) {
     do_client_write();
     do_client_read();
   }
   do_target_read();
   arm_timer();
+}
+
+// ------------------------------------------------------------------------------ handover
+
+template <class Machine>
+void SessionDriver<Machine>::hand_over(std::function<void(std::optional<HandedSession>)> done) {
+  net::post(strand_, [self = this->shared_from_this(), done = std::move(done)]() mutable { self->begin_handover(std::move(done)); });
+}
+
+template <class Machine>
+void SessionDriver<Machine>::begin_handover(std::function<void(std::optional<HandedSession>)> done) {
+  if constexpr (!requires(const Machine& m) { m.snapshot(); }) {
+    return done(std::nullopt);  // only v4 sessions resume, so only they can move
+  } else {
+    if (ended_ || leg_ || handover_done_) return done(std::nullopt);
+    handover_done_ = std::move(done);
+    if (pending_attach_) {
+      pending_attach_->client->abort();
+      pending_attach_.reset();
+    }
+    // The client's socket goes now: it reconnects (to the successor) and resumes from what it received.
+    if (client_ && !client_failing_) {
+      machine_.on_transport_lost("handed over to a new process", now());
+      handle_events();
+    }
+    if (target_reading_) {
+      boost::system::error_code ignored;
+      target_.cancel(ignored);  // on_target_readable comes back here
+    }
+    finish_handover_if_quiet();
+  }
+}
+
+template <class Machine>
+void SessionDriver<Machine>::finish_handover_if_quiet() {
+  if constexpr (requires(const Machine& m) { m.snapshot(); }) {
+    if (!handover_done_ || target_writing_ || target_reading_ || client_failing_ || client_) return;
+    auto done = std::move(handover_done_);
+    handover_done_ = nullptr;
+    auto snapshot = machine_.snapshot();
+    if (!snapshot || ended_) {
+      log(LogLevel::info, "sid=" + description_.sid + " stays in this process: " +
+                              (snapshot ? std::string("it ended") : snapshot.error().message));
+      done(std::nullopt);
+      return pump();
+    }
+    HandedSession handed;
+    handed.state = {{"sid", description_.sid},
+                    {"principal", description_.principal},
+                    {"target_user", description_.target_user},
+                    {"target", description_.target.to_string()},
+                    {"kind", description_.kind},
+                    {"identity", {{"provider", description_.identity.provider},
+                                  {"subject", description_.identity.subject},
+                                  {"email", description_.identity.email}}},
+                    {"dial_ms", description_.dial_ms},
+                    {"reconnects", reconnects_},
+                    {"source", peer_.address},
+                    {"received", snapshot->stream.received},
+                    {"ack_reported", snapshot->stream.ack_reported},
+                    {"sent_high_water", snapshot->stream.sent_high_water},
+                    {"acked", snapshot->stream.acked},
+                    {"ack_flushed_at", snapshot->ack_flushed_at}};
+    handed.unacked = std::move(snapshot->stream.unacked);
+    boost::system::error_code ec;
+    handed.target_fd = target_.release(ec);  // not closed, not shut down: the successor's now
+    if (ec) {
+      log(LogLevel::warn, "sid=" + description_.sid + " cannot release its target socket: " + ec.message());
+      done(std::nullopt);
+      return pump();
+    }
+    ended_ = true;
+    target_closed_ = true;
+    timer_.cancel();
+    budget_timer_.cancel();
+    ctx_.budget.release(budget_charged_);
+    budget_charged_ = 0;
+    auto event = audit_event(AuditEventType::session_handover);
+    event.reason = "handed to a new process";
+    event.bytes_up = machine_.bytes_up();
+    event.bytes_down = machine_.bytes_down();
+    ctx_.audit(std::move(event));
+    ctx_.registry.forget(description_.sid);
+    log(LogLevel::info, "sid=" + description_.sid + " handed over (" + std::to_string(handed.unacked.size()) + " bytes unacknowledged)");
+    done(std::move(handed));
+  }
+}
+
+template <class Machine>
+void SessionDriver<Machine>::adopt(std::uint32_t reconnects) {
+  reconnects_ = reconnects;
+  auto event = audit_event(AuditEventType::session_handover);
+  event.reason = "taken over from the previous process";
+  event.bytes_up = machine_.bytes_up();
+  event.bytes_down = machine_.bytes_down();
+  ctx_.audit(std::move(event));
+  log(LogLevel::info, "sid=" + description_.sid + " taken over; waiting " + std::to_string(ctx_.config.grace.count()) +
+                          " s for its client's reconnect");
+  net::post(strand_, [self = this->shared_from_this()] { self->pump(); });
 }
 
 template <class Machine>
@@ -208,7 +308,7 @@ void SessionDriver<Machine>::handle_events() {
 
 template <class Machine>
 void SessionDriver<Machine>::do_client_read() {
-  if (!client_ || client_reading_ || client_failing_ || target_writing_ || ended_) return;
+  if (!client_ || client_reading_ || client_failing_ || target_writing_ || ended_ || handover_done_) return;
   if (leg_ && leg_->saturated()) return;  // read again once the other leg took some (wake())
   client_reading_ = true;
   auto room = client_->reader().prepare(client_read_size_);
@@ -433,7 +533,7 @@ void SessionDriver<Machine>::do_target_read() {
     if (!ended_) leg_->pump(now());
     return;
   }
-  if (target_reading_ || target_closed_ || ended_ || !machine_.wants_target_data()) return;
+  if (target_reading_ || target_closed_ || ended_ || handover_done_ || !machine_.wants_target_data()) return;
   // Wait for bytes before taking any budget: an idle session holds none of it.
   target_reading_ = true;
   target_.async_wait(tcp::socket::wait_read,
@@ -445,6 +545,7 @@ void SessionDriver<Machine>::do_target_read() {
 template <class Machine>
 void SessionDriver<Machine>::on_target_readable(boost::system::error_code ec) {
   target_reading_ = false;
+  if (handover_done_) return finish_handover_if_quiet();  // cancelled for the handover: nothing read
   if (ended_ || target_closed_) return;
   // A streaming target has more bytes by the time one read is framed: keep reading (a few times, while
   // each read is large and the machine wants more) before writing to the client. One readiness wait

@@ -79,6 +79,16 @@ void SessionRegistry::add(SessionSlot slot, std::shared_ptr<Session> session) {
   if (observer_) observer_->session_added(session);
 }
 
+void SessionRegistry::adopt(std::shared_ptr<Session> session, const std::string& principal, const std::string& source) {
+  {
+    std::lock_guard lock(mutex_);
+    ++per_principal_[principal];
+    ++per_source_[source];
+    sessions_.emplace(session->sid(), Entry{session, principal, source});
+  }
+  if (observer_) observer_->session_added(session);
+}
+
 std::shared_ptr<Session> SessionRegistry::find(const std::string& sid) const {
   std::lock_guard lock(mutex_);
   auto it = sessions_.find(sid);
@@ -106,6 +116,14 @@ void SessionRegistry::remember(const std::string& sid, const SessionEnding& endi
     if (endings_.size() >= kMaxRememberedEndings) endings_.erase(endings_.begin());
   }
   endings_[sid] = Remembered{ending, remember_until};
+}
+
+void SessionRegistry::forget(const std::string& sid) {
+  std::lock_guard lock(mutex_);
+  auto it = sessions_.find(sid);
+  if (it == sessions_.end()) return;
+  release(it->second.principal, it->second.source);
+  sessions_.erase(it);
 }
 
 std::optional<SessionEnding> SessionRegistry::ending_of(const std::string& sid, std::chrono::steady_clock::time_point now) {

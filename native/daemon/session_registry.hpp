@@ -73,10 +73,15 @@ class SessionRegistry {
   SessionSlot reserve(const std::string& principal, const std::string& source, Refusal& refusal);
   // The slot becomes a registered session.
   void add(SessionSlot slot, std::shared_ptr<Session> session);
+  // A session taken over from a predecessor process: counted like any, never refused (it exists already).
+  void adopt(std::shared_ptr<Session> session, const std::string& principal, const std::string& source);
   std::shared_ptr<Session> find(const std::string& sid) const;
   // Forgets the session; with `ending`, remembers how it ended until `remember_until`.
   void remove(const std::string& sid, std::optional<SessionEnding> ending = std::nullopt,
               std::chrono::steady_clock::time_point remember_until = {});
+  // Forgets a session handed to a successor process, without telling the observer (its directory record
+  // stays: the successor, the same node, holds the session now).
+  void forget(const std::string& sid);
   std::optional<SessionEnding> ending_of(const std::string& sid, std::chrono::steady_clock::time_point now);
   std::vector<std::shared_ptr<Session>> all() const;
   std::size_t size() const;

@@ -49,7 +49,7 @@ TEST(AuditEventType, NamesRoundTrip) {
                     AuditEventType::cookie_request, AuditEventType::rendezvous_create,
                     AuditEventType::rendezvous_pair, AuditEventType::rendezvous_resume,
                     AuditEventType::rendezvous_close, AuditEventType::tunnel_open, AuditEventType::tunnel_close,
-                    AuditEventType::session_forward}) {
+                    AuditEventType::session_forward, AuditEventType::session_handover}) {
     const auto name = audit_event_type_name(type);
     EXPECT_EQ(parse_audit_event_type(name), type) << name;
   }

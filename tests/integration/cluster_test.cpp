@@ -387,3 +387,108 @@ TEST_F(ClusterTest, CapsCountTheWholeCluster) {
 
 }  // namespace
 }  // namespace sshrelay::itest
+
+namespace sshrelay::itest {
+namespace {
+
+// A restart that loses no session: while ssh moves 64 MiB, the relay is handed over to a new process
+// twice (sshrelayd --takeover); each old process exits, the transfer never notices, and the audit trail
+// says which process handed what to which.
+class HandoverTest : public ::testing::Test {
+ protected:
+  void SetUp() override { sshd_.start(); }
+
+  std::vector<std::string> relay_args() const {
+    return {"--unsafe-allow-loopback", "--handover-socket", scratch_.file("handover.sock"), "--audit-jsonl",
+            scratch_.file("audit.jsonl")};
+  }
+  std::unique_ptr<testing::RelayDaemon> start_relay(bool takeover) {
+    auto relay = std::make_unique<testing::RelayDaemon>();
+    auto args = relay_args();
+    if (takeover) args.push_back("--takeover");
+    relay->start(relayd_path(), args);
+    return relay;
+  }
+  std::vector<std::string> ssh(std::uint16_t port, const std::string& command) const {
+    std::vector<std::string> words = {SSHRELAY_CLI_PATH, "proxy", "-v", "--relay", "ws://127.0.0.1:" + std::to_string(port), "%h", "%p"};
+    return sshd_.ssh_argv(sshd_.port(), {"-o", "ProxyCommand=" + testing::format_command_line(words), "-o", "LogLevel=ERROR"},
+                          command);
+  }
+  // A remote command copying `from` to `to` (Python file expressions) 256 KiB every 40 ms.
+  static std::string paced_copy(const std::string& from, const std::string& to) {
+    return "python3 -c \"import sys, time\nsrc = " + from + "\ndst = " + to +
+           "\nwhile True:\n    block = src.read(262144)\n    if not block: break\n    dst.write(block); dst.flush(); "
+           "time.sleep(0.04)\ndst.close()\"";
+  }
+  static std::uint64_t size_of(const std::string& path) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(path, ec);
+    return ec ? 0 : size;
+  }
+  std::string diagnostics(const std::vector<std::unique_ptr<testing::RelayDaemon>>& relays) const {
+    std::string out = "\n--- ssh + sshrelay stderr:\n" + testing::file_tail(scratch_.file("ssh.err"), 4000);
+    for (std::size_t i = 0; i < relays.size(); ++i) {
+      out += "\n--- relay process " + std::to_string(i) + ":\n" + testing::file_tail(relays[i]->log_path(), 3000);
+    }
+    return out;
+  }
+
+  // Runs `command` and hands the relay over twice while `progress` (a file's size) grows past 1/4 and 1/2
+  // of the bulk size.
+  void transfer_with_handovers(const std::string& command, const std::string& stdin_path, const std::string& progress) {
+    std::vector<std::unique_ptr<testing::RelayDaemon>> relays;
+    relays.push_back(start_relay(false));
+    const auto port = relays[0]->port();
+    testing::ProcessIo io;
+    io.stdin_path = stdin_path;
+    io.stdout_path = scratch_.file("ssh.out");
+    io.stderr_path = scratch_.file("ssh.err");
+    testing::Process transfer(ssh(port, command), io);
+    for (const std::uint64_t mark : {kBulkSize / 4, kBulkSize / 2}) {
+      ASSERT_TRUE(wait_until([&] { return size_of(progress) >= mark || !transfer.running(); }, 120s)) << diagnostics(relays);
+      ASSERT_TRUE(transfer.running()) << "the transfer ended before the handover" << diagnostics(relays);
+      relays.push_back(start_relay(true));
+      EXPECT_EQ(relays.back()->port(), port) << "the successor listens where its predecessor did";
+      // The predecessor exits by itself once the successor has everything.
+      auto& old = *relays[relays.size() - 2];
+      ASSERT_TRUE(wait_until([&] { return !old.running(); }, 60s)) << diagnostics(relays);
+      EXPECT_EQ(old.stop(), 0) << diagnostics(relays);
+      EXPECT_NE(old.log_text().find("sessions handed to process"), std::string::npos) << diagnostics(relays);
+    }
+    const auto status = transfer.wait_for(240s);
+    ASSERT_TRUE(status.has_value()) << diagnostics(relays);
+    EXPECT_EQ(*status, 0) << diagnostics(relays);
+    const auto handovers = read_audit_events(scratch_.file("audit.jsonl"), "session.handover");
+    std::size_t handed = 0, taken = 0;
+    for (const auto& event : handovers) {
+      const auto reason = event.value("event.reason", "");
+      handed += reason == "handed to a new process";
+      taken += reason == "taken over from the previous process";
+    }
+    EXPECT_EQ(handed, 2u) << diagnostics(relays);
+    EXPECT_EQ(taken, 2u) << diagnostics(relays);
+    // One session from start to close, across three processes.
+    EXPECT_EQ(read_audit_events(scratch_.file("audit.jsonl"), "session.start").size(), 1u);
+    ASSERT_TRUE(wait_until([&] { return read_audit_events(scratch_.file("audit.jsonl"), "session.close").size() == 1; }, 60s))
+        << diagnostics(relays);
+  }
+
+  testing::TempDir scratch_{"sshrelay-handover"};
+  testing::SshdFixture sshd_;
+};
+
+TEST_F(HandoverTest, SshUploadAndDownloadSurviveTwoHandoversEach) {
+  const auto source = scratch_.file("source.bin");
+  const auto remote = scratch_.file("remote.bin");
+  testing::write_random_file(source, kBulkSize, 23);
+  const auto source_hash = testing::sha256_file_hex(source);
+  // Paced on the far side (about 6 MiB/s), so each handover falls inside the transfer on any machine.
+  transfer_with_handovers(paced_copy("sys.stdin.buffer", "open('" + remote + "', 'wb')"), source, remote);
+  EXPECT_EQ(testing::sha256_file_hex(remote), source_hash);
+  std::filesystem::remove(scratch_.file("audit.jsonl"));
+  transfer_with_handovers(paced_copy("open('" + remote + "', 'rb')", "sys.stdout.buffer"), "", scratch_.file("ssh.out"));
+  EXPECT_EQ(testing::sha256_file_hex(scratch_.file("ssh.out")), source_hash);
+}
+
+}  // namespace
+}  // namespace sshrelay::itest

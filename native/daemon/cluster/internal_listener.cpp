@@ -99,13 +99,8 @@ class ForwardedConnection : public std::enable_shared_from_this<ForwardedConnect
 
 }  // namespace
 
-InternalListener::InternalListener(RelayContext& ctx, const tcp::endpoint& endpoint)
-    : ctx_(ctx), acceptor_(ctx.pool.front_door()) {
-  acceptor_.open(endpoint.protocol());
-  acceptor_.set_option(net::socket_base::reuse_address(true));
-  acceptor_.bind(endpoint);
-  acceptor_.listen(net::socket_base::max_listen_connections);
-}
+InternalListener::InternalListener(RelayContext& ctx, const tcp::endpoint& endpoint, int inherited_fd)
+    : ctx_(ctx), acceptor_(open_acceptor(ctx.pool.front_door(), endpoint, inherited_fd)) {}
 
 void InternalListener::run() { do_accept(); }
 

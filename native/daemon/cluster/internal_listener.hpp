@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "core/cluster/forward_preamble.hpp"
+#include "native/daemon/listening_socket.hpp"
 #include "native/daemon/relay_context.hpp"
 
 namespace sshrelay::daemon {
@@ -18,9 +19,10 @@ namespace sshrelay::daemon {
 class InternalListener : public std::enable_shared_from_this<InternalListener> {
  public:
   // Binds immediately; throws boost::system::system_error when that fails.
-  InternalListener(RelayContext& ctx, const boost::asio::ip::tcp::endpoint& endpoint);
+  InternalListener(RelayContext& ctx, const boost::asio::ip::tcp::endpoint& endpoint, int inherited_fd = -1);
   void run();
   void stop();
+  int duplicate_fd() { return duplicate_listening_fd(acceptor_); }
   boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
 
   // The line (without CRLF) checked: MAC, date and nonce. Thread-safe.
