@@ -70,6 +70,7 @@ struct DaemonConfig {
   std::string ready_file;                     // --ready-file: written once listening; empty = none
   std::string handover_socket;                // --handover-socket: offer state to a successor (docs/cluster.md)
   bool takeover = false;                      // --takeover: take state over from the process at --handover-socket
+  std::vector<std::string> command_line;      // how this process was started (main): SIGUSR2's successor
   // Target policy (design.md §5): target_policy.allow_loopback mirrors unsafe_allow_loopback.
   TargetPolicyConfig target_policy;           // --allow-private, --allow-targets, --deny-targets, --allowed-ports
   std::string policy_file;                    // --policy-file: per-principal rules (JSON), loaded into target_policy.rules

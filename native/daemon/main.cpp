@@ -17,7 +17,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    return run_server(std::get<DaemonConfig>(parsed));
+    auto& config = std::get<DaemonConfig>(parsed);
+    config.command_line.assign(argv, argv + argc);  // SIGUSR2 starts a successor the same way
+    return run_server(config);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "sshrelayd: %s\n", e.what());
     return 1;

@@ -1,11 +1,13 @@
 #include "native/daemon/server.hpp"
 
+#include <spawn.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstring>
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 
@@ -86,6 +88,26 @@ std::string default_node_id() {
   const auto nonce = random_nonce();
   if (!nonce) throw std::runtime_error("no randomness for the cluster node id");
   return (name.empty() ? "node" : name) + "-" + nonce->substr(0, 8);
+}
+
+// The same command line plus --takeover, as a new process (its own session: it outlives this one).
+pid_t spawn_successor(const std::vector<std::string>& command_line) {
+  std::vector<std::string> words = command_line;
+  if (std::find(words.begin(), words.end(), "--takeover") == words.end()) words.push_back("--takeover");
+  std::vector<char*> argv;
+  for (auto& word : words) argv.push_back(word.data());
+  argv.push_back(nullptr);
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSID);
+  pid_t pid = -1;
+  const int failed = ::posix_spawnp(&pid, argv[0], nullptr, &attributes, argv.data(), environ);
+  posix_spawnattr_destroy(&attributes);
+  if (failed != 0) {
+    errno = failed;
+    return -1;
+  }
+  return pid;
 }
 
 LogLevel level_named(const std::string& name) {
@@ -299,6 +321,24 @@ int run_server(const DaemonConfig& config_in) {
     log(LogLevel::info, std::string("received ") + (signal == SIGTERM ? "SIGTERM" : "SIGINT") + ", shutting down");
     shut_down(directory ? "relay node is leaving the cluster" : "relay is restarting", true);
   });
+
+  // SIGUSR2: start a successor the way this process was started, plus --takeover (with
+  // --handover-socket): the binary at the same path, so an upgraded file is the one that runs.
+  boost::asio::signal_set reload(ioc, SIGUSR2);
+  std::function<void()> await_reload = [&] {
+    reload.async_wait([&](boost::system::error_code ec, int) {
+      if (ec) return;
+      if (config.handover_socket.empty() || config.command_line.empty()) {
+        log(LogLevel::warn, "SIGUSR2: no successor is started without --handover-socket");
+      } else if (auto pid = spawn_successor(config.command_line); pid > 0) {
+        log(LogLevel::info, "SIGUSR2: started process " + std::to_string(pid) + " to take over");
+      } else {
+        log(LogLevel::error, std::string("SIGUSR2: the successor could not be started: ") + std::strerror(errno));
+      }
+      await_reload();
+    });
+  };
+  await_reload();
 
   // A successor may take this process's place (--handover-socket; native/daemon/cluster/handover.hpp).
   if (!config.handover_socket.empty()) {

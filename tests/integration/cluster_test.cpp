@@ -492,3 +492,44 @@ TEST_F(HandoverTest, SshUploadAndDownloadSurviveTwoHandoversEach) {
 
 }  // namespace
 }  // namespace sshrelay::itest
+
+namespace sshrelay::itest {
+namespace {
+
+// SIGUSR2 starts the successor itself (the same command line plus --takeover) and the session resumes
+// on it.
+TEST(HandoverSignal, Sigusr2StartsASuccessorThatKeepsTheSession) {
+  testing::TempDir scratch("sshrelay-sigusr2");
+  TcpTarget echo(TcpTarget::echo());
+  testing::RelayDaemon relay;
+  relay.start(relayd_path(), {"--unsafe-allow-loopback", "--handover-socket", scratch.file("handover.sock")});
+  const auto port = relay.port();
+  const auto first_pid = relay.pid();
+  RawV4Socket first(port, "/v4/connect?host=127.0.0.1&port=" + std::to_string(echo.port()) + "&dstUsername=t");
+  const auto sid = sid_of(first);
+  ASSERT_FALSE(sid.empty()) << relay.log_text();
+  ASSERT_TRUE(first.write_frame(v4::Data{bytes_of("before")}));
+  ASSERT_EQ(read_payload(first, 6), "before");
+
+  ::kill(relay.pid(), SIGUSR2);
+  ASSERT_TRUE(wait_until([&] { return !relay.running(); }, 60s)) << relay.log_text();
+  EXPECT_EQ(relay.stop(), 0);
+  // The successor rewrote the ready file with its own pid; it is not this test's child.
+  int successor = 0;
+  ASSERT_TRUE(wait_until([&] {
+    const auto ready = nlohmann::json::parse(testing::read_file(relay.dir() + "/ready.json"), nullptr, false);
+    successor = ready.is_object() ? ready.value("pid", 0) : 0;
+    return successor != 0 && successor != first_pid;
+  }, 30s)) << relay.log_text();
+  RawV4Socket second(port, reconnect_target(sid, 6));
+  auto resumed = frame_of(second.read());
+  ASSERT_TRUE(std::holds_alternative<v4::ReconnectSuccess>(resumed)) << relay.log_text();
+  ASSERT_TRUE(second.write_frame(v4::Data{bytes_of("after")}));
+  EXPECT_EQ(read_payload(second, 5), "after") << relay.log_text();
+  EXPECT_NE(relay.log_text().find("SIGUSR2: started process " + std::to_string(successor)), std::string::npos) << relay.log_text();
+  ::kill(successor, SIGTERM);
+  EXPECT_TRUE(wait_until([&] { return ::kill(successor, 0) != 0; }, 30s));
+}
+
+}  // namespace
+}  // namespace sshrelay::itest
