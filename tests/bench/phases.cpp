@@ -202,6 +202,12 @@ BulkResult run_bulk(const Relay& relay, Direction direction, std::uint64_t bytes
   return r;
 }
 
+// The q-quantile of sorted, non-empty samples (nearest rank).
+static double quantile_of_sorted(const std::vector<double>& samples, double q) {
+  const auto i = static_cast<std::size_t>(std::ceil(q * static_cast<double>(samples.size()))) - 1;
+  return samples[std::min(i, samples.size() - 1)];
+}
+
 LatencyResult run_latency(const Relay& relay, std::size_t warmup, std::size_t count, std::size_t size,
                           std::chrono::seconds limit) {
   LatencyResult r;
@@ -230,12 +236,8 @@ LatencyResult run_latency(const Relay& relay, std::size_t warmup, std::size_t co
   r.count = samples.size();
   if (!samples.empty()) {
     std::sort(samples.begin(), samples.end());
-    auto at = [&](double q) {
-      const auto i = static_cast<std::size_t>(std::ceil(q * static_cast<double>(samples.size()))) - 1;
-      return samples[std::min(i, samples.size() - 1)];
-    };
-    r.p50_us = at(0.50);
-    r.p99_us = at(0.99);
+    r.p50_us = quantile_of_sorted(samples, 0.50);
+    r.p99_us = quantile_of_sorted(samples, 0.99);
     r.max_us = samples.back();
     double sum = 0;
     for (double s : samples) sum += s;
@@ -265,12 +267,8 @@ ReconnectResult run_reconnects(const Relay& relay, std::uint16_t resume_port, st
   r.count = samples.size();
   if (!samples.empty()) {
     std::sort(samples.begin(), samples.end());
-    auto at = [&](double q) {
-      const auto i = static_cast<std::size_t>(std::ceil(q * static_cast<double>(samples.size()))) - 1;
-      return samples[std::min(i, samples.size() - 1)];
-    };
-    r.p50_ms = at(0.50);
-    r.p99_ms = at(0.99);
+    r.p50_ms = quantile_of_sorted(samples, 0.50);
+    r.p99_ms = quantile_of_sorted(samples, 0.99);
     r.max_ms = samples.back();
   }
   return r;

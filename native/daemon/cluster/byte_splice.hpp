@@ -34,30 +34,21 @@ class ByteSplice : public std::enable_shared_from_this<ByteSplice<ClientStream>>
   }
 
  private:
-  void client_to_owner() {
-    client_.async_read_some(boost::asio::buffer(up_), [self = this->shared_from_this()](boost::system::error_code ec, std::size_t n) {
-      if (n > 0) {
-        return boost::asio::async_write(self->owner_, boost::asio::buffer(self->up_.data(), n),
-                                        [self, ec](boost::system::error_code wec, std::size_t) {
-                                          if (wec || ec) return self->end();
-                                          self->client_to_owner();
-                                        });
-      }
-      self->end();
-    });
-  }
+  void client_to_owner() { pump(client_, owner_, up_, &ByteSplice::client_to_owner); }
+  void owner_to_client() { pump(owner_, client_, down_, &ByteSplice::owner_to_client); }
 
-  void owner_to_client() {
-    owner_.async_read_some(boost::asio::buffer(down_), [self = this->shared_from_this()](boost::system::error_code ec, std::size_t n) {
-      if (n > 0) {
-        return boost::asio::async_write(self->client_, boost::asio::buffer(self->down_.data(), n),
-                                        [self, ec](boost::system::error_code wec, std::size_t) {
-                                          if (wec || ec) return self->end();
-                                          self->owner_to_client();
-                                        });
-      }
-      self->end();
-    });
+  // One direction: read what `from` has, write it all to `to`, then `again`; any end or error ends both.
+  template <class From, class To>
+  void pump(From& from, To& to, std::array<char, kBufferSize>& buffer, void (ByteSplice::*again)()) {
+    from.async_read_some(boost::asio::buffer(buffer),
+                         [self = this->shared_from_this(), &to, &buffer, again](boost::system::error_code ec, std::size_t n) {
+                           if (n == 0) return self->end();
+                           boost::asio::async_write(to, boost::asio::buffer(buffer.data(), n),
+                                                    [self, ec, again](boost::system::error_code wec, std::size_t) {
+                                                      if (wec || ec) return self->end();
+                                                      ((*self).*again)();
+                                                    });
+                         });
   }
 
   // Both sockets closed: pending operations on the other direction complete with an error and end too.
