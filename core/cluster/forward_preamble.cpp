@@ -54,22 +54,28 @@ Result<ForwardPreamble> decode_forward_body(std::string_view encoded_body) {
   if (!bytes) return protocol_error("the forward line's body is not base64url");
   const auto json = nlohmann::json::parse(bytes->begin(), bytes->end(), nullptr, false);
   if (!json.is_object()) return protocol_error("the forward line's body is not a JSON object");
+  // No exceptions in core (the wasm build has none): every field is checked for its type first.
+  const auto text = [&](const char* name, std::string& out) {
+    const auto it = json.find(name);
+    if (it == json.end() || !it->is_string()) return false;
+    out = it->get<std::string>();
+    return true;
+  };
   ForwardPreamble p;
-  try {
-    p.from_node = json.at("from").get<std::string>();
-    p.at_ms = json.at("at").get<std::int64_t>();
-    p.nonce = json.at("nonce").get<std::string>();
-    p.sid = json.at("sid").get<std::string>();
-    p.principal = json.at("principal").get<std::string>();
-    p.anonymous = json.at("anonymous").get<bool>();
-    p.client_ip = json.at("client_ip").get<std::string>();
-    p.client_port = json.at("client_port").get<std::uint16_t>();
-    p.identity_provider = json.value("idp", "");
-    p.identity_subject = json.value("sub", "");
-    p.identity_email = json.value("email", "");
-  } catch (const nlohmann::json::exception& e) {
-    return protocol_error(std::string("the forward line's body lacks a field or has one of the wrong type: ") + e.what());
+  const auto at = json.find("at");
+  const auto anonymous = json.find("anonymous");
+  const auto port = json.find("client_port");
+  if (!text("from", p.from_node) || !text("nonce", p.nonce) || !text("sid", p.sid) || !text("principal", p.principal) ||
+      !text("client_ip", p.client_ip) || at == json.end() || !at->is_number_integer() || anonymous == json.end() ||
+      !anonymous->is_boolean() || port == json.end() || !port->is_number_unsigned() || port->get<std::uint64_t>() > 65535) {
+    return protocol_error("the forward line's body lacks a field or has one of the wrong type");
   }
+  p.at_ms = at->get<std::int64_t>();
+  p.anonymous = anonymous->get<bool>();
+  p.client_port = static_cast<std::uint16_t>(port->get<std::uint64_t>());
+  (void)text("idp", p.identity_provider);
+  (void)text("sub", p.identity_subject);
+  (void)text("email", p.identity_email);
   if (p.nonce.size() < 16) return protocol_error("the forward line's nonce is too short");
   if (p.sid.empty()) return protocol_error("the forward line names no session");
   return p;

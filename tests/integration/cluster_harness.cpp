@@ -15,7 +15,15 @@ namespace sshrelay::itest {
 
 using namespace std::chrono_literals;
 
-RedisServer::RedisServer() : port_(testing::pick_free_loopback_port()) { start(); }
+RedisServer::RedisServer(RedisOptions options) : options_(std::move(options)), port_(testing::pick_free_loopback_port()) {
+  start();
+}
+
+std::string RedisServer::url() const {
+  const bool tls = !options_.tls_cert.empty();
+  return std::string(tls ? "rediss://" : "redis://") + (options_.password.empty() ? "" : ":" + options_.password + "@") +
+         (tls ? "localhost" : "127.0.0.1") + ":" + std::to_string(port_);
+}
 
 RedisServer::~RedisServer() {
   if (process_) process_->terminate(SIGTERM, 5s);
@@ -26,9 +34,15 @@ void RedisServer::start() {
   testing::ProcessIo io;
   io.stdout_path = dir_.file("redis.log");
   io.stderr_path = io.stdout_path;
-  process_.emplace(std::vector<std::string>{"redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1", "--save", "",
-                                            "--appendonly", "no", "--dir", dir_.path().string()},
-                   io);
+  std::vector<std::string> argv{"redis-server", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir_.path().string()};
+  if (options_.tls_cert.empty()) {
+    argv.insert(argv.end(), {"--port", std::to_string(port_)});
+  } else {
+    argv.insert(argv.end(), {"--port", "0", "--tls-port", std::to_string(port_), "--tls-cert-file", options_.tls_cert, "--tls-key-file",
+                             options_.tls_key, "--tls-ca-cert-file", options_.tls_cert, "--tls-auth-clients", "no"});
+  }
+  if (!options_.password.empty()) argv.insert(argv.end(), {"--requirepass", options_.password});
+  process_.emplace(argv, io);
   const bool ready = wait_until([&] {
     try {
       return cli({"PING"}) == "PONG\n";
@@ -46,6 +60,8 @@ void RedisServer::kill() {
 
 std::string RedisServer::cli(const std::vector<std::string>& args) const {
   std::vector<std::string> argv = {"redis-cli", "-p", std::to_string(port_)};
+  if (!options_.tls_cert.empty()) argv.insert(argv.end(), {"--tls", "--cacert", options_.tls_cert, "-h", "localhost"});
+  if (!options_.password.empty()) argv.insert(argv.end(), {"-a", options_.password, "--no-auth-warning"});
   argv.insert(argv.end(), args.begin(), args.end());
   const auto out = dir_.file("cli.out");
   const auto err = dir_.file("cli.err");

@@ -13,21 +13,30 @@
 
 namespace sshrelay::itest {
 
+// How a test's redis-server is reached: TLS (with this certificate, trusted by the clients as its own
+// CA) and a password, or neither.
+struct RedisOptions {
+  std::string tls_cert, tls_key;
+  std::string password;
+};
+
 // redis-server without persistence on a loopback port; stop() and start() again keep the port.
 class RedisServer {
  public:
-  RedisServer();
+  explicit RedisServer(RedisOptions options = {});
   ~RedisServer();
   void start();
   // SIGKILL: as a crash or a partition looks to the relays (no goodbye).
   void kill();
   std::uint16_t port() const { return port_; }
-  std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
+  // With TLS the name is localhost (the test certificate's name).
+  std::string url() const;
   // redis-cli's answer to `args` (one line per reply element), or throws.
   std::string cli(const std::vector<std::string>& args) const;
 
  private:
   testing::TempDir dir_{"sshrelay-redis"};
+  RedisOptions options_;
   std::uint16_t port_ = 0;
   std::optional<testing::Process> process_;
 };

@@ -11,6 +11,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <thread>
 
 #include "core/cluster/forward_preamble.hpp"
 #include "core/wire/v4_url.hpp"
@@ -24,6 +25,7 @@
 #include "tests/support/sha256.hpp"
 #include "tests/support/sshd_fixture.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/test_certificate.hpp"
 
 namespace sshrelay::itest {
 namespace {
@@ -305,6 +307,56 @@ TEST_F(ClusterTest, DirectoryDownKeepsLocalSessionsAndRecovers) {
   ASSERT_TRUE(moved.write_frame(v4::Data{bytes_of("back")}));
   EXPECT_EQ(read_payload(moved, 4), "back") << logs();
   EXPECT_NE(nodes_->node(1).log_text().find("reached the session directory"), std::string::npos) << logs();
+}
+
+// A node drained for good (SIGTERM) withdraws from the directory before its sessions end, ends them with
+// 1012 and says why in the audit; a reconnect landing elsewhere is answered at once (4404), not forwarded.
+TEST_F(ClusterTest, ADrainedNodeWithdrawsAndSaysWhy) {
+  start(2);
+  RawV4Socket first(port(0), connect_target());
+  const auto sid = sid_of(first);
+  ASSERT_FALSE(sid.empty()) << logs();
+  wait_for_record(sid);
+  // Read while the node stops: its close frame must be read before the process is gone (a close with
+  // unread bytes may reset the connection and drop what was sent).
+  RawV4Socket::Message closed;
+  std::thread reader([&] { closed = first.read_until_not_ack(30s); });
+  EXPECT_EQ(nodes_->node(0).stop(), 0) << logs();
+  reader.join();
+  ASSERT_EQ(closed.kind, Kind::closed) << closed.describe();
+  EXPECT_EQ(closed.close_code, 1012);
+  EXPECT_NE(closed.close_reason.find("leaving the cluster"), std::string::npos) << closed.close_reason;
+  const auto ends = read_audit_events(nodes_->audit_path(0), "session.close");
+  ASSERT_EQ(ends.size(), 1u) << logs();
+  EXPECT_EQ(ends[0].value("sshrelay.close.reason", ""), "relay node is leaving the cluster");
+  EXPECT_EQ(redis_.cli({"EXISTS", "sshrelay:node:node0"}), "0\n");
+  EXPECT_EQ(redis_.cli({"EXISTS", "sshrelay:session:" + sid}), "0\n");
+  RawV4Socket elsewhere(port(1), reconnect_target(sid, 0));
+  auto refused = elsewhere.read();
+  ASSERT_EQ(refused.kind, Kind::closed) << refused.describe();
+  EXPECT_EQ(refused.close_code, 4404);
+  EXPECT_TRUE(read_audit_events(nodes_->audit_path(1), "session.forward").empty());
+}
+
+// rediss:// with a private CA and AUTH: the node joins; with a wrong password it says why and serves on.
+TEST(ClusterDirectoryTls, RedissWithAuthJoinsAndAWrongPasswordIsReported) {
+  testing::TempDir certs("sshrelay-redis-tls");
+  const auto cert = testing::make_test_certificate(certs);
+  RedisServer redis({cert.cert, cert.key, "directory-password"});
+  ClusterNodes nodes(redis, 1, {"--cluster-redis-ca", cert.cert});
+  nodes.wait_until_formed();
+  EXPECT_EQ(redis.cli({"SISMEMBER", "sshrelay:nodes", "node0"}), "1\n");
+
+  testing::RelayDaemon wrong;
+  wrong.start(relayd_path(), {"--cluster-redis", "rediss://:not-the-password@localhost:" + std::to_string(redis.port()),
+                              "--cluster-redis-ca", cert.cert, "--cluster-listen", "127.0.0.1:0", "--cluster-secret-file",
+                              nodes.secret_path(), "--cluster-node-id", "wrong"});
+  ASSERT_TRUE(wait_until([&] { return wrong.log_text().find("AUTH refused") != std::string::npos; }, 30s)) << wrong.log_text();
+  const auto statz = statz_of(wrong.port());
+  EXPECT_FALSE(statz["cluster"]["directory_reachable"].get<bool>()) << statz.dump();
+  EXPECT_NE(statz["cluster"].value("directory_error", "").find("AUTH"), std::string::npos) << statz.dump();
+  EXPECT_EQ(wrong.log_text().find("not-the-password"), std::string::npos) << "the password must not reach the log";
+  EXPECT_EQ(http_get(wrong.port(), "/healthz", 10s).status, 200u);
 }
 
 // The internal link answers only a fresh line signed with the cluster's secret.

@@ -647,3 +647,53 @@ TEST(ConfigTunnels, TheStableSubdomainKeyIsReadWhole) {
 
 }  // namespace
 }  // namespace sshrelay::daemon
+
+namespace sshrelay::daemon {
+namespace {
+
+// The cluster's settings: what a complete node needs, and errors that say what is missing.
+TEST(DaemonConfigCluster, ACompleteNode) {
+  TempDir dir;
+  const auto secret = dir.write("cluster.secret", std::string(40, 's'));
+  const auto c = config_of(parse({"--cluster-redis", "rediss://relay:pw@redis.internal:6380/1", "--cluster-listen", "10.0.0.5:8443",
+                                  "--cluster-secret-file", secret, "--cluster-node-id", "relay-a"}));
+  ASSERT_TRUE(c.cluster.redis.has_value());
+  EXPECT_TRUE(c.cluster.redis->tls);
+  EXPECT_EQ(c.cluster.redis->database, 1u);
+  EXPECT_EQ(c.cluster.advertise, "10.0.0.5:8443");  // the listen address, when it names one
+  EXPECT_EQ(c.cluster.secret.size(), 40u);
+  EXPECT_EQ(c.cluster.node_id, "relay-a");
+  EXPECT_EQ(c.cluster.heartbeat, 1000ms);
+  // The log line names the directory without its password.
+  EXPECT_MENTIONS(describe(c), "cluster=rediss://relay:***@redis.internal:6380/1");
+  EXPECT_EQ(describe(c).find("pw"), std::string::npos);
+}
+
+TEST(DaemonConfigCluster, ErrorsNameWhatIsWrong) {
+  TempDir dir;
+  const auto secret = dir.write("cluster.secret", std::string(40, 's'));
+  const auto short_secret = dir.write("short.secret", "too short");
+  EXPECT_MENTIONS(error_of(parse({"--cluster-redis", "http://x"})), "--cluster-redis");
+  EXPECT_MENTIONS(error_of(parse({"--cluster-redis", "redis://h"})), "--cluster-listen");
+  EXPECT_MENTIONS(error_of(parse({"--cluster-redis", "redis://h", "--cluster-listen", "127.0.0.1:8443"})), "--cluster-secret-file");
+  EXPECT_MENTIONS(error_of(parse({"--cluster-redis", "redis://h", "--cluster-listen", "127.0.0.1:8443", "--cluster-secret-file",
+                                  short_secret})),
+                  "at least 32");
+  EXPECT_MENTIONS(error_of(parse({"--cluster-redis", "redis://h", "--cluster-listen", "0.0.0.0:8443", "--cluster-secret-file", secret})),
+                  "--cluster-advertise");
+  EXPECT_MENTIONS(error_of(parse({"--listen", "127.0.0.1:8443", "--cluster-redis", "redis://h", "--cluster-listen", "127.0.0.1:8443",
+                                  "--cluster-secret-file", secret})),
+                  "must not be public");
+  EXPECT_MENTIONS(error_of(parse({"--cluster-redis", "redis://h", "--cluster-listen", "127.0.0.1:8443", "--cluster-secret-file", secret,
+                                  "--cluster-node-id", "a b"})),
+                  "--cluster-node-id");
+  // Cluster settings without the directory do nothing: said, not ignored.
+  EXPECT_MENTIONS(error_of(parse({"--cluster-listen", "127.0.0.1:8443"})), "without --cluster-redis");
+  // A takeover needs the socket it takes over from.
+  EXPECT_MENTIONS(error_of(parse({"--takeover"})), "--handover-socket");
+  const auto passwordless_user = error_of(parse({"--cluster-redis", "redis://relay@h"}));
+  EXPECT_MENTIONS(passwordless_user, "without a password");
+}
+
+}  // namespace
+}  // namespace sshrelay::daemon
