@@ -1,6 +1,6 @@
 #include "core/cluster/directory_schema.hpp"
 
-#include <charconv>
+#include "core/common/text.hpp"
 
 namespace sshrelay::cluster {
 namespace {
@@ -15,13 +15,6 @@ std::map<std::string, std::string> field_map(const std::vector<std::string>& fie
   std::map<std::string, std::string> out;
   for (std::size_t i = 0; i + 1 < fields.size(); i += 2) out[fields[i]] = fields[i + 1];
   return out;
-}
-
-template <class Number>
-bool to_number(const std::string& text, Number& value) {
-  const auto* end = text.data() + text.size();
-  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  return ec == std::errc() && ptr == end && !text.empty();
 }
 
 }  // namespace
@@ -79,7 +72,7 @@ Result<std::optional<SessionEndingRecord>> parse_ending_record(const std::vector
   if (fields.empty()) return std::optional<SessionEndingRecord>();
   auto map = field_map(fields);
   SessionEndingRecord ending;
-  if (!map.contains("principal") || !to_number(map["code"], ending.code)) {
+  if (!map.contains("principal") || !parse_decimal(map["code"], ending.code)) {
     return protocol_error("an ended-session record without its principal or code");
   }
   ending.principal = map["principal"];
@@ -97,7 +90,7 @@ Result<std::optional<SessionRecord>> parse_session_record(const std::vector<std:
   record.owner = map["owner"];
   record.principal = map["principal"];
   record.kind = map["kind"];
-  if (!to_number(map["expires"], record.expires_ms)) return protocol_error("a session record whose 'expires' is not a number");
+  if (!parse_decimal(map["expires"], record.expires_ms)) return protocol_error("a session record whose 'expires' is not a number");
   return std::optional<SessionRecord>(std::move(record));
 }
 
@@ -108,9 +101,9 @@ Result<std::optional<NodeRecord>> parse_node_record(std::string_view node_id, co
   node.id = std::string(node_id);
   if (!map.contains("address") || map["address"].empty()) return protocol_error("a node record without its 'address'");
   node.address = map["address"];
-  (void)to_number(map["pid"], node.pid);
-  (void)to_number(map["started"], node.started_ms);
-  (void)to_number(map["sessions"], node.sessions);
+  (void)parse_decimal(map["pid"], node.pid);
+  (void)parse_decimal(map["started"], node.started_ms);
+  (void)parse_decimal(map["sessions"], node.sessions);
   return std::optional<NodeRecord>(std::move(node));
 }
 
@@ -118,7 +111,7 @@ std::map<std::string, std::uint64_t> parse_load(const std::vector<std::string>& 
   std::map<std::string, std::uint64_t> load;
   for (const auto& [principal, text] : field_map(fields)) {
     std::uint64_t count = 0;
-    if (to_number(text, count)) load[principal] = count;
+    if (parse_decimal(text, count)) load[principal] = count;
   }
   return load;
 }

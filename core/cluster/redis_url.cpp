@@ -1,6 +1,6 @@
 #include "core/cluster/redis_url.hpp"
 
-#include <charconv>
+#include "core/common/text.hpp"
 
 namespace sshrelay::cluster {
 namespace {
@@ -26,13 +26,6 @@ Result<std::string> percent_decoded(std::string_view text, std::string_view what
     i += 2;
   }
   return out;
-}
-
-template <class Number>
-bool parse_number(std::string_view text, Number& value) {
-  const auto* end = text.data() + text.size();
-  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  return ec == std::errc() && ptr == end && !text.empty();
 }
 
 }  // namespace
@@ -100,13 +93,13 @@ Result<RedisUrl> parse_redis_url(std::string_view text) {
   if (url.host.empty()) return local_error("the Redis URL names no host");
   if (!port_text.empty()) {
     unsigned port = 0;
-    if (!parse_number(port_text, port) || port == 0 || port > 65535) {
+    if (!parse_decimal(port_text, port) || port == 0 || port > 65535) {
       return local_error("the Redis URL's port '" + std::string(port_text) + "' is not a number from 1 to 65535");
     }
     url.port = static_cast<std::uint16_t>(port);
   }
   if (!path.empty()) {
-    if (!parse_number(path, url.database) || url.database > 15'000) {
+    if (!parse_decimal(path, url.database) || url.database > 15'000) {
       return local_error("the Redis URL's path '/" + std::string(path) + "' is not a database number");
     }
   }

@@ -1,6 +1,7 @@
 #pragma once
 // Small text rules used across the core and the daemons: one definition each, locale-independent (a
 // setting or header compared under a Turkish locale must not change meaning).
+#include <charconv>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,6 +22,15 @@ std::string_view trim_space(std::string_view text);
 
 // The boolean words of every setting: 1/0, true/false, yes/no, on/off (any case, blanks around).
 std::optional<bool> parse_bool_word(std::string_view text);
+
+// `text` as a whole unsigned or signed decimal number of type T (no sign for unsigned, no spaces); false
+// when it is not one or does not fit.
+template <class T>
+bool parse_decimal(std::string_view text, T& value) {
+  const auto* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  return !text.empty() && ec == std::errc() && ptr == end;
+}
 
 // RFC 9110 token characters only, at least one: a header field name, a cookie name, a method.
 bool is_http_token(std::string_view text);

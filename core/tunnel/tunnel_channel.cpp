@@ -1,4 +1,5 @@
 #include "core/tunnel/tunnel_channel.hpp"
+#include "core/common/hex.hpp"
 
 #include "core/common/base64.hpp"
 #include "core/common/take_front.hpp"
@@ -10,16 +11,6 @@ namespace {
 
 OutMessage text_message(const std::string& json) { return {false, std::vector<std::uint8_t>(json.begin(), json.end())}; }
 
-std::string hex(std::span<const std::uint8_t> bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (const auto b : bytes) {
-    out.push_back(kDigits[b >> 4]);
-    out.push_back(kDigits[b & 0xf]);
-  }
-  return out;
-}
-
 }  // namespace
 
 HttpAnswer plain_answer(std::string id, int status, std::string body) {
@@ -30,7 +21,7 @@ TunnelChannel::TunnelChannel(ChannelLimits limits) : limits_(limits) {}
 
 std::optional<std::string> TunnelChannel::new_id(std::span<const std::uint8_t> random) const {
   if (random.size() < kRandomBytesPerId) return std::nullopt;
-  auto id = hex(random.first(kRandomBytesPerId));
+  auto id = lower_hex(random.first(kRandomBytesPerId));
   // 48 random bits: a repeat among the few ids alive at once is all but impossible, but must not mix
   // two requests' answers up if it happens.
   if (waiting_.contains(id) || connections_.contains(id)) return std::nullopt;

@@ -1,4 +1,5 @@
 #include "core/tunnel/tunnel_registry.hpp"
+#include "core/common/hex.hpp"
 
 namespace sshrelay::tunnel {
 
@@ -20,12 +21,7 @@ Result<Registered> TunnelRegistry::add(std::span<const std::uint8_t> random) {
   if (subdomains_.size() >= limits_.max_tunnels) {
     return local_error("the relay holds its maximum of " + std::to_string(limits_.max_tunnels) + " tunnels");
   }
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string subdomain;
-  for (const auto b : random.first(kRandomBytesPerSubdomain)) {
-    subdomain.push_back(kDigits[b >> 4]);
-    subdomain.push_back(kDigits[b & 0xf]);
-  }
+  const std::string subdomain = lower_hex(random.first(kRandomBytesPerSubdomain));
   if (subdomains_.contains(subdomain)) return local_error("subdomain " + subdomain + " is taken; try again");
   const TunnelKey key = next_key_++;
   const auto port = take_port();

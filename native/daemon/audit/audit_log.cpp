@@ -1,4 +1,5 @@
 #include "native/daemon/audit/audit_log.hpp"
+#include "core/common/hex.hpp"
 
 #include <algorithm>
 #include <array>
@@ -55,13 +56,7 @@ bool in_range(milliseconds value, milliseconds low, milliseconds high) { return 
 std::string random_event_id() {
   std::array<unsigned char, 16> bytes{};
   if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) return {};
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (const unsigned char b : bytes) {
-    out += kHex[b >> 4];
-    out += kHex[b & 15];
-  }
-  return out;
+  return lower_hex(bytes);
 }
 
 }  // namespace

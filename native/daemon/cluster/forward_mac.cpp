@@ -1,5 +1,7 @@
 #include "native/daemon/cluster/forward_mac.hpp"
 
+#include "core/common/hex.hpp"
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -10,17 +12,6 @@
 namespace sshrelay::daemon {
 namespace {
 
-std::string hex(const unsigned char* bytes, std::size_t n) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(2 * n);
-  for (std::size_t i = 0; i < n; ++i) {
-    out.push_back(kDigits[bytes[i] >> 4]);
-    out.push_back(kDigits[bytes[i] & 0xf]);
-  }
-  return out;
-}
-
 std::optional<std::string> mac_hex(const std::string& secret, std::string_view encoded_body) {
   const auto input = cluster::forward_mac_input(encoded_body);
   std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
@@ -29,7 +20,7 @@ std::optional<std::string> mac_hex(const std::string& secret, std::string_view e
            input.size(), mac.data(), &length) == nullptr) {
     return std::nullopt;
   }
-  return hex(mac.data(), length);
+  return lower_hex(std::span(mac.data(), length));
 }
 
 }  // namespace
@@ -50,7 +41,7 @@ bool forward_mac_matches(const std::string& secret, std::string_view encoded_bod
 std::optional<std::string> random_nonce() {
   std::array<unsigned char, 16> bytes{};
   if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) return std::nullopt;
-  return hex(bytes.data(), bytes.size());
+  return lower_hex(bytes);
 }
 
 }  // namespace sshrelay::daemon
