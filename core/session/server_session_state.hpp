@@ -27,6 +27,7 @@ class ServerSessionState {
   void heard() { liveness_.heard(); }  // anything arrived on the attached socket
   // The close frame once the session ended (once), else a due ping; nothing while detached.
   std::optional<ClientOutput> take_control_output();
+  bool has_control_output() const { return ping_due_ || close_owed_; }
   // Data may go to the client: attached, not ended.
   bool open_for_data() const { return attached_ && !end_; }
   void ask_ping() { ping_due_ = true; }

@@ -15,15 +15,20 @@ V4ServerSession::V4ServerSession(V4ServerSessionConfig config, Restoring, Resume
 V4ServerSession V4ServerSession::restored(V4ServerSessionConfig config, const V4ServerSnapshot& snapshot, TimePoint now) {
   V4ServerSession session(config, Restoring{}, ResumeStream::restored_server(config.replay_cap, snapshot.stream));
   session.ever_attached_ = true;
-  session.grace_deadline_ = now + config.grace;
   session.ack_flushed_at_ = snapshot.ack_flushed_at;
+  if (session.stream_.attached()) {
+    session.state_.attach(now);
+  } else {
+    session.grace_deadline_ = now + config.grace;
+  }
   return session;
 }
 
 Result<V4ServerSnapshot> V4ServerSession::snapshot() const {
   if (state_.ended()) return local_error("the session has ended");
-  if (state_.attached()) return local_error("the session is attached");
   if (state_.target_eof()) return local_error("the target has closed");
+  if (state_.attached() && state_.has_control_output()) return local_error("a ping or close is owed to the client");
+  if (final_ack_probe_) return local_error("the client is being asked whether it is there");
   auto stream = stream_.snapshot();
   if (!stream) return stream.error();
   return V4ServerSnapshot{std::move(*stream), ack_flushed_at_};

@@ -39,7 +39,8 @@ struct V4ServerSessionConfig {
   Duration final_ack_wait{2000};
 };
 
-// A detached session handed to a successor process (sshrelayd --takeover): its stream and ACK state.
+// A session handed to a successor process (sshrelayd --takeover): its stream and ACK state. Detached,
+// or attached when the client's socket moves with it (stream.written is then set).
 struct V4ServerSnapshot {
   ResumeSnapshot stream;
   std::uint64_t ack_flushed_at = 0;
@@ -48,9 +49,12 @@ struct V4ServerSnapshot {
 class V4ServerSession {
  public:
   V4ServerSession(V4ServerSessionConfig config, const std::string& session_id);
-  // The successor's session: detached since `now`, so its grace starts again; the client resumes it.
+  // The successor's session. Attached (liveness from `now`) when the snapshot was taken attached and
+  // its write position is valid: the moved socket carries on. Else detached since `now`, so its grace
+  // starts again, and the client resumes it; attached() tells which.
   static V4ServerSession restored(V4ServerSessionConfig config, const V4ServerSnapshot& snapshot, TimePoint now);
-  // What restored() needs: only for a session detached, not ended, its target not at EOF.
+  // What restored() needs: only for a session not ended, its target not at EOF, and either detached or
+  // attached with nothing owed to its socket (every output taken, and so written, by the driver).
   Result<V4ServerSnapshot> snapshot() const;
 
   // --- the client's WebSocket ---

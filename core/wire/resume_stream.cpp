@@ -121,9 +121,16 @@ Result<StreamEvent> ResumeStream::receive(std::span<const std::uint8_t> message)
 Result<ResumeSnapshot> ResumeStream::snapshot() const {
   if (role_ != Role::server) return local_error("only a server stream is handed over");
   if (failed_) return *failed_;
-  if (state_ != State::detached) return local_error("a stream is handed over detached");
   if (delivered_ != received_) return local_error("bytes received but not yet delivered");
-  return ResumeSnapshot{received_, ack_reported_, sent_high_water_, replay_.start(), replay_.payload()};
+  ResumeSnapshot snapshot{received_, ack_reported_, sent_high_water_, replay_.start(), replay_.payload(), std::nullopt};
+  if (state_ == State::live) {
+    // Control frames are per transport and not part of the stream: the transport moves only without any.
+    if (!control_.empty()) return local_error("control frames are waiting to be written");
+    snapshot.written = write_cursor_;
+  } else if (state_ != State::detached) {
+    return local_error("a stream is handed over detached or live");
+  }
+  return snapshot;
 }
 
 ResumeStream ResumeStream::restored_server(std::size_t replay_cap, const ResumeSnapshot& snapshot) {
@@ -135,6 +142,10 @@ ResumeStream ResumeStream::restored_server(std::size_t replay_cap, const ResumeS
   stream.ack_reported_ = snapshot.ack_reported;
   stream.sent_high_water_ = snapshot.sent_high_water;
   stream.write_cursor_ = stream.replay_.end();
+  if (snapshot.written && *snapshot.written >= stream.replay_.start() && *snapshot.written <= stream.replay_.end()) {
+    stream.state_ = State::live;
+    stream.write_cursor_ = *snapshot.written;
+  }
   return stream;
 }
 

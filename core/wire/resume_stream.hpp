@@ -36,14 +36,16 @@ struct Acknowledged {
 };
 using StreamEvent = std::variant<PayloadReceived, Connected, Resumed, Acknowledged>;
 
-// A detached server stream as a successor process needs it (a handover, docs/cluster.md): counters and
-// the unacknowledged bytes. Everything received was delivered (the driver waited for that).
+// A server stream as a successor process needs it (a handover, docs/cluster.md): counters and the
+// unacknowledged bytes. Everything received was delivered (the driver waited for that). A stream
+// handed over with its transport (the client's socket moves too) also says how far it wrote.
 struct ResumeSnapshot {
   std::uint64_t received = 0;
   std::uint64_t ack_reported = 0;
   std::uint64_t sent_high_water = 0;
   std::uint64_t acked = 0;              // the replay buffer's start
   std::vector<std::uint8_t> unacked;    // [acked, acked + size)
+  std::optional<std::uint64_t> written; // attached: the bytes written on the transport so far
 };
 
 class ResumeStream {
@@ -84,9 +86,11 @@ class ResumeStream {
 
   bool attached() const { return state_ == State::live || state_ == State::awaiting_connect; }
 
-  // Server, detached, everything received delivered: the stream for a successor; else a LocalError.
+  // Server, everything received delivered, and either detached or live with no control frame queued
+  // (the transport moves too): the stream for a successor; else a LocalError.
   Result<ResumeSnapshot> snapshot() const;
-  // The successor's stream: detached, waiting for the client's reconnect.
+  // The successor's stream: live on the moved transport, writing on from `written`, when the snapshot
+  // has it (and it lies within the kept bytes); else detached, waiting for the client's reconnect.
   static ResumeStream restored_server(std::size_t replay_cap, const ResumeSnapshot& snapshot);
   // Nothing left to write: no control frame, no ACK owed, every queued byte written.
   bool flushed() const;

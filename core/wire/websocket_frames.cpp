@@ -92,6 +92,11 @@ std::span<std::uint8_t> Reader::prepare(std::size_t max) {
 
 void Reader::commit(std::size_t n) { end_ = std::min(end_ + n, buffer_.size()); }
 
+std::optional<std::span<const std::uint8_t>> Reader::unparsed() const {
+  if (in_message_ || failed_) return std::nullopt;
+  return std::span(buffer_.data() + parse_, end_ - parse_);
+}
+
 void Reader::release() { start_ = in_message_ ? message_begin_ : parse_; }
 
 Result<std::optional<Event>> Reader::fail(std::uint16_t code, std::string reason) {

@@ -54,11 +54,15 @@ class Reader {
   // message is the close reason; close_code() says which code (1002, 1007, 1009).
   Result<std::optional<Event>> next();
   std::uint16_t close_code() const { return failure_code_; }
+  std::size_t max_message() const { return max_message_; }
 
   // The views of every Message returned so far may be dropped: their bytes are freed.
   void release();
   // Received bytes not yet returned as events (a partial frame, or frames next() has not reached).
   std::size_t buffered() const { return end_ - parse_; }
+  // Those bytes as they came from the socket, for another reader to start from (a connection moved to
+  // another process); nothing while a fragmented message is half reassembled or the reader has failed.
+  std::optional<std::span<const std::uint8_t>> unparsed() const;
 
  private:
   Result<std::optional<Event>> fail(std::uint16_t code, std::string reason);

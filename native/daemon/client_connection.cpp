@@ -54,6 +54,13 @@ std::size_t ClientConnection::available() {
   return ec ? 0 : n;
 }
 
+int ClientConnection::release() {
+  if (is_tls()) return -1;
+  boost::system::error_code ec;
+  const int fd = socket().release(ec);
+  return ec ? -1 : fd;
+}
+
 void ClientConnection::abort() {
   boost::system::error_code ignored;
   socket().close(ignored);

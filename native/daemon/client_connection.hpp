@@ -42,6 +42,9 @@ class ClientConnection {
   std::size_t drain_now(std::size_t limit);
   // Bytes waiting in the kernel's receive buffer (0 on error).
   std::size_t available();
+  // A plain connection's descriptor, for another process (a handover): this object no longer owns it.
+  // -1 for TLS (its session keys stay in this process) or when the socket cannot let go.
+  int release();
   // Drops the TCP connection without a close handshake. Pending operations complete with an error.
   void abort();
 

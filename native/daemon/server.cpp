@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cctype>
 
 #include <boost/asio/signal_set.hpp>
@@ -298,11 +299,12 @@ int run_server(const DaemonConfig& config_in) {
     if (internal_listener) internal_listener->stop();
     // A node leaving the cluster withdraws from the directory first, so reconnects landing elsewhere are
     // answered at once rather than forwarded here; its sessions end with the reason in their audit.
-    if (directory) directory->stop(withdraw, [] {});
+    auto withdrawn = std::make_shared<std::atomic<bool>>(!directory);
+    if (directory) directory->stop(withdraw, [withdrawn] { *withdrawn = true; });
     for (auto& session : ctx.registry.all()) session->shutdown(close_code::service_restart, reason);
     const auto deadline = std::chrono::steady_clock::now() + config.shutdown_timeout;
-    poll_drained = [&, deadline] {
-      if (ctx.registry.size() == 0 || std::chrono::steady_clock::now() >= deadline) {
+    poll_drained = [&, deadline, withdrawn] {
+      if ((ctx.registry.size() == 0 && *withdrawn) || std::chrono::steady_clock::now() >= deadline) {
         // Give close frames queued by finishing sessions a moment to reach the wire.
         shutdown_timer.expires_after(std::chrono::milliseconds(200));
         shutdown_timer.async_wait([&](boost::system::error_code) { pool.stop(); });

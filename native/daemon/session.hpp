@@ -48,11 +48,14 @@ struct VouchedIdentity {
 
 // A session on its way to a successor process (sshrelayd --takeover, docs/cluster.md): what it is and
 // where its stream stands (JSON), its unacknowledged bytes, and its target socket's descriptor, which
-// this process no longer owns.
+// this process no longer owns — and its client's socket too when that moves with it (plain TCP), with
+// the bytes read from it but not yet parsed.
 struct HandedSession {
   nlohmann::json state;
   std::vector<std::uint8_t> unacked;
   int target_fd = -1;
+  int client_fd = -1;
+  std::vector<std::uint8_t> client_unread;
 };
 
 class Session {
@@ -71,10 +74,10 @@ class Session {
   // A reconnect's upgraded socket, for a session that can resume (v4): checked on the session's strand,
   // then attached, or refused with a close frame leaving the session as it was. Others refuse (4404).
   virtual void resume(std::shared_ptr<ClientConnection> client, std::uint64_t ack, ClientPeer peer) = 0;
-  // Stops the session here for a successor: the client's socket is dropped (it resumes on the successor,
-  // losslessly), bytes in flight to the target are written, and `done` gets the session, or nothing when
-  // this kind of session (or this one's state) cannot move; it then carries on here. Runs `done` on the
-  // session's strand.
+  // Stops the session here for a successor: the client's socket goes with it (plain TCP) or is dropped
+  // (it resumes on the successor, losslessly), bytes in flight are written, and `done` gets the session,
+  // or nothing when this kind of session (or this one's state) cannot move; it then carries on here.
+  // Runs `done` on the session's strand.
   virtual void hand_over(std::function<void(std::optional<HandedSession>)> done) { done(std::nullopt); }
 };
 

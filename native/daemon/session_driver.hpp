@@ -88,8 +88,9 @@ class SessionDriver final : public Session, public std::enable_shared_from_this<
 
   void start(std::shared_ptr<ClientConnection> client, ClientPeer peer) override;
   void hand_over(std::function<void(std::optional<HandedSession>)> done) override;
-  // A session handed over by a predecessor process: detached, waiting for its client's reconnect.
-  void adopt(std::uint32_t reconnects);
+  // A session handed over by a predecessor process: attached to `client` (its socket moved too) when
+  // the machine was restored attached, else detached, waiting for its client's reconnect.
+  void adopt(std::uint32_t reconnects, std::shared_ptr<ClientConnection> client, ClientPeer peer);
 
  private:
   using Self = SessionDriver<Machine>;
@@ -183,6 +184,9 @@ class SessionDriver final : public Session, public std::enable_shared_from_this<
   std::vector<boost::asio::const_buffer> write_buffers_;
 
   std::function<void(std::optional<HandedSession>)> handover_done_;  // set while handing over
+  bool moving_client_ = false;          // ... and the client's socket goes too
+  bool target_wait_cancelled_ = false;  // a cancel is on its way to the pending target wait
+  bool client_read_cancelled_ = false;  // ... to the pending client read
   native::DeadlineTimer timer_;  // at the machine's next deadline
   net::steady_timer budget_timer_;
   std::size_t budget_charged_ = 0;

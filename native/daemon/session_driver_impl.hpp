@@ -178,7 +178,10 @@ template <class Machine>
 void SessionDriver<Machine>::pump() {
   handle_events();
   settle_budget();
-  if (handover_done_) return finish_handover_if_quiet();
+  if (handover_done_) {
+    if (moving_client_ && client_ && !client_failing_) do_client_write();  // until the machine has nothing more
+    return finish_handover_if_quiet();
+  }
   if (client_ && !client_failing_) {
     do_client_write();
     do_client_read();
@@ -205,29 +208,68 @@ void SessionDriver<Machine>::begin_handover(std::function<void(std::optional<Han
       pending_attach_->client->abort();
       pending_attach_.reset();
     }
-    // The client's socket goes now: it reconnects (to the successor) and resumes from what it received.
+    // A plain TCP client's socket moves with the session (its WebSocket goes on as if nothing happened);
+    // a TLS one cannot (its keys stay in this process): it is dropped, and the client resumes on the
+    // successor from what it received.
     if (client_ && !client_failing_) {
-      machine_.on_transport_lost("handed over to a new process", now());
-      handle_events();
+      moving_client_ = !client_->is_tls() && !close_written_ && !client_closing_;
+      if (!moving_client_) {
+        machine_.on_transport_lost("handed over to a new process", now());
+        handle_events();
+      }
     }
-    if (target_reading_) {
-      boost::system::error_code ignored;
-      target_.cancel(ignored);  // on_target_readable comes back here
-    }
-    finish_handover_if_quiet();
+    pump();
   }
 }
 
+// Quiet means nothing in flight on either socket: the writes under way finish (the machine's output is
+// taken and written until there is none), then the pending reads are cancelled — only then, as a
+// cancel on a socket also cancels its write. Bytes the client sent meanwhile stay in the kernel, or in
+// the reader as unparsed bytes, and move with it.
 template <class Machine>
 void SessionDriver<Machine>::finish_handover_if_quiet() {
   if constexpr (requires(const Machine& m) { m.snapshot(); }) {
-    if (!handover_done_ || target_writing_ || target_reading_ || client_failing_ || client_) return;
+    if (!handover_done_ || target_writing_ || client_writing_ || client_failing_) return;
+    boost::system::error_code ignored;
+    if (target_reading_) {
+      if (!target_wait_cancelled_) target_.cancel(ignored);  // on_target_readable comes back here
+      target_wait_cancelled_ = true;
+      return;
+    }
+    if (client_ && client_reading_) {
+      if (!client_read_cancelled_) client_->socket().cancel(ignored);  // on_client_read comes back here
+      client_read_cancelled_ = true;
+      return;
+    }
+    std::optional<std::span<const std::uint8_t>> unread;
+    decltype(machine_.snapshot()) snapshot = local_error("not taken");
+    if (client_ && moving_client_) {
+      unread = client_->reader().unparsed();
+      if (!unread) {
+        snapshot = local_error("a message is half read");
+      } else if (!control_out_.empty() || client_closing_ || close_written_) {
+        snapshot = local_error("its socket is closing");
+      } else {
+        snapshot = machine_.snapshot();
+      }
+      if (!snapshot) {
+        log(LogLevel::info, "sid=" + description_.sid + " moves without its socket: " + snapshot.error().message);
+        moving_client_ = false;
+        machine_.on_transport_lost("handed over to a new process", now());
+        handle_events();  // drops the socket (unless the session has ended)
+      }
+    }
+    if (client_ && !moving_client_) {
+      snapshot = local_error("its client's socket could not be let go");
+    } else if (!moving_client_) {
+      snapshot = machine_.snapshot();
+    }
     auto done = std::move(handover_done_);
     handover_done_ = nullptr;
-    auto snapshot = machine_.snapshot();
     if (!snapshot || ended_) {
       log(LogLevel::info, "sid=" + description_.sid + " stays in this process: " +
                               (snapshot ? std::string("it ended") : snapshot.error().message));
+      moving_client_ = false;
       done(std::nullopt);
       return pump();
     }
@@ -253,8 +295,24 @@ void SessionDriver<Machine>::finish_handover_if_quiet() {
     handed.target_fd = target_.release(ec);  // not closed, not shut down: the successor's now
     if (ec) {
       log(LogLevel::warn, "sid=" + description_.sid + " cannot release its target socket: " + ec.message());
+      moving_client_ = false;
       done(std::nullopt);
       return pump();
+    }
+    if (moving_client_) {
+      handed.client_unread.assign(unread->begin(), unread->end());
+      handed.client_fd = client_->release();
+      handed.state["client"] = {{"written", *snapshot->stream.written},
+                                {"address", peer_.address},
+                                {"port", peer_.port},
+                                {"text", peer_.text},
+                                {"path", peer_.path},
+                                {"user_agent", peer_.user_agent},
+                                {"max_message", client_->reader().max_message()},
+                                {"unread", handed.client_unread.size()}};
+      client_.reset();  // released: nothing to close here
+      ++generation_;
+      attached_ = false;
     }
     ended_ = true;
     target_closed_ = true;
@@ -263,27 +321,44 @@ void SessionDriver<Machine>::finish_handover_if_quiet() {
     ctx_.budget.release(budget_charged_);
     budget_charged_ = 0;
     auto event = audit_event(AuditEventType::session_handover);
-    event.reason = "handed to a new process";
+    event.reason = handed.client_fd >= 0 ? "handed to a new process with its connection" : "handed to a new process";
     event.bytes_up = machine_.bytes_up();
     event.bytes_down = machine_.bytes_down();
     ctx_.audit(std::move(event));
     ctx_.registry.forget(description_.sid);
-    log(LogLevel::info, "sid=" + description_.sid + " handed over (" + std::to_string(handed.unacked.size()) + " bytes unacknowledged)");
+    log(LogLevel::info, "sid=" + description_.sid + " handed over (" + std::to_string(handed.unacked.size()) +
+                            " bytes unacknowledged" + (handed.client_fd >= 0 ? ", its client's socket with it)" : ")"));
     done(std::move(handed));
   }
 }
 
 template <class Machine>
-void SessionDriver<Machine>::adopt(std::uint32_t reconnects) {
+void SessionDriver<Machine>::adopt(std::uint32_t reconnects, std::shared_ptr<ClientConnection> client, ClientPeer peer) {
   reconnects_ = reconnects;
+  peer_ = std::move(peer);
+  const bool with_client = client && machine_.attached();
   auto event = audit_event(AuditEventType::session_handover);
-  event.reason = "taken over from the previous process";
+  event.reason = with_client ? "taken over from the previous process with its connection"
+                             : "taken over from the previous process";
   event.bytes_up = machine_.bytes_up();
   event.bytes_down = machine_.bytes_down();
   ctx_.audit(std::move(event));
-  log(LogLevel::info, "sid=" + description_.sid + " taken over; waiting " + std::to_string(ctx_.config.grace.count()) +
-                          " s for its client's reconnect");
-  net::post(strand_, [self = this->shared_from_this()] { self->pump(); });
+  if (with_client) {
+    log(LogLevel::info, "sid=" + description_.sid + " taken over with its client's socket (" + peer_.text + ")");
+  } else {
+    if (client) client->abort();  // its write position did not fit: the client resumes instead
+    log(LogLevel::info, "sid=" + description_.sid + " taken over; waiting " + std::to_string(ctx_.config.grace.count()) +
+                            " s for its client's reconnect");
+  }
+  net::post(strand_, [self = this->shared_from_this(), client = with_client ? std::move(client) : nullptr]() mutable {
+    if (client) {
+      self->client_ = std::move(client);
+      ++self->generation_;
+      self->attached_ = true;
+      self->process_client_frames();  // what the predecessor had read but not parsed
+    }
+    self->pump();
+  });
 }
 
 template <class Machine>
@@ -334,6 +409,7 @@ void SessionDriver<Machine>::on_client_read(std::shared_ptr<ClientConnection> cl
   // socket may be pending now — touching it would start a second read on that stream.
   if (generation != generation_ || client != client_) return;
   client_reading_ = false;
+  client_read_cancelled_ = false;
   client_->reader().commit(n);
   if (n == client_read_size_) {
     client_read_size_ = std::min(client_read_size_ * 2, session_driver_detail::kClientReadMax);
@@ -341,6 +417,10 @@ void SessionDriver<Machine>::on_client_read(std::shared_ptr<ClientConnection> cl
     client_read_size_ = std::max(client_read_size_ / 2, session_driver_detail::kClientReadMin);
   }
   if (client_failing_) return finish_failed_transport();  // a read cancelled by a failed write
+  if (handover_done_ && moving_client_ && (!ec || ec == net::error::operation_aborted)) {
+    process_client_frames();  // cancelled for the handover (or bytes came first): they go on as usual
+    return pump();
+  }
   if (ec) {
     if (n > 0) process_client_frames();
     return client_failed(ec == boost::asio::error::eof ? "the client closed the connection" : "read: " + ec.message());
@@ -545,7 +625,8 @@ void SessionDriver<Machine>::do_target_read() {
 template <class Machine>
 void SessionDriver<Machine>::on_target_readable(boost::system::error_code ec) {
   target_reading_ = false;
-  if (handover_done_) return finish_handover_if_quiet();  // cancelled for the handover: nothing read
+  target_wait_cancelled_ = false;
+  if (handover_done_) return pump();  // cancelled for the handover: nothing read
   if (ended_ || target_closed_) return;
   // A streaming target has more bytes by the time one read is framed: keep reading (a few times, while
   // each read is large and the machine wants more) before writing to the client. One readiness wait

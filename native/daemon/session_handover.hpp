@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <span>
 
+#include "native/daemon/client_connection.hpp"
 #include "native/daemon/relay_context.hpp"
 #include "native/daemon/session.hpp"
 
@@ -14,6 +15,8 @@ namespace sshrelay::daemon {
 // Throws nlohmann::json::exception when `state` lacks a field.
 std::shared_ptr<Session> adopt_v4_session(RelayContext& ctx, Strand strand, const nlohmann::json& state,
                                           std::span<const std::uint8_t> unacked, tcp::socket target);
-void start_adopted_v4_session(const std::shared_ptr<Session>& session, std::uint32_t reconnects);
+// `client`: its moved socket (null when it did not move: the client reconnects).
+void start_adopted_v4_session(const std::shared_ptr<Session>& session, std::uint32_t reconnects,
+                              std::shared_ptr<ClientConnection> client, ClientPeer peer);
 
 }  // namespace sshrelay::daemon

@@ -30,6 +30,7 @@ std::shared_ptr<Session> adopt_v4_session(RelayContext& ctx, Strand strand, cons
   snapshot.stream.acked = state.at("acked").get<std::uint64_t>();
   snapshot.stream.unacked.assign(unacked.begin(), unacked.end());
   snapshot.ack_flushed_at = state.at("ack_flushed_at").get<std::uint64_t>();
+  if (state.contains("client")) snapshot.stream.written = state["client"].at("written").get<std::uint64_t>();
   SessionDescription description;
   description.sid = state.at("sid").get<std::string>();
   description.principal = state.at("principal").get<std::string>();
@@ -45,8 +46,9 @@ std::shared_ptr<Session> adopt_v4_session(RelayContext& ctx, Strand strand, cons
   return session;
 }
 
-void start_adopted_v4_session(const std::shared_ptr<Session>& session, std::uint32_t reconnects) {
-  std::static_pointer_cast<SessionDriver<V4ServerSession>>(session)->adopt(reconnects);
+void start_adopted_v4_session(const std::shared_ptr<Session>& session, std::uint32_t reconnects,
+                              std::shared_ptr<ClientConnection> client, ClientPeer peer) {
+  std::static_pointer_cast<SessionDriver<V4ServerSession>>(session)->adopt(reconnects, std::move(client), std::move(peer));
 }
 
 std::shared_ptr<Session> make_v4_leg(RelayContext& ctx, const std::shared_ptr<RendezvousPair>& pair,

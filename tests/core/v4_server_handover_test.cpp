@@ -1,6 +1,6 @@
-// A detached v4 session handed to a successor process (sshrelayd --takeover): the snapshot carries the
-// counters and the unacknowledged bytes, and the restored session resumes exactly where the first one
-// stood, as if no process had changed.
+// A v4 session handed to a successor process (sshrelayd --takeover): the snapshot carries the counters
+// and the unacknowledged bytes, and the restored session resumes exactly where the first one stood, as
+// if no process had changed — detached (the client reconnects) or attached (its socket moved too).
 #include <gtest/gtest.h>
 
 #include "core/session/v4_server_session.hpp"
@@ -44,7 +44,6 @@ TEST(V4ServerHandover, RestoredSessionResumesWhereTheFirstStood) {
   auto payload = first.on_client_message(up, true, t0);
   ASSERT_TRUE(payload);
   first.on_target_written(payload->size(), false, t0);
-  EXPECT_FALSE(first.snapshot()) << "an attached session is not handed over";
   first.on_transport_lost("handover", t0);
 
   auto snapshot = first.snapshot();
@@ -80,7 +79,72 @@ TEST(V4ServerHandover, RestoredSessionResumesWhereTheFirstStood) {
   EXPECT_EQ(std::vector<std::uint8_t>(tail.begin(), tail.end()), bytes_of("more"));
 }
 
-TEST(V4ServerHandover, OnlyADetachedLiveSessionIsHandedOver) {
+TEST(V4ServerHandover, AttachedSessionCarriesOnOnTheMovedSocket) {
+  const TimePoint t0{};
+  V4ServerSessionConfig config;
+  V4ServerSession first(config, "SID");
+  ASSERT_TRUE(first.attach(std::nullopt, t0));
+  drain(first, t0);  // CONNECT_SUCCESS
+  first.on_target_data(bytes_of("written "), t0);
+  drain(first, t0);  // on the socket, not acknowledged
+  first.on_target_data(bytes_of("not yet"), t0);  // read from the target, not yet taken for the socket
+  const auto up = v4::encode(v4::Data{bytes_of("up!")});
+  auto payload = first.on_client_message(up, true, t0);
+  ASSERT_TRUE(payload);
+  first.on_target_written(payload->size(), false, t0);  // its ACK is owed
+
+  auto snapshot = first.snapshot();
+  ASSERT_TRUE(snapshot) << snapshot.error().message;
+  ASSERT_TRUE(snapshot->stream.written);
+  EXPECT_EQ(*snapshot->stream.written, 8u);
+  EXPECT_EQ(snapshot->stream.unacked, bytes_of("written not yet"));
+
+  const TimePoint t1 = t0 + std::chrono::seconds(5);
+  auto second = V4ServerSession::restored(config, *snapshot, t1);
+  ASSERT_TRUE(second.attached());
+  // No RECONNECT_SUCCESS and no replay: the socket is the same; the owed ACK, then what was not written.
+  const auto frames = drain(second, t1);
+  ASSERT_EQ(frames.size(), 2u);
+  ASSERT_TRUE(std::holds_alternative<v4::Ack>(frames[0]));
+  EXPECT_EQ(std::get<v4::Ack>(frames[0]).ack, 3u);
+  const auto tail = std::get<v4::Data>(frames[1]).payload;
+  EXPECT_EQ(std::vector<std::uint8_t>(tail.begin(), tail.end()), bytes_of("not yet"));
+  // Liveness runs from the handover: the next check is one ping interval later.
+  ASSERT_TRUE(second.next_deadline());
+  EXPECT_EQ(*second.next_deadline(), t1 + config.ping_interval);
+  // And the client's ACK still counts against the moved bytes.
+  ASSERT_FALSE(second.on_client_message(v4::encode(v4::Ack{15}), true, t1));
+  EXPECT_EQ(second.held_bytes(), 0u);
+}
+
+TEST(V4ServerHandover, AWrongWritePositionLeavesTheRestoredSessionDetached) {
+  const TimePoint t0{};
+  V4ServerSession first(V4ServerSessionConfig{}, "SID");
+  ASSERT_TRUE(first.attach(std::nullopt, t0));
+  drain(first, t0);
+  first.on_target_data(bytes_of("abc"), t0);
+  auto snapshot = first.snapshot();
+  ASSERT_TRUE(snapshot);
+  snapshot->stream.written = 99;  // beyond anything sent: the client must reconnect instead
+  auto second = V4ServerSession::restored(V4ServerSessionConfig{}, *snapshot, t0);
+  EXPECT_FALSE(second.attached());
+  EXPECT_TRUE(second.check_reconnect(0));
+}
+
+TEST(V4ServerHandover, AnOwedPingKeepsAnAttachedSessionHere) {
+  const TimePoint t0{};
+  V4ServerSessionConfig config;
+  V4ServerSession session(config, "SID");
+  ASSERT_TRUE(session.attach(std::nullopt, t0));
+  drain(session, t0);
+  session.on_timeout(t0 + config.ping_interval);      // heard at the attach: alive
+  session.on_timeout(t0 + 2 * config.ping_interval);  // a quiet interval: a ping is due
+  EXPECT_FALSE(session.snapshot()) << "the ping belongs to this socket's liveness check";
+  drain(session, t0 + 2 * config.ping_interval);
+  EXPECT_TRUE(session.snapshot());
+}
+
+TEST(V4ServerHandover, ASessionWhoseTargetClosedStays) {
   const TimePoint t0{};
   V4ServerSession ended(V4ServerSessionConfig{}, "SID");
   ASSERT_TRUE(ended.attach(std::nullopt, t0));

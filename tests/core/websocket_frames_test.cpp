@@ -83,6 +83,40 @@ TEST(WebSocketFrames, ReassemblesFragmentsAroundAControlFrameAtAnySplit) {
   }
 }
 
+// A connection moved to another process: the bytes read but not parsed start a new reader, at every
+// split of the frame that was on its way; a half-reassembled message does not move.
+TEST(WebSocketFrames, UnparsedBytesStartAnotherReaderWhereThisOneStopped) {
+  const Bytes first = client_frame(2, text_of("parsed here"));
+  const Bytes second = client_frame(2, Bytes(300, 0x5a));
+  for (std::size_t split = 0; split <= second.size(); ++split) {
+    Reader here(1 << 20);
+    Bytes wire = first;
+    wire.insert(wire.end(), second.begin(), second.begin() + split);
+    feed(here, wire);
+    auto a = here.next();
+    ASSERT_TRUE(a && *a);
+    if (split < second.size()) ASSERT_FALSE(*here.next());
+    else ASSERT_TRUE(*here.next());  // whole: parsed here too, nothing left over
+    const auto left = here.unparsed();
+    ASSERT_TRUE(left);
+    Reader there(1 << 20);
+    feed(there, Bytes(left->begin(), left->end()));
+    feed(there, Bytes(second.begin() + split, second.end()));
+    auto b = there.next();
+    ASSERT_TRUE(b);
+    if (split == second.size()) {
+      EXPECT_FALSE(*b);
+      continue;
+    }
+    ASSERT_TRUE(*b) << "split " << split;
+    EXPECT_EQ(std::get<Message>(**b).payload.size(), 300u);
+  }
+  Reader fragmented(1 << 20);
+  feed(fragmented, client_frame(2, text_of("half"), false));
+  ASSERT_FALSE(*fragmented.next());
+  EXPECT_FALSE(fragmented.unparsed());
+}
+
 TEST(WebSocketFrames, RefusesWhatNoBrowserSends) {
   struct Case {
     Bytes wire;

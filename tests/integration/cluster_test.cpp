@@ -19,6 +19,7 @@
 #include "native/daemon/cluster/forward_mac.hpp"
 #include "tests/integration/cluster_harness.hpp"
 #include "tests/integration/harness.hpp"
+#include "tests/integration/raw_wire.hpp"
 #include "tests/support/cutting_proxy.hpp"
 #include "tests/support/files.hpp"
 #include "tests/support/process.hpp"
@@ -457,8 +458,8 @@ namespace sshrelay::itest {
 namespace {
 
 // A restart that loses no session: while ssh moves 64 MiB, the relay is handed over to a new process
-// twice (sshrelayd --takeover); each old process exits, the transfer never notices, and the audit trail
-// says which process handed what to which.
+// twice (sshrelayd --takeover) with the client's socket; each old process exits, the transfer never
+// notices (not even a reconnect), and the audit trail says which process handed what to which.
 class HandoverTest : public ::testing::Test {
  protected:
   void SetUp() override { sshd_.start(); }
@@ -531,11 +532,13 @@ class HandoverTest : public ::testing::Test {
     std::size_t handed = 0, taken = 0;
     for (const auto& event : handovers) {
       const auto reason = event.value("event.reason", "");
-      handed += reason == "handed to a new process";
-      taken += reason == "taken over from the previous process";
+      handed += reason == "handed to a new process with its connection";
+      taken += reason == "taken over from the previous process with its connection";
     }
     EXPECT_EQ(handed, 2u) << diagnostics(relays);
     EXPECT_EQ(taken, 2u) << diagnostics(relays);
+    // The client's WebSocket itself moved each time: it never had to reconnect.
+    EXPECT_EQ(read_audit_events(scratch_.file("audit.jsonl"), "session.reconnect").size(), 0u) << diagnostics(relays);
   }
 
   testing::TempDir scratch_{"sshrelay-handover"};
@@ -561,20 +564,39 @@ TEST_F(HandoverTest, SshUploadAndDownloadSurviveTwoHandoversEach) {
 namespace sshrelay::itest {
 namespace {
 
-// SIGUSR2 starts the successor itself (the same command line plus --takeover) and the session resumes
-// on it.
-TEST(HandoverSignal, Sigusr2StartsASuccessorThatKeepsTheSession) {
+// SIGUSR2 starts the successor itself (the same command line plus --takeover). An attached session goes
+// on on the same WebSocket — its socket moved to the successor, with half a frame the old process had
+// read and the new one completes — and a detached one resumes on the successor.
+TEST(HandoverSignal, Sigusr2StartsASuccessorThatKeepsTheSessions) {
   testing::TempDir scratch("sshrelay-sigusr2");
   TcpTarget echo(TcpTarget::echo());
   testing::RelayDaemon relay;
-  relay.start(relayd_path(), {"--unsafe-allow-loopback", "--handover-socket", scratch.file("handover.sock")});
+  relay.start(relayd_path(), {"--unsafe-allow-loopback", "--handover-socket", scratch.file("handover.sock"), "--audit-jsonl",
+                              scratch.file("audit.jsonl")});
   const auto port = relay.port();
   const auto first_pid = relay.pid();
-  RawV4Socket first(port, "/v4/connect?host=127.0.0.1&port=" + std::to_string(echo.port()) + "&dstUsername=t");
-  const auto sid = sid_of(first);
-  ASSERT_FALSE(sid.empty()) << relay.log_text();
-  ASSERT_TRUE(first.write_frame(v4::Data{bytes_of("before")}));
-  ASSERT_EQ(read_payload(first, 6), "before");
+  const auto connect = "/v4/connect?host=127.0.0.1&port=" + std::to_string(echo.port()) + "&dstUsername=t";
+  RawV4Socket attached(port, connect);
+  const auto attached_sid = sid_of(attached);
+  ASSERT_FALSE(attached_sid.empty()) << relay.log_text();
+  ASSERT_TRUE(attached.write_frame(v4::Data{bytes_of("before")}));
+  ASSERT_EQ(read_payload(attached, 6), "before");
+  std::string detached_sid;
+  {
+    RawV4Socket detached(port, connect);
+    detached_sid = sid_of(detached);
+    ASSERT_TRUE(detached.write_frame(v4::Data{bytes_of("early")}));
+    ASSERT_EQ(read_payload(detached, 5), "early");
+    detached.reset();
+  }
+  ASSERT_TRUE(wait_until([&] { return relay.log_text().find("sid=" + detached_sid + " detached") != std::string::npos; }, 30s))
+      << relay.log_text();
+  // The first half of a message reaches the old process; nothing says when it has read it (if it has
+  // not, the bytes wait in the kernel and move with the socket: the check below holds either way).
+  const std::string split = "a message split across two processes";
+  const auto wire = client_frame(2, v4::encode(v4::Data{bytes_of(split)}));
+  ASSERT_TRUE(attached.write_raw(std::span(wire).first(wire.size() / 2)));
+  std::this_thread::sleep_for(300ms);
 
   ::kill(relay.pid(), SIGUSR2);
   ASSERT_TRUE(wait_until([&] { return !relay.running(); }, 60s)) << relay.log_text();
@@ -586,12 +608,30 @@ TEST(HandoverSignal, Sigusr2StartsASuccessorThatKeepsTheSession) {
     successor = ready.is_object() ? ready.value("pid", 0) : 0;
     return successor != 0 && successor != first_pid;
   }, 30s)) << relay.log_text();
-  RawV4Socket second(port, reconnect_target(sid, 6));
-  auto resumed = frame_of(second.read());
-  ASSERT_TRUE(std::holds_alternative<v4::ReconnectSuccess>(resumed)) << relay.log_text();
-  ASSERT_TRUE(second.write_frame(v4::Data{bytes_of("after")}));
-  EXPECT_EQ(read_payload(second, 5), "after") << relay.log_text();
+
+  // The same WebSocket, now served by the successor.
+  ASSERT_TRUE(attached.write_raw(std::span(wire).subspan(wire.size() / 2)));
+  EXPECT_EQ(read_payload(attached, split.size()), split) << relay.log_text();
+  ASSERT_TRUE(attached.write_frame(v4::Data{bytes_of("after")}));
+  EXPECT_EQ(read_payload(attached, 5), "after") << relay.log_text();
+  EXPECT_NE(relay.log_text().find("sid=" + attached_sid + " taken over with its client's socket"), std::string::npos)
+      << relay.log_text();
+
+  RawV4Socket resumed(port, reconnect_target(detached_sid, 5));
+  auto success = frame_of(resumed.read());
+  ASSERT_TRUE(std::holds_alternative<v4::ReconnectSuccess>(success)) << relay.log_text();
+  ASSERT_TRUE(resumed.write_frame(v4::Data{bytes_of("later")}));
+  EXPECT_EQ(read_payload(resumed, 5), "later") << relay.log_text();
+
   EXPECT_NE(relay.log_text().find("SIGUSR2: started process " + std::to_string(successor)), std::string::npos) << relay.log_text();
+  std::map<std::string, std::string> handed;
+  for (const auto& event : read_audit_events(scratch.file("audit.jsonl"), "session.handover")) {
+    handed[event.value("event.reason", "") + " " + event.value("sshrelay.sid", "")] = event.value("sshrelay.sid", "");
+  }
+  EXPECT_TRUE(handed.count("handed to a new process with its connection " + attached_sid)) << nlohmann::json(handed).dump();
+  EXPECT_TRUE(handed.count("taken over from the previous process with its connection " + attached_sid));
+  EXPECT_TRUE(handed.count("handed to a new process " + detached_sid));
+  EXPECT_TRUE(handed.count("taken over from the previous process " + detached_sid));
   ::kill(successor, SIGTERM);
   EXPECT_TRUE(wait_until([&] { return ::kill(successor, 0) != 0; }, 30s));
 }

@@ -2,16 +2,18 @@
 // A restart that loses no session (HAProxy's seamless reload, for a relay): the running process offers
 // its state on a Unix socket (--handover-socket); a new process started with --takeover connects and
 // receives, with SCM_RIGHTS, the listening sockets (so no connection is refused meanwhile), then every
-// v4 session — its target socket and resume state (counters, unacknowledged bytes). The clients'
-// sockets are dropped and each client resumes on the new process from what it received: nothing is
-// lost. Then the old process exits. Sessions that cannot move (other kinds, or ending) stay behind and
+// v4 session — its target socket and resume state (counters, unacknowledged bytes), and its client's
+// socket when that is plain TCP (with how far the stream was written on it and the bytes read but not
+// parsed), so the WebSocket carries on; a TLS client's socket is dropped and it resumes on the new
+// process from what it received. Nothing is lost either way. Then the old process exits. Sessions that cannot move (other kinds, or ending) stay behind and
 // end with the old process (1012). docs/cluster.md.
 //
 // The exchange, one message each way at a time ([u32 json][u32 blob] lengths, the JSON, the blob; file
 // descriptors ride on the first bytes):
 //   new -> old  {"takeover": 1, "pid": N}
 //   old -> new  {"node_id": ..., "listeners": [{"role": "public"|"cluster"|"metrics", "address": ...}]}  + fds
-//   old -> new  {"session": {...}}  + blob (unacknowledged bytes)  + the target fd     (one per session)
+//   old -> new  {"session": {...}}  + blob (unacknowledged bytes [+ the client's unparsed bytes])
+//                                  + the target fd [+ the client's fd]               (one per session)
 //   old -> new  {"done": true, "sessions": N, "stayed": M}
 //   new -> old  {"ok": true, "taken": N}
 #include <chrono>

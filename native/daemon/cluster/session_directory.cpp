@@ -40,7 +40,13 @@ void SessionDirectory::start() {
 }
 
 void SessionDirectory::stop(bool withdraw, std::function<void()> done) {
-  net::post(strand_, [this, withdraw, done = std::move(done)]() mutable {
+  // The sessions as they are now: the caller ends them next, and their removals, which race with this
+  // post, are not published once stopped.
+  std::vector<std::string> held;
+  for (const auto& session : ctx_.registry.all()) {
+    if (directory_holds(session->kind())) held.push_back(session->sid());
+  }
+  net::post(strand_, [this, withdraw, held = std::move(held), done = std::move(done)]() mutable {
     stopped_ = true;
     beat_timer_.cancel();
     if (!withdraw || !redis_->up()) {
@@ -48,9 +54,7 @@ void SessionDirectory::stop(bool withdraw, std::function<void()> done) {
       return done();
     }
     auto commands = cluster::withdraw_node(node_id_);
-    for (const auto& session : ctx_.registry.all()) {
-      if (directory_holds(session->kind())) commands.push_back(cluster::remove_session(session->sid()));
-    }
+    for (const auto& sid : held) commands.push_back(cluster::remove_session(sid));
     redis_->send_all(commands, [this, done = std::move(done)](Result<std::vector<cluster_io::RedisReply>> written) mutable {
       if (!written) log(LogLevel::warn, "cluster: could not withdraw node " + node_id_ + ": " + written.error().message);
       redis_->stop();

@@ -33,6 +33,16 @@ std::optional<std::invoke_result_t<F>> on_main(RelayContext& ctx, F f) {
   return future.get();
 }
 
+// A socket received from the predecessor, on `strand` (the descriptor is the socket's now).
+tcp::socket adopted_socket(const Strand& strand, int fd) {
+  tcp::socket socket(strand);
+  sockaddr_storage local{};
+  socklen_t length = sizeof local;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length);
+  socket.assign(local.ss_family == AF_INET6 ? tcp::v6() : tcp::v4(), fd);
+  return socket;
+}
+
 }  // namespace
 
 int Inherited::fd_for(const std::string& role, std::size_t index) const {
@@ -81,21 +91,35 @@ Result<std::size_t> finish_takeover(RelayContext& ctx, Inherited& inherited) {
     auto message = receive_handover_message(inherited.socket, std::chrono::seconds(120));
     if (!message) return finish(local_error("takeover: " + message.error().message));
     if (message->header.contains("done")) break;
-    if (!message->header.contains("session") || message->fds.size() != 1) {
+    const bool with_client = message->header.contains("session") && message->header["session"].contains("client");
+    if (!message->header.contains("session") || message->fds.size() != (with_client ? 2u : 1u)) {
       close_all(message->fds);
-      return finish(protocol_error("takeover: a session message without its target socket"));
+      return finish(protocol_error("takeover: a session message without its sockets"));
     }
     const auto& state = message->header["session"];
     try {
       auto strand = net::make_strand(ctx.pool.next());
-      tcp::socket target(strand);
-      sockaddr_storage local{};
-      socklen_t length = sizeof local;
-      ::getsockname(message->fds[0], reinterpret_cast<sockaddr*>(&local), &length);
-      target.assign(local.ss_family == AF_INET6 ? tcp::v6() : tcp::v4(), message->fds[0]);
-      auto session = adopt_v4_session(ctx, strand, state, message->blob, std::move(target));
+      // Owned from here: closed if the session cannot be adopted.
+      auto target = adopted_socket(strand, message->fds[0]);
+      std::optional<tcp::socket> client_socket;
+      if (with_client) client_socket = adopted_socket(strand, message->fds[1]);
+      std::span<const std::uint8_t> unacked = message->blob;
+      std::shared_ptr<ClientConnection> client;
+      ClientPeer peer{state.value("source", ""), 0, "", "", ""};
+      if (with_client) {
+        const auto& info = state["client"];
+        const auto unread = info.at("unread").get<std::size_t>();
+        if (unread > unacked.size()) throw std::runtime_error("the unread bytes overrun the message");
+        unacked = unacked.first(unacked.size() - unread);
+        peer = {info.value("address", ""), info.value("port", std::uint16_t{0}), info.value("text", ""),
+                info.value("path", ""), info.value("user_agent", "")};
+        client = std::make_shared<ClientConnection>(PlainStream(std::move(*client_socket)),
+                                                    info.at("max_message").get<std::size_t>(),
+                                                    std::span(message->blob).last(unread));
+      }
+      auto session = adopt_v4_session(ctx, strand, state, unacked, std::move(target));
       ctx.registry.adopt(session, state.at("principal").get<std::string>(), state.value("source", ""));
-      start_adopted_v4_session(session, state.value("reconnects", 0u));
+      start_adopted_v4_session(session, state.value("reconnects", 0u), std::move(client), std::move(peer));
       ++taken;
     } catch (const std::exception& e) {
       log(LogLevel::error, std::string("takeover: a session could not be adopted: ") + e.what());
@@ -180,8 +204,12 @@ void HandoverOffer::give_to(int successor) {
       continue;
     }
     HandoverMessage message{{{"session", h->state}}, std::move(h->unacked), {h->target_fd}};
+    if (h->client_fd >= 0) {
+      message.blob.insert(message.blob.end(), h->client_unread.begin(), h->client_unread.end());
+      message.fds.push_back(h->client_fd);
+    }
     auto moved = send_handover_message(successor, message, kStepTimeout);
-    ::close(h->target_fd);
+    close_all(message.fds);
     if (!moved) {
       log(LogLevel::error, "handover: sid=" + session->sid() + " lost: " + moved.error().message);
       continue;
