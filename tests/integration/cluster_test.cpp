@@ -608,6 +608,11 @@ TEST(HandoverSignal, Sigusr2StartsASuccessorThatKeepsTheSessions) {
     successor = ready.is_object() ? ready.value("pid", 0) : 0;
     return successor != 0 && successor != first_pid;
   }, 30s)) << relay.log_text();
+  // Not this test's child: stopped here whatever the checks below say.
+  const std::unique_ptr<int, void (*)(int*)> stop_successor(&successor, [](int* pid) {
+    ::kill(*pid, SIGTERM);
+    wait_until([&] { return ::kill(*pid, 0) != 0; }, 30s);
+  });
 
   // The same WebSocket, now served by the successor.
   ASSERT_TRUE(attached.write_raw(std::span(wire).subspan(wire.size() / 2)));
@@ -632,8 +637,6 @@ TEST(HandoverSignal, Sigusr2StartsASuccessorThatKeepsTheSessions) {
   EXPECT_TRUE(handed.count("taken over from the previous process with its connection " + attached_sid));
   EXPECT_TRUE(handed.count("handed to a new process " + detached_sid));
   EXPECT_TRUE(handed.count("taken over from the previous process " + detached_sid));
-  ::kill(successor, SIGTERM);
-  EXPECT_TRUE(wait_until([&] { return ::kill(successor, 0) != 0; }, 30s));
 }
 
 }  // namespace
