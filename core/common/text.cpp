@@ -28,6 +28,14 @@ std::string ascii_lower(std::string_view text) {
   return out;
 }
 
+std::string ascii_upper(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
+  return out;
+}
+
 std::string_view trim_ows(std::string_view text) { return trim_any(text, " \t"); }
 
 std::string_view trim_space(std::string_view text) { return trim_any(text, " \t\r\n"); }

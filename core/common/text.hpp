@@ -11,6 +11,7 @@ namespace sshrelay {
 
 // A-Z to a-z; every other byte as it is.
 std::string ascii_lower(std::string_view text);
+std::string ascii_upper(std::string_view text);
 
 // The results of the trims are views into `text` (an all-blank text gives the empty view at its end).
 
