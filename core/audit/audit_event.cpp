@@ -16,7 +16,7 @@ struct TypeName {
   AuditEventType type;
   std::string_view name;
 };
-constexpr std::array<TypeName, 15> kTypeNames{{
+constexpr std::array<TypeName, 16> kTypeNames{{
     {AuditEventType::session_start, "session.start"},
     {AuditEventType::session_reconnect, "session.reconnect"},
     {AuditEventType::session_close, "session.close"},
@@ -32,6 +32,7 @@ constexpr std::array<TypeName, 15> kTypeNames{{
     {AuditEventType::tunnel_close, "tunnel.close"},
     {AuditEventType::session_forward, "session.forward"},
     {AuditEventType::session_handover, "session.handover"},
+    {AuditEventType::sshweb_command, "sshweb.command"},
 }};
 
 // Parameters whose values say where a user went or which page asked: never credentials.

@@ -33,6 +33,7 @@ enum class AuditEventType {
   tunnel_close,       // "tunnel.close": a tunnel ended, with the requests and connections it carried
   session_forward,    // "session.forward": a reconnect for a session another node holds, handed to that node
   session_handover,   // "session.handover": a session handed to a successor process (or taken over from one)
+  sshweb_command,     // "sshweb.command": sshwebd ran (or refused) an SSH-Web command; reason says which, how it ended
 };
 
 // "session.start", "session.reconnect", ... (the event.action value).

@@ -156,6 +156,7 @@ ordered_json to_ssh_relay_json(const AuditEvent& e) {
     case AuditEventType::tunnel_close:
     case AuditEventType::session_forward:
     case AuditEventType::session_handover:
+    case AuditEventType::sshweb_command:
       break;
   }
   // Events it never had: its common fields around our own (to_json), so nothing is lost.

@@ -1,0 +1,36 @@
+#pragma once
+// One SSH-Web command line run for a client, as sshttpd runs an `exec` (docs/sshweb.md): split into
+// words (no quoting), an empty line is exit 2, a spent rate exit 3, a refusal or failure exit 1 with
+// `error: <message>` on stderr, success exit 0 with the output on stdout. Only configured commands run;
+// nothing reaches a shell.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/sshweb/site_config.hpp"
+#include "native/sshweb/site_access.hpp"
+
+namespace sshrelay::sshweb {
+
+struct CommandResult {
+  int exit_status = 0;
+  std::string out;  // stdout: the document, or a pack's bytes
+  std::string err;  // stderr: "error: …\n"
+  std::string summary;  // for the audit trail and the log: what ran, briefly
+};
+
+class SiteCommands {
+ public:
+  SiteCommands(const SiteConfig& site, SiteAccess& access) : site_(site), access_(access) {}
+  CommandResult run(const ClientIdentity& client, const std::string& line);
+
+ private:
+  Result<std::string> receive_pack(const std::vector<std::string>& words, std::string& summary);
+  Result<std::string> rss_feed(const std::vector<std::string>& words);
+  Result<std::string> sitemap();
+
+  const SiteConfig& site_;
+  SiteAccess& access_;
+};
+
+}  // namespace sshrelay::sshweb

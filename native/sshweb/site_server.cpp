@@ -1,0 +1,228 @@
+#include "native/sshweb/site_server.hpp"
+
+#include <arpa/inet.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <chrono>
+
+#include "native/daemon/log.hpp"
+#include "native/sshweb/host_key.hpp"
+#include "native/sshweb/site_commands.hpp"
+
+namespace sshrelay::sshweb {
+namespace {
+
+using daemon::log;
+using daemon::LogLevel;
+
+std::string peer_address(ssh_session session) {
+  sockaddr_storage peer{};
+  socklen_t length = sizeof peer;
+  if (::getpeername(ssh_get_fd(session), reinterpret_cast<sockaddr*>(&peer), &length) != 0) return "";
+  char text[INET6_ADDRSTRLEN] = {};
+  const void* where = peer.ss_family == AF_INET6 ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(&peer)->sin6_addr)
+                                                  : static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(&peer)->sin_addr);
+  return ::inet_ntop(peer.ss_family, where, text, sizeof text) ? text : "";
+}
+
+// Writes all of `bytes` (libssh's write blocks for the window); false when the channel failed.
+bool write_all(ssh_channel channel, const std::string& bytes, bool to_stderr) {
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const auto chunk = static_cast<std::uint32_t>(std::min<std::size_t>(bytes.size() - done, 1 << 20));
+    const int n = to_stderr ? ssh_channel_write_stderr(channel, bytes.data() + done, chunk)
+                            : ssh_channel_write(channel, bytes.data() + done, chunk);
+    if (n <= 0) return false;
+    done += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+}  // namespace
+
+SiteServer::SiteServer(SiteConfig site, ServerLimits limits, daemon::audit::AuditLog* audit)
+    : site_(std::move(site)), limits_(std::move(limits)), audit_(audit) {}
+
+SiteServer::~SiteServer() { stop(); }
+
+Status SiteServer::start() {
+  const std::string name = "site " + site_.host + " (port " + std::to_string(site_.port) + ")";
+  if (site_.host_key.empty()) return local_error(name + ": no host-key: write 'host-key <path>' (created when missing)");
+  auto key = load_or_create_host_key(site_.host_key);
+  if (!key) return local_error(name + ": " + key.error().message);
+  log(LogLevel::info, name + ": host key " + key->fingerprint + (key->created ? " (new, written to " + site_.host_key + ")" : ""));
+  auto access = SiteAccess::open(site_);
+  if (!access) return local_error(name + ": " + access.error().message);
+  access_ = std::move(*access);
+  bind_.reset(ssh_bind_new());
+  int port = site_.port;
+  ssh_bind_options_set(bind_.get(), SSH_BIND_OPTIONS_BINDADDR, limits_.bind_address.c_str());
+  ssh_bind_options_set(bind_.get(), SSH_BIND_OPTIONS_BINDPORT, &port);
+  ssh_bind_options_set(bind_.get(), SSH_BIND_OPTIONS_IMPORT_KEY, key->key.release());  // the bind owns it now
+  if (ssh_bind_listen(bind_.get()) != SSH_OK) {
+    return local_error(name + ": cannot listen on " + limits_.bind_address + ":" + std::to_string(site_.port) + ": " +
+                       ssh_get_error(bind_.get()));
+  }
+  log(LogLevel::info, name + ": listening on " + limits_.bind_address + ":" + std::to_string(site_.port));
+  acceptor_ = std::thread([this] { accept_loop(); });
+  return Ok{};
+}
+
+void SiteServer::stop() {
+  stopping_ = true;
+  if (acceptor_.joinable()) acceptor_.join();
+  // Connections end with their commands (each is bounded by the idle timeout).
+  for (int i = 0; i < 100 && connections_ > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+}
+
+void SiteServer::accept_loop() {
+  const int fd = ssh_bind_get_fd(bind_.get());
+  while (!stopping_) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 200) <= 0) continue;
+    SshSession session(ssh_new());
+    if (ssh_bind_accept(bind_.get(), session.get()) != SSH_OK) {
+      log(LogLevel::warn, "site " + site_.host + ": accept failed: " + ssh_get_error(bind_.get()));
+      continue;
+    }
+    const auto address = peer_address(session.get());
+    if (connections_ >= limits_.max_connections) {
+      log(LogLevel::warn, "site " + site_.host + ": refusing " + address + ": " + std::to_string(limits_.max_connections) +
+                              " connections already");
+      continue;
+    }
+    ++connections_;
+    std::thread([this, s = std::move(session), address]() mutable {
+      serve(std::move(s), address);
+      --connections_;
+    }).detach();
+  }
+}
+
+void SiteServer::serve(SshSession session, std::string address) {
+  ssh_session s = session.get();
+  long timeout = static_cast<long>(limits_.idle_timeout.count());
+  ssh_options_set(s, SSH_OPTIONS_TIMEOUT, &timeout);
+  ssh_set_auth_methods(s, SSH_AUTH_METHOD_PUBLICKEY | SSH_AUTH_METHOD_INTERACTIVE | SSH_AUTH_METHOD_PASSWORD);
+  if (ssh_handle_key_exchange(s) != SSH_OK) {
+    log(LogLevel::debug, "site " + site_.host + ": key exchange with " + address + " failed: " + ssh_get_error(s));
+    return;
+  }
+  ClientIdentity client;
+  client.address = address;
+  bool authenticated = false;
+  ssh_channel channel = nullptr;
+  SiteCommands commands(site_, *access_);
+  // One message at a time until the command has run (sshttpd: one exec per channel, then close).
+  while (SshMessage message{ssh_message_get(s)}) {
+    ssh_message m = message.get();
+    const int type = ssh_message_type(m);
+    const int subtype = ssh_message_subtype(m);
+    if (type == SSH_REQUEST_SERVICE) {
+      ssh_message_service_reply_success(m);
+      continue;
+    }
+    if (!authenticated && type == SSH_REQUEST_AUTH) {
+      client.user = ssh_message_auth_user(m) ? ssh_message_auth_user(m) : "";
+      if (subtype == SSH_AUTH_METHOD_PUBLICKEY) {
+        ssh_key key = ssh_message_auth_pubkey(m);
+        const auto state = ssh_message_auth_publickey_state(m);
+        if (state == SSH_PUBLICKEY_STATE_NONE) {
+          ssh_message_auth_reply_pk_ok_simple(m);  // "would you take this key?" yes: any key identifies
+          continue;
+        }
+        if (state != SSH_PUBLICKEY_STATE_VALID || !key) {
+          ssh_message_reply_default(m);
+          continue;
+        }
+        char* base64 = nullptr;
+        ssh_pki_export_pubkey_base64(key, &base64);
+        const std::string type_name = ssh_key_type_to_char(ssh_key_type(key));
+        const std::string blob = base64 ? base64 : "";
+        ssh_string_free_char(base64);
+        std::string display;
+        client.tier = access_->tier_of(type_name, blob, &display);
+        client.fingerprint = key_fingerprint(key);
+        client.public_key = type_name + " " + blob + (display.empty() ? "" : " " + display);
+        authenticated = true;
+        ssh_message_auth_reply_success(m, 0);
+      } else if (subtype == SSH_AUTH_METHOD_INTERACTIVE || subtype == SSH_AUTH_METHOD_PASSWORD ||
+                 (subtype == SSH_AUTH_METHOD_NONE && client.user == "anonymous")) {
+        client.tier = Tier::anonymous;
+        authenticated = true;
+        ssh_message_auth_reply_success(m, 0);
+      } else {
+        ssh_message_auth_set_methods(m, SSH_AUTH_METHOD_PUBLICKEY | SSH_AUTH_METHOD_INTERACTIVE | SSH_AUTH_METHOD_PASSWORD);
+        ssh_message_reply_default(m);
+      }
+      continue;
+    }
+    if (!authenticated) {
+      ssh_message_reply_default(m);
+      continue;
+    }
+    if (type == SSH_REQUEST_CHANNEL_OPEN && subtype == SSH_CHANNEL_SESSION && !channel) {
+      channel = ssh_message_channel_request_open_reply_accept(m);
+      continue;
+    }
+    if (type != SSH_REQUEST_CHANNEL || !channel) {
+      ssh_message_reply_default(m);  // other channel types, global requests: refused
+      continue;
+    }
+    if (subtype == SSH_CHANNEL_REQUEST_ENV) {
+      const char* name = ssh_message_channel_request_env_name(m);
+      const char* value = ssh_message_channel_request_env_value(m);
+      if (name && value && std::string_view(name) == "SSHWEB_PUBKEY") client.public_key = value;
+      ssh_message_channel_request_reply_success(m);
+      continue;
+    }
+    if (subtype != SSH_CHANNEL_REQUEST_EXEC) {
+      ssh_message_reply_default(m);  // pty-req, shell, subsystem: nothing reaches a shell
+      continue;
+    }
+    const std::string line = ssh_message_channel_request_command(m) ? ssh_message_channel_request_command(m) : "";
+    ssh_message_channel_request_reply_success(m);
+    auto result = commands.run(client, line);
+    const bool delivered = write_all(channel, result.out, false) && write_all(channel, result.err, true);
+    ssh_channel_request_send_exit_status(channel, result.exit_status);
+    ssh_channel_send_eof(channel);
+    audit(client, result.summary, result.exit_status, delivered ? result.err : "the client went away");
+    log(LogLevel::info, "site " + site_.host + ": " + address + " (" + std::string(tier_name(client.tier)) +
+                            (client.fingerprint.empty() ? "" : " " + client.fingerprint) + ") " + result.summary + " -> exit " +
+                            std::to_string(result.exit_status));
+    break;
+  }
+  if (channel) {
+    // Close our side, then let the client close the connection (bounded): disconnecting first would cut
+    // a client still reading ("Connection closed by remote host").
+    ssh_channel_close(channel);
+    ssh_event event = ssh_event_new();
+    if (event && ssh_event_add_session(event, s) == SSH_OK) {
+      for (int i = 0; i < 50 && !(ssh_get_status(s) & (SSH_CLOSED | SSH_CLOSED_ERROR)); ++i) {
+        if (ssh_event_dopoll(event, 100) == SSH_ERROR) break;
+      }
+      ssh_event_remove_session(event, s);
+    }
+    if (event) ssh_event_free(event);
+    ssh_channel_free(channel);
+  }
+}
+
+void SiteServer::audit(const ClientIdentity& client, const std::string& summary, int exit_status, const std::string& error) {
+  if (!audit_) return;
+  AuditEvent event;
+  event.type = AuditEventType::sshweb_command;
+  event.principal = client.fingerprint.empty() ? "anonymous" : client.fingerprint;
+  event.identity_provider = "sshweb";
+  event.identity_subject = std::string(tier_name(client.tier));
+  event.source_ip = client.address;
+  event.target = site_.host + ":" + std::to_string(site_.port);
+  event.target_user = client.user;
+  event.endpoint = "sshweb";
+  event.reason = summary + " -> exit " + std::to_string(exit_status);
+  if (exit_status != 0) event.error = error.empty() ? "" : error.substr(0, error.find('\n'));
+  audit_->emit(std::move(event));
+}
+
+}  // namespace sshrelay::sshweb

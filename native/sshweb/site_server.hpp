@@ -1,0 +1,56 @@
+#pragma once
+// One site's SSH listener (libssh's server API): accepts on the site's port, and serves each connection
+// on a thread of its own (bounded), where libssh's blocking calls are at home:
+//
+//   key exchange ─▶ authentication ─▶ session channel ─▶ env SSHWEB_PUBKEY? ─▶ exec COMMAND ─▶ output,
+//   exit-status, EOF, close
+//
+// Authentication decides the tier: a verified public key is identified (or what authorized-keys says);
+// keyboard-interactive, a password (any: it is not checked), or `none` from the user "anonymous" are
+// anonymous. `none` from anyone else is answered with the methods, so that OpenSSH offers its keys
+// first (sshttpd admits `none` at once, which leaves OpenSSH users anonymous even with a key).
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/common/result.hpp"
+#include "core/sshweb/site_config.hpp"
+#include "native/daemon/audit/audit_log.hpp"
+#include "native/sshweb/libssh_handles.hpp"
+#include "native/sshweb/site_access.hpp"
+
+namespace sshrelay::sshweb {
+
+struct ServerLimits {
+  std::string bind_address = "0.0.0.0";
+  std::size_t max_connections = 256;              // per site, at once
+  std::chrono::seconds idle_timeout{60};          // a connection with nothing to say is closed
+};
+
+class SiteServer {
+ public:
+  SiteServer(SiteConfig site, ServerLimits limits, daemon::audit::AuditLog* audit);
+  ~SiteServer();
+  // Loads (or creates) the host key, reads authorized-keys, binds. Errors name the site and what failed.
+  Status start();
+  void stop();
+  std::uint16_t port() const { return site_.port; }
+
+ private:
+  void accept_loop();
+  void serve(SshSession session, std::string address);
+  void audit(const ClientIdentity& client, const std::string& summary, int exit_status, const std::string& error);
+
+  SiteConfig site_;
+  ServerLimits limits_;
+  daemon::audit::AuditLog* audit_;
+  std::unique_ptr<SiteAccess> access_;
+  SshBind bind_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<std::size_t> connections_{0};
+  std::thread acceptor_;
+};
+
+}  // namespace sshrelay::sshweb
