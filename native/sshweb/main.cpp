@@ -39,6 +39,8 @@ int run(int argc, char** argv) {
       "config", po::value(&config_path), "the configuration file (sshttpd's grammar); default /etc/sshwebd/config")(
       "bind", po::value(&limits.bind_address), "the address every site listens on; default 0.0.0.0")(
       "max-connections", po::value(&limits.max_connections), "connections per site at once; default 256")(
+      "backend-timeout-seconds", po::value<unsigned>()->notifier([&](unsigned s) { limits.backend_timeout = std::chrono::seconds(s); }),
+      "an api-call's whole exchange with the backend; default 30")(
       "audit-jsonl", po::value(&audit_config.jsonl_path), "append audit events (docs/audit.md) to this JSONL file")(
       "audit-stderr", po::bool_switch(&audit_config.to_stderr), "audit events on stderr")(
       "log-level", po::value(&log_level), "debug, info, warn or error; default info");

@@ -4,6 +4,7 @@
 
 #include "core/sshweb/site_documents.hpp"
 #include "core/common/text.hpp"
+#include "native/sshweb/backend_client.hpp"
 #include "native/sshweb/site_files.hpp"
 #include "native/sshweb/site_pack.hpp"
 
@@ -23,8 +24,11 @@ std::string joined(const std::vector<std::string>& words, std::size_t from = 0) 
 }  // namespace
 
 CommandResult SiteCommands::run(const ClientIdentity& client, const std::string& line) {
-  const auto words = split_fields(line);
+  auto words = split_fields(line);
   if (words.empty()) return failed(2, "empty command", "(empty)");
+  // A method is a method in any case, for the allow-lists too (sshttpd upper-cases it only to dispatch, so
+  // `api-call get /x` is refused by an `api-call GET` rule there).
+  if (words[0] == "api-call" && words.size() > 1) words[1] = ascii_upper(words[1]);
   // What the audit keeps: the verb and its first argument (a path), never a body.
   const std::string summary = words[0] + (words.size() > 1 ? " " + words[1] : "");
   switch (access_.admit(client.tier, words, std::chrono::steady_clock::now())) {
@@ -50,6 +54,9 @@ CommandResult SiteCommands::run(const ClientIdentity& client, const std::string&
     out = rss_feed(words);
   } else if (verb == "receive-pack") {
     out = receive_pack(words, detail);
+  } else if (verb == "api-call") {
+    out = api_call(client, words);
+    if (words.size() > 2) detail = "api-call " + ascii_upper(words[1]) + " " + words[2];
   }
   if (!out) return failed(1, out.error().message, detail);
   return {0, std::move(*out), "", detail};
@@ -74,6 +81,27 @@ Result<std::string> SiteCommands::rss_feed(const std::vector<std::string>& words
     files = std::move(*listed);
   }
   return feed_document(site_, path, files);
+}
+
+// api-call METHOD PATH [BODY…]: to the backend with the identity headers; the body of a 2xx or 3xx
+// answer is the output, a 4xx or 5xx is an error with its status and body.
+Result<std::string> SiteCommands::api_call(const ClientIdentity& client, const std::vector<std::string>& words) {
+  if (words.size() < 3) return local_error("usage: api-call METHOD PATH [BODY]");
+  const auto method = ascii_upper(words[1]);
+  const auto& path = words[2];
+  if (!path.starts_with("/")) return local_error("api-call: the path begins with '/': " + path);
+  if (!site_.api_route_for(method, path)) return local_error("api-call " + method + " " + path + " not configured");
+  if (site_.backend.empty()) return local_error("api-call has no backend configured");
+  BackendRequest request{method, path, joined(words, 3), {{"X-SSHWeb-Tier", std::string(tier_name(client.tier))}}};
+  if (!client.fingerprint.empty()) request.headers.emplace_back("X-SSHWeb-Fingerprint", client.fingerprint);
+  if (!client.public_key.empty()) request.headers.emplace_back("X-SSHWeb-PubKey", client.public_key);
+  auto response = call_backend(site_.backend, request, backend_timeout_);
+  if (!response) return response.error();
+  if (response->status >= 400) {
+    return local_error("backend error (status " + std::to_string(response->status) + "): backend returned " +
+                       std::to_string(response->status) + "; body=" + response->body);
+  }
+  return std::move(response->body);
 }
 
 // receive-pack [PATH] [--have OID[,OID…]]…: PATH defaults to "/".

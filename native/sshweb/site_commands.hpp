@@ -3,6 +3,7 @@
 // words (no quoting), an empty line is exit 2, a spent rate exit 3, a refusal or failure exit 1 with
 // `error: <message>` on stderr, success exit 0 with the output on stdout. Only configured commands run;
 // nothing reaches a shell.
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -21,16 +22,19 @@ struct CommandResult {
 
 class SiteCommands {
  public:
-  SiteCommands(const SiteConfig& site, SiteAccess& access) : site_(site), access_(access) {}
+  SiteCommands(const SiteConfig& site, SiteAccess& access, std::chrono::milliseconds backend_timeout)
+      : site_(site), access_(access), backend_timeout_(backend_timeout) {}
   CommandResult run(const ClientIdentity& client, const std::string& line);
 
  private:
   Result<std::string> receive_pack(const std::vector<std::string>& words, std::string& summary);
   Result<std::string> rss_feed(const std::vector<std::string>& words);
   Result<std::string> sitemap();
+  Result<std::string> api_call(const ClientIdentity& client, const std::vector<std::string>& words);
 
   const SiteConfig& site_;
   SiteAccess& access_;
+  std::chrono::milliseconds backend_timeout_;
 };
 
 }  // namespace sshrelay::sshweb

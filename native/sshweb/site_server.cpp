@@ -113,7 +113,7 @@ void SiteServer::serve(SshSession session, std::string address) {
   client.address = address;
   bool authenticated = false;
   ssh_channel channel = nullptr;
-  SiteCommands commands(site_, *access_);
+  SiteCommands commands(site_, *access_, limits_.backend_timeout);
   // One message at a time until the command has run (sshttpd: one exec per channel, then close).
   while (SshMessage message{ssh_message_get(s)}) {
     ssh_message m = message.get();

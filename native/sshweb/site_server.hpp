@@ -27,6 +27,7 @@ struct ServerLimits {
   std::string bind_address = "0.0.0.0";
   std::size_t max_connections = 256;              // per site, at once
   std::chrono::seconds idle_timeout{60};          // a connection with nothing to say is closed
+  std::chrono::milliseconds backend_timeout{30000};  // an api-call's whole exchange with the backend
 };
 
 class SiteServer {

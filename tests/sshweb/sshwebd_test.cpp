@@ -46,6 +46,7 @@ class SshWebdTest : public ::testing::Test {
     plain_ = make_key("plain");
     testing::write_file(dir_.file("authorized_keys"), "# the site's keys\ntier=trusted " + testing::read_file(trusted_ + ".pub"));
     port_ = testing::pick_free_loopback_port();
+    backend_port_ = testing::pick_free_loopback_port();
     limited_port_ = testing::pick_free_loopback_port();
     testing::write_file(dir_.file("sshwebd.conf"), config());
     start();
@@ -57,9 +58,11 @@ class SshWebdTest : public ::testing::Test {
            "  host-key keys/host_ed25519\n"
            "  root ./public\n"
            "  authorized-keys ./authorized_keys\n"
-           "  commands {\n    receive-pack /\n    receive-pack /notes/{path*}\n  }\n"
+           "  backend http://127.0.0.1:" + std::to_string(backend_port_) + "/\n"
+           "  commands {\n    receive-pack /\n    receive-pack /notes/{path*}\n"
+           "    api-call GET /api/notes/{id}\n    api-call POST /api/notes\n    api-call GET /api/fail\n    api-call GET /api/slow\n  }\n"
            "  meta {\n    rss-feed /feed\n    sitemap /sitemap dynamic=true\n    robots crawl-delay=3 allow=[\"/\", \"/notes/*\"]\n  }\n"
-           "  auth {\n    anonymous [receive-pack, sitemap, robots, rss-feed]\n    identified [admin-*]\n    trusted [secret-report, report daily]\n  }\n"
+           "  auth {\n    anonymous [receive-pack, sitemap, robots, rss-feed, api-call GET]\n    identified [admin-*, api-call POST]\n    trusted [secret-report, report daily]\n  }\n"
            "}\n"
            "site limited.localhost {\n"
            "  port " + std::to_string(limited_port_) + "\n"
@@ -80,7 +83,7 @@ class SshWebdTest : public ::testing::Test {
     io.stdout_path = io.stderr_path;
     daemon_ = std::make_unique<testing::Process>(
         std::vector<std::string>{SSHWEBD_PATH, "--config", dir_.file("sshwebd.conf"), "--bind", "127.0.0.1", "--audit-jsonl",
-                                 dir_.file("audit.jsonl")},
+                                 dir_.file("audit.jsonl"), "--backend-timeout-seconds", "2"},
         io);
     for (int i = 0; i < 200 && !(testing::loopback_port_accepts(port_) && testing::loopback_port_accepts(limited_port_)); ++i) {
       ASSERT_TRUE(daemon_->running()) << log();
@@ -121,7 +124,7 @@ class SshWebdTest : public ::testing::Test {
   }
 
   testing::TempDir dir_{"sshwebd-test"};
-  std::uint16_t port_ = 0, limited_port_ = 0;
+  std::uint16_t port_ = 0, limited_port_ = 0, backend_port_ = 0;
   std::string trusted_, plain_;
   std::unique_ptr<testing::Process> daemon_;
 };
@@ -252,6 +255,72 @@ TEST_F(SshWebdTest, TiersFollowKeysAndAuthorizedKeysReloads) {
   EXPECT_EQ(empty.err, "error: empty command\n");
   auto shell = ssh("");  // no command: a shell request, which nothing here grants
   EXPECT_NE(shell.status, 0);
+}
+
+// A real HTTP backend (Python's http.server) gets the method, path, body and identity headers; its
+// errors and its silence come back as clear statuses.
+TEST_F(SshWebdTest, ApiCallsReachTheBackendWithTheIdentityHeaders) {
+  const auto requests = dir_.file("requests.jsonl");
+  testing::write_file(dir_.file("backend.py"), R"(import json, sys, time
+from http.server import BaseHTTPRequestHandler, HTTPServer
+class Handler(BaseHTTPRequestHandler):
+    def answer(self):
+        body = self.rfile.read(int(self.headers.get('Content-Length') or 0)).decode()
+        with open(sys.argv[2], 'a') as log:
+            log.write(json.dumps({'method': self.command, 'path': self.path, 'body': body,
+                                  'headers': {k.lower(): v for k, v in self.headers.items()}}) + '\n')
+        if self.path == '/api/slow':
+            time.sleep(5)
+        status, reply = (500, b'boom') if self.path == '/api/fail' else (200, json.dumps({'ok': True, 'path': self.path}).encode())
+        self.send_response(status)
+        self.send_header('Content-Length', str(len(reply)))
+        self.end_headers()
+        self.wfile.write(reply)
+    do_GET = do_POST = answer
+    def log_message(self, *args): pass
+HTTPServer(('127.0.0.1', int(sys.argv[1])), Handler).serve_forever()
+)");
+  testing::Process backend({"python3", dir_.file("backend.py"), std::to_string(backend_port_), requests});
+  for (int i = 0; i < 100 && !testing::loopback_port_accepts(backend_port_); ++i) std::this_thread::sleep_for(50ms);
+  const auto last_request = [&] {
+    std::ifstream in(requests);
+    std::string line, last;
+    while (std::getline(in, line)) last = line;
+    return nlohmann::json::parse(last, nullptr, false);
+  };
+
+  auto got = ssh("api-call get /api/notes/7?full=1");
+  ASSERT_EQ(got.status, 0) << got.err << log();
+  EXPECT_EQ(nlohmann::json::parse(got.out)["path"], "/api/notes/7?full=1") << "the backend's body is the output";
+  auto seen = last_request();
+  EXPECT_EQ(seen["method"], "GET");
+  EXPECT_EQ(seen["headers"]["x-sshweb-tier"], "anonymous");
+  EXPECT_FALSE(seen["headers"].contains("x-sshweb-fingerprint"));
+
+  auto posted = ssh("api-call POST /api/notes {\"text\": \"hello  there\"}", trusted_);
+  ASSERT_EQ(posted.status, 0) << posted.err << log();
+  seen = last_request();
+  EXPECT_EQ(seen["method"], "POST");
+  EXPECT_EQ(seen["body"], "{\"text\": \"hello there\"}") << "the words after the path, joined by single spaces";
+  EXPECT_EQ(seen["headers"]["content-type"], "application/json");
+  EXPECT_EQ(seen["headers"]["x-sshweb-tier"], "trusted");
+  EXPECT_EQ(seen["headers"]["x-sshweb-fingerprint"].get<std::string>().substr(0, 7), "SHA256:");
+  const auto pub = testing::read_file(trusted_ + ".pub");
+  EXPECT_EQ(seen["headers"]["x-sshweb-pubkey"], pub.substr(0, pub.find('\n'))) << "with the comment from authorized-keys";
+
+  EXPECT_EQ(ssh("api-call POST /api/notes {}").err,
+            "error: permission denied: \"api-call POST /api/notes {}\" not allowed for tier \"anonymous\"\n");
+  EXPECT_EQ(ssh("api-call GET /api/other").err, "error: api-call GET /api/other not configured\n");
+  auto failed = ssh("api-call GET /api/fail");
+  EXPECT_EQ(failed.status, 1);
+  EXPECT_EQ(failed.err, "error: backend error (status 500): backend returned 500; body=boom\n");
+  auto slow = ssh("api-call GET /api/slow");
+  EXPECT_EQ(slow.status, 1);
+  EXPECT_EQ(slow.err, "error: backend timeout after 2 s\n");
+  backend.terminate();
+  auto down = ssh("api-call GET /api/notes/1");
+  EXPECT_EQ(down.status, 1);
+  EXPECT_EQ(down.err, "error: backend unreachable (127.0.0.1:" + std::to_string(backend_port_) + "): Connection refused\n");
 }
 
 TEST_F(SshWebdTest, TheTiersBucketRefusesTheCallPastItsRate) {
