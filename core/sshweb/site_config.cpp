@@ -7,6 +7,7 @@
 #include "core/common/nearest_name.hpp"
 #include "core/common/text.hpp"
 #include "core/sshweb/config_syntax.hpp"
+#include "core/sshweb/proxy_cache.hpp"
 #include "core/sshweb/route_pattern.hpp"
 
 namespace sshrelay::sshweb {
@@ -254,6 +255,7 @@ class Interpreter {
         if (*value != "*") return error(s, "only 'deny *' is understood");
         proxy.deny_all = true;
       } else if (keyword == "ttl") {
+        if (auto ttl = parse_proxy_ttl(*value); !ttl) return error(s, ttl.error().message);
         proxy.ttl = *value;
       } else if (keyword == "max-size") {
         auto size = parse_size(*value);

@@ -54,7 +54,7 @@ struct McpConfig {
 struct ProxyCacheConfig {
   std::vector<std::string> allow;  // hosts: exact, `*.suffix`, or `*`
   bool deny_all = false;
-  std::string ttl;
+  std::string ttl;  // as written: checked here, read by parse_proxy_ttl (proxy_cache.hpp); empty: 24 h
   std::uint64_t max_size = 64ull << 20;
   std::string storage;
   std::uint32_t max_redirects = 10;

@@ -13,6 +13,8 @@
 #include <optional>
 #include <thread>
 
+#include "native/common/child_spawn_attributes.hpp"
+
 extern char** environ;
 
 namespace sshrelay::cli {
@@ -55,19 +57,8 @@ Result<std::string> ShellCommand::run(std::chrono::milliseconds timeout) {
   // Asio opens sockets without close-on-exec: the command must not hold our relay connections (a reset
   // would then not reach the relay) or the --listen socket.
   posix_spawn_file_actions_addclosefrom_np(&actions, STDERR_FILENO + 1);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t defaults;
-  sigemptyset(&defaults);
-  sigaddset(&defaults, SIGPIPE);  // we ignore it; the command should not inherit that
-  sigset_t none;
-  sigemptyset(&none);
-  posix_spawnattr_setsigdefault(&attr, &defaults);
-  posix_spawnattr_setsigmask(&attr, &none);
-  // Its own process group, so a timeout or shutdown kills what it started too (`sh -c 'sleep 30'` would
-  // otherwise leave the sleep running, holding our stderr).
-  posix_spawnattr_setpgroup(&attr, 0);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP);
+  // Default SIGPIPE (we ignore it); its own process group, so a timeout or shutdown kills what it started.
+  const native::ChildSpawnAttributes attr({SIGPIPE});
 
   std::string sh = "/bin/sh";
   std::string dash_c = "-c";
@@ -79,12 +70,11 @@ Result<std::string> ShellCommand::run(std::chrono::milliseconds timeout) {
       spawn_error = ECANCELED;
     } else {
       pid_t pid = -1;
-      spawn_error = ::posix_spawn(&pid, "/bin/sh", &actions, &attr, argv, environ);
+      spawn_error = ::posix_spawn(&pid, "/bin/sh", &actions, attr.get(), argv, environ);
       if (spawn_error == 0) pid_ = pid;
     }
   }
   posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
   if (spawn_error == ECANCELED) return local_error("cancelled");
   if (spawn_error != 0) return local_error(std::string("cannot start /bin/sh: ") + std::strerror(spawn_error));
   ::close(write_end.fd);

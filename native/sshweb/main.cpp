@@ -40,7 +40,7 @@ int run(int argc, char** argv) {
       "bind", po::value(&limits.bind_address), "the address every site listens on; default 0.0.0.0")(
       "max-connections", po::value(&limits.max_connections), "connections per site at once; default 256")(
       "backend-timeout-seconds", po::value<unsigned>()->notifier([&](unsigned s) { limits.backend_timeout = std::chrono::seconds(s); }),
-      "an api-call's whole exchange with the backend; default 30")(
+      "an api-call's whole exchange with the backend, a proxy-call's, and each exchange with an MCP server; default 30")(
       "audit-jsonl", po::value(&audit_config.jsonl_path), "append audit events (docs/audit.md) to this JSONL file")(
       "audit-stderr", po::bool_switch(&audit_config.to_stderr), "audit events on stderr")(
       "log-level", po::value(&log_level), "debug, info, warn or error; default info");
@@ -90,6 +90,9 @@ int run(int argc, char** argv) {
       return 1;
     }
   }
+  // Before the sites start: a site's MCP server that exits makes our next write to it fail with EPIPE,
+  // which must not end the daemon.
+  std::signal(SIGPIPE, SIG_IGN);
   ssh_init();
   std::vector<std::unique_ptr<SiteServer>> servers;
   for (auto& site : config->sites) {
@@ -102,7 +105,6 @@ int run(int argc, char** argv) {
   }
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
-  std::signal(SIGPIPE, SIG_IGN);
   daemon::log(daemon::LogLevel::info, "sshwebd: " + std::to_string(servers.size()) + " site(s) up");
   while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   daemon::log(daemon::LogLevel::info, "sshwebd: stopping");

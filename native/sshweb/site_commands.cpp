@@ -2,8 +2,11 @@
 
 #include <set>
 
-#include "core/sshweb/site_documents.hpp"
+#include "core/common/hex.hpp"
 #include "core/common/text.hpp"
+#include "core/sshweb/http_envelope.hpp"
+#include "core/sshweb/mcp_messages.hpp"
+#include "core/sshweb/site_documents.hpp"
 #include "native/sshweb/backend_client.hpp"
 #include "native/sshweb/site_files.hpp"
 #include "native/sshweb/site_pack.hpp"
@@ -23,12 +26,12 @@ std::string joined(const std::vector<std::string>& words, std::size_t from = 0) 
 
 }  // namespace
 
-CommandResult SiteCommands::run(const ClientIdentity& client, const std::string& line) {
+CommandResult SiteCommands::run(const ClientIdentity& client, const std::string& line, OutputForm form) {
   auto words = split_fields(line);
   if (words.empty()) return failed(2, "empty command", "(empty)");
   // A method is a method in any case, for the allow-lists too (sshttpd upper-cases it only to dispatch, so
   // `api-call get /x` is refused by an `api-call GET` rule there).
-  if (words[0] == "api-call" && words.size() > 1) words[1] = ascii_upper(words[1]);
+  if ((words[0] == "api-call" || words[0] == "proxy-call") && words.size() > 1) words[1] = ascii_upper(words[1]);
   // What the audit keeps: the verb and its first argument (a path), never a body.
   const std::string summary = words[0] + (words.size() > 1 ? " " + words[1] : "");
   switch (access_.admit(client.tier, words, std::chrono::steady_clock::now())) {
@@ -45,7 +48,7 @@ CommandResult SiteCommands::run(const ClientIdentity& client, const std::string&
   Result<std::string> out = local_error("unknown command: " + verb);
   std::string detail = summary;
   if (verb == "capabilities") {
-    out = capabilities_document(site_);
+    out = capabilities_document(site_, mcp_ ? mcp_->tools() : nlohmann::json::array());
   } else if (verb == "sitemap") {
     out = sitemap();
   } else if (verb == "robots") {
@@ -53,10 +56,14 @@ CommandResult SiteCommands::run(const ClientIdentity& client, const std::string&
   } else if (verb == "rss-feed") {
     out = rss_feed(words);
   } else if (verb == "receive-pack") {
-    out = receive_pack(words, detail);
+    out = receive_pack(words, detail, form);
   } else if (verb == "api-call") {
     out = api_call(client, words);
     if (words.size() > 2) detail = "api-call " + ascii_upper(words[1]) + " " + words[2];
+  } else if (verb == "mcp") {
+    out = mcp(words);
+  } else if (verb == "proxy-call") {
+    out = proxy_call(words, form);
   }
   if (!out) return failed(1, out.error().message, detail);
   return {0, std::move(*out), "", detail};
@@ -104,8 +111,29 @@ Result<std::string> SiteCommands::api_call(const ClientIdentity& client, const s
   return std::move(response->body);
 }
 
+// mcp TOOL [key=value…]: tools/call on the site's MCP server, every argument a string; the output is
+// the text the tool returned. The client's identity is not passed on (as in sshttpd).
+Result<std::string> SiteCommands::mcp(const std::vector<std::string>& words) {
+  if (words.size() < 2) return local_error("usage: mcp TOOL_NAME [key=value...]");
+  if (!mcp_) return local_error("mcp: no MCP server configured for this site");
+  auto arguments = mcp_tool_arguments(std::vector<std::string>(words.begin() + 2, words.end()));
+  if (!arguments) return arguments.error();
+  return mcp_->call(words[1], *arguments);
+}
+
+// proxy-call GET URL: the upstream's answer in HTTP/1.1 wire form, whatever its status.
+Result<std::string> SiteCommands::proxy_call(const std::vector<std::string>& words, OutputForm form) {
+  if (words.size() < 3) return local_error("usage: proxy-call METHOD url");
+  if (ascii_upper(words[1]) != "GET") return local_error("proxy-call: only GET is supported in this version");
+  if (!proxy_ || !site_.proxy_cache.configured()) return local_error("proxy-call: proxy-cache not configured for this site");
+  auto response = proxy_->fetch(words[2]);
+  if (!response) return response.error();
+  if (form == OutputForm::text) return (*response)->body;
+  return http_envelope(**response);
+}
+
 // receive-pack [PATH] [--have OID[,OID…]]…: PATH defaults to "/".
-Result<std::string> SiteCommands::receive_pack(const std::vector<std::string>& words, std::string& summary) {
+Result<std::string> SiteCommands::receive_pack(const std::vector<std::string>& words, std::string& summary, OutputForm form) {
   std::string path = "/";
   std::set<std::string> have;
   for (std::size_t i = 1; i < words.size(); ++i) {
@@ -131,7 +159,16 @@ Result<std::string> SiteCommands::receive_pack(const std::vector<std::string>& w
   if (!pack) return pack.error();
   summary = "receive-pack " + path + " (" + std::to_string(pack->objects) + " of " + std::to_string(pack->objects_total) +
             " objects, " + std::to_string(pack->bytes.size()) + " bytes, commit " + pack->commit + ")";
-  return std::string(pack->bytes.begin(), pack->bytes.end());
+  if (form == OutputForm::binary) return std::string(pack->bytes.begin(), pack->bytes.end());
+  // The shell's summary, as sshttpd prints it; the checksum is the pack's trailing SHA-1.
+  const std::size_t trailer = pack->bytes.size() >= 20 ? pack->bytes.size() - 20 : 0;
+  const std::string checksum = lower_hex(std::span(pack->bytes).subspan(trailer));
+  std::string text = "PACK v2 (" + std::to_string(pack->objects) + " objects, " + std::to_string(pack->bytes.size()) +
+                     " bytes)\nchecksum: " + checksum + "\n";
+  for (const auto& file : pack->files) {
+    text += "blob " + file.blob.substr(0, 7) + "  " + file.path + " (" + std::to_string(file.size) + " bytes)\n";
+  }
+  return text;
 }
 
 }  // namespace sshrelay::sshweb

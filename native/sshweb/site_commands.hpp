@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "core/sshweb/site_config.hpp"
+#include "native/sshweb/mcp_client.hpp"
+#include "native/sshweb/proxy_fetcher.hpp"
 #include "native/sshweb/site_access.hpp"
 
 namespace sshrelay::sshweb {
@@ -22,19 +24,28 @@ struct CommandResult {
 
 class SiteCommands {
  public:
-  SiteCommands(const SiteConfig& site, SiteAccess& access, std::chrono::milliseconds backend_timeout)
-      : site_(site), access_(access), backend_timeout_(backend_timeout) {}
-  CommandResult run(const ClientIdentity& client, const std::string& line);
+  // `mcp` and `proxy` are the site's (none when it has no `mcp` block or no `proxy-cache` allow list).
+  SiteCommands(const SiteConfig& site, SiteAccess& access, std::chrono::milliseconds backend_timeout, McpClient* mcp = nullptr,
+               ProxyFetcher* proxy = nullptr)
+      : site_(site), access_(access), backend_timeout_(backend_timeout), mcp_(mcp), proxy_(proxy) {}
+  // How a command writes its result: `binary` over exec (a pack's bytes, proxy-call's HTTP message),
+  // `text` in the shell's line mode (a pack's summary, proxy-call's body).
+  enum class OutputForm { binary, text };
+  CommandResult run(const ClientIdentity& client, const std::string& line, OutputForm form = OutputForm::binary);
 
  private:
-  Result<std::string> receive_pack(const std::vector<std::string>& words, std::string& summary);
+  Result<std::string> receive_pack(const std::vector<std::string>& words, std::string& summary, OutputForm form);
   Result<std::string> rss_feed(const std::vector<std::string>& words);
   Result<std::string> sitemap();
   Result<std::string> api_call(const ClientIdentity& client, const std::vector<std::string>& words);
+  Result<std::string> mcp(const std::vector<std::string>& words);
+  Result<std::string> proxy_call(const std::vector<std::string>& words, OutputForm form);
 
   const SiteConfig& site_;
   SiteAccess& access_;
   std::chrono::milliseconds backend_timeout_;
+  McpClient* mcp_;
+  ProxyFetcher* proxy_;
 };
 
 }  // namespace sshrelay::sshweb

@@ -96,6 +96,7 @@ Result<SitePack> build_site_pack(const std::string& root, const std::string& und
   Repository repo(raw_repo);
 
   std::vector<git_oid> order;  // every object, blobs first, then trees bottom-up, then the commit
+  std::vector<PackedFile> packed;
   Folder top;
   std::int64_t newest_ms = 0;
   const std::string prefix = under.empty() ? "" : under + "/";
@@ -109,6 +110,7 @@ Result<SitePack> build_site_pack(const std::string& root, const std::string& und
     order.push_back(oid);
     newest_ms = std::max(newest_ms, file.modified_unix_ms);
     std::string path = file.path.starts_with(prefix) ? file.path.substr(prefix.size()) : file.path;
+    packed.push_back({path, hex_of(oid), content->size()});
     Folder* folder = &top;
     for (auto slash = path.find('/'); slash != std::string::npos; slash = path.find('/')) {
       folder = &folder->folders[path.substr(0, slash)];
@@ -141,6 +143,7 @@ Result<SitePack> build_site_pack(const std::string& root, const std::string& und
   git_packbuilder_set_threads(pb.get(), 1);
   SitePack pack;
   pack.commit = hex_of(commit);
+  pack.files = std::move(packed);
   std::set<std::string> inserted;
   for (const auto& oid : order) {
     const auto hex = hex_of(oid);

@@ -14,8 +14,16 @@
 
 namespace sshrelay::sshweb {
 
+// One file of the pack, for the shell's summary (`blob <sha7>  <name> (<size> bytes)`).
+struct PackedFile {
+  std::string path;  // relative to the requested folder
+  std::string blob;  // hex object id
+  std::size_t size = 0;
+};
+
 struct SitePack {
   std::vector<std::uint8_t> bytes;
+  std::vector<PackedFile> files;  // in the order they were listed
   std::string commit;          // hex object id of the commit
   std::size_t objects = 0;     // objects in the pack
   std::size_t objects_total = 0;  // objects the commit reaches (those left out included)

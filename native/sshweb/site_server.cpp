@@ -8,6 +8,7 @@
 
 #include "native/daemon/log.hpp"
 #include "native/sshweb/host_key.hpp"
+#include "native/sshweb/line_shell.hpp"
 #include "native/sshweb/site_commands.hpp"
 
 namespace sshrelay::sshweb {
@@ -55,6 +56,12 @@ Status SiteServer::start() {
   auto access = SiteAccess::open(site_);
   if (!access) return local_error(name + ": " + access.error().message);
   access_ = std::move(*access);
+  if (site_.mcp) {
+    auto mcp = McpClient::start(*site_.mcp, limits_.backend_timeout, "site " + site_.host);
+    if (!mcp) return local_error(name + ": " + mcp.error().message);
+    mcp_ = std::move(*mcp);
+  }
+  if (site_.proxy_cache.configured()) proxy_ = std::make_unique<ProxyFetcher>(site_.proxy_cache, limits_.backend_timeout);
   bind_.reset(ssh_bind_new());
   int port = site_.port;
   ssh_bind_options_set(bind_.get(), SSH_BIND_OPTIONS_BINDADDR, limits_.bind_address.c_str());
@@ -113,8 +120,10 @@ void SiteServer::serve(SshSession session, std::string address) {
   client.address = address;
   bool authenticated = false;
   ssh_channel channel = nullptr;
-  SiteCommands commands(site_, *access_, limits_.backend_timeout);
-  // One message at a time until the command has run (sshttpd: one exec per channel, then close).
+  SiteCommands commands(site_, *access_, limits_.backend_timeout, mcp_.get(), proxy_.get());
+  // One message at a time. Each session channel runs one exec and is closed (as sshttpd does); the
+  // connection then waits for another channel — the browser runs capabilities, receive-pack and its
+  // api-calls over one login — until the client leaves or stays idle past the timeout.
   while (SshMessage message{ssh_message_get(s)}) {
     ssh_message m = message.get();
     const int type = ssh_message_type(m);
@@ -177,36 +186,36 @@ void SiteServer::serve(SshSession session, std::string address) {
       ssh_message_channel_request_reply_success(m);
       continue;
     }
-    if (subtype != SSH_CHANNEL_REQUEST_EXEC) {
-      ssh_message_reply_default(m);  // pty-req, shell, subsystem: nothing reaches a shell
+    const auto record = [&](const CommandResult& result, bool delivered) {
+      audit(client, result.summary, result.exit_status, delivered ? result.err : "the client went away");
+      log(LogLevel::info, "site " + site_.host + ": " + address + " (" + std::string(tier_name(client.tier)) +
+                              (client.fingerprint.empty() ? "" : " " + client.fingerprint) + ") " + result.summary +
+                              " -> exit " + std::to_string(result.exit_status));
+    };
+    if (subtype == SSH_CHANNEL_REQUEST_SHELL) {
+      // sshttpd's line mode (line_shell.hpp); a pty-req before it was refused, which OpenSSH shrugs off.
+      ssh_message_channel_request_reply_success(m);
+      run_line_shell(channel, client, commands, std::chrono::duration_cast<std::chrono::milliseconds>(limits_.idle_timeout),
+                     [&](const CommandResult& result) { record(result, true); });
+      ssh_channel_request_send_exit_status(channel, 0);
+      ssh_channel_send_eof(channel);
+    } else if (subtype == SSH_CHANNEL_REQUEST_EXEC) {
+      const std::string line = ssh_message_channel_request_command(m) ? ssh_message_channel_request_command(m) : "";
+      ssh_message_channel_request_reply_success(m);
+      auto result = commands.run(client, line);
+      const bool delivered = write_all(channel, result.out, false) && write_all(channel, result.err, true);
+      ssh_channel_request_send_exit_status(channel, result.exit_status);
+      ssh_channel_send_eof(channel);
+      record(result, delivered);
+    } else {
+      ssh_message_reply_default(m);  // pty-req, subsystem, x11…: nothing reaches a real shell
       continue;
     }
-    const std::string line = ssh_message_channel_request_command(m) ? ssh_message_channel_request_command(m) : "";
-    ssh_message_channel_request_reply_success(m);
-    auto result = commands.run(client, line);
-    const bool delivered = write_all(channel, result.out, false) && write_all(channel, result.err, true);
-    ssh_channel_request_send_exit_status(channel, result.exit_status);
-    ssh_channel_send_eof(channel);
-    audit(client, result.summary, result.exit_status, delivered ? result.err : "the client went away");
-    log(LogLevel::info, "site " + site_.host + ": " + address + " (" + std::string(tier_name(client.tier)) +
-                            (client.fingerprint.empty() ? "" : " " + client.fingerprint) + ") " + result.summary + " -> exit " +
-                            std::to_string(result.exit_status));
-    break;
-  }
-  if (channel) {
-    // Close our side, then let the client close the connection (bounded): disconnecting first would cut
-    // a client still reading ("Connection closed by remote host").
     ssh_channel_close(channel);
-    ssh_event event = ssh_event_new();
-    if (event && ssh_event_add_session(event, s) == SSH_OK) {
-      for (int i = 0; i < 50 && !(ssh_get_status(s) & (SSH_CLOSED | SSH_CLOSED_ERROR)); ++i) {
-        if (ssh_event_dopoll(event, 100) == SSH_ERROR) break;
-      }
-      ssh_event_remove_session(event, s);
-    }
-    if (event) ssh_event_free(event);
-    ssh_channel_free(channel);
+    ssh_channel_free(channel);  // libssh keeps it until the client's CLOSE arrives
+    channel = nullptr;
   }
+  if (channel) ssh_channel_free(channel);  // opened, but the client left before its command
 }
 
 void SiteServer::audit(const ClientIdentity& client, const std::string& summary, int exit_status, const std::string& error) {

@@ -19,6 +19,8 @@
 #include "core/sshweb/site_config.hpp"
 #include "native/daemon/audit/audit_log.hpp"
 #include "native/sshweb/libssh_handles.hpp"
+#include "native/sshweb/mcp_client.hpp"
+#include "native/sshweb/proxy_fetcher.hpp"
 #include "native/sshweb/site_access.hpp"
 
 namespace sshrelay::sshweb {
@@ -27,14 +29,17 @@ struct ServerLimits {
   std::string bind_address = "0.0.0.0";
   std::size_t max_connections = 256;              // per site, at once
   std::chrono::seconds idle_timeout{60};          // a connection with nothing to say is closed
-  std::chrono::milliseconds backend_timeout{30000};  // an api-call's whole exchange with the backend
+  // An api-call's whole exchange with the backend; a proxy-call's, redirects included; each exchange with
+  // the MCP server.
+  std::chrono::milliseconds backend_timeout{30000};
 };
 
 class SiteServer {
  public:
   SiteServer(SiteConfig site, ServerLimits limits, daemon::audit::AuditLog* audit);
   ~SiteServer();
-  // Loads (or creates) the host key, reads authorized-keys, binds. Errors name the site and what failed.
+  // Loads (or creates) the host key, reads authorized-keys, starts the MCP server, binds. Errors name
+  // the site and what failed.
   Status start();
   void stop();
   std::uint16_t port() const { return site_.port; }
@@ -48,6 +53,8 @@ class SiteServer {
   ServerLimits limits_;
   daemon::audit::AuditLog* audit_;
   std::unique_ptr<SiteAccess> access_;
+  std::unique_ptr<McpClient> mcp_;        // with an `mcp` block
+  std::unique_ptr<ProxyFetcher> proxy_;   // with a `proxy-cache` allow list
   SshBind bind_;
   std::atomic<bool> stopping_{false};
   std::atomic<std::size_t> connections_{0};

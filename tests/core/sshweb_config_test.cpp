@@ -132,6 +132,8 @@ TEST(SshWebConfig, NamesTheFileLineAndMistake) {
       {"site a {\n  mcp {\n    auth {\n    }\n  }\n}\n", "f.conf:2: an mcp block needs 'server stdio \"<command>\"' or 'server http <URL>'"},
       {"site a {\n  mcp {\n    server stdio \"unclosed\n  }\n}\n", "f.conf:3: a quoted word is not closed on its line"},
       {"site a {\n  proxy-cache {\n    max-size lots\n  }\n}\n", "f.conf:3: max-size 'lots' is not a size (e.g. 64mib, 10mb, 512k)"},
+      {"site a {\n  proxy-cache {\n    ttl forever\n  }\n}\n",
+       "f.conf:3: ttl 'forever' is not a duration (e.g. 30s, 5m, 1h30m, 24h, 7d; at most a year)"},
       {"site a {\n}\nsite b {\n}\n", "f.conf:3: site b uses port 22443, as site a does: a site is chosen by its port"},
       {"# nothing\n", "f.conf: no 'site <host> { … }' block"},
   };
