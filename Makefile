@@ -51,7 +51,7 @@ test-wasm: wasm-release
 # Screenshots land in e2e/artifacts/.
 test-e2e: site $(E2E_DEPS)
 	cmake --preset native-asan
-	cmake --build --preset native-asan -j $(JOBS) --target sshrelayd sshrelay
+	cmake --build --preset native-asan -j $(JOBS) --target sshrelayd sshrelay sshwebd
 	SSHRELAYD_PATH=$(CURDIR)/build/native-asan/native/sshrelayd \
 	  node --test --test-concurrency=1 $(sort $(wildcard e2e/tests/*_test.mjs))
 
@@ -95,11 +95,16 @@ test: setup
 	@echo "make test: done at $$(date +%T)"
 
 # Runs the relay with dev defaults (no auth, loopback targets allowed, logs on stderr) serving the
-# browser client at http://$(DEV_LISTEN)/. Builds only what it runs (the first wasm build fetches and
-# compiles libssh and mbedTLS: a few minutes, cached after).
+# browser client at http://$(DEV_LISTEN)/, and beside it the SSH-Web demo site (deploy/sshweb-demo:
+# open sshweb://127.0.0.1:$(DEV_SSHWEB_PORT)/ in the page; DEV_SSHWEB_PORT= leaves it out). Builds only
+# what it runs (the first wasm build compiles libssh and mbedTLS: a few minutes, cached after).
+DEV_SSHWEB_PORT ?= 22443
+DEV_SSHWEB_BACKEND_PORT ?= 8082
 dev: setup site
 	cmake --preset native-release
-	cmake --build --preset native-release -j $(JOBS) --target sshrelayd
+	cmake --build --preset native-release -j $(JOBS) --target sshrelayd $(if $(DEV_SSHWEB_PORT),sshwebd)
+	$(if $(DEV_SSHWEB_PORT),deploy/sshweb-demo/start ./build/native-release/native/sshwebd build/dev-sshweb \
+	  $(DEV_SSHWEB_PORT) $(DEV_SSHWEB_BACKEND_PORT) & demo=$$!; trap 'kill $$demo 2>/dev/null' EXIT;) \
 	./build/native-release/native/sshrelayd --dev --listen $(DEV_LISTEN) --web-root build/wasm-release/site \
 	  --allowed-origins $(DEV_ORIGINS)
 

@@ -18,6 +18,7 @@
 #include "core/session/v4_client_session.hpp"
 #include "core/wire/close_code.hpp"
 #include "wasm/browser_session.hpp"
+#include "wasm/command_channel.hpp"
 #include "wasm/keys.hpp"
 #include "wasm/port_share.hpp"
 #include "wasm/sftp_channel.hpp"
@@ -347,6 +348,38 @@ class SshSession {
   }
   void shareClose(double id) { shares_.erase(static_cast<int>(id)); }
 
+  // --- commands on their own channels (an SSH-Web site's `capabilities`, `receive-pack`, …) ---
+  // An id, or 0 (lastError() says why).
+  double commandRun(const std::string& command) {
+    const int id = session_.ssh().run_command(command);
+    if (id == 0) last_error_ = std::string("runCommand() in state ") + phase_name(session_.ssh().phase());
+    return id;
+  }
+  // {state, received} while it runs; once it ended {state: 'finished', exitStatus, stdout, stderr} or
+  // {state: 'error', error} — the output is handed over once, and the command forgotten.
+  val commandPoll(double id) {
+    auto* command = session_.ssh().command(static_cast<int>(id));
+    val o = val::object();
+    if (command == nullptr) {
+      o.set("state", std::string("error"));
+      o.set("error", std::string("no such command"));
+      return o;
+    }
+    o.set("state", std::string(command_state_name(command->state())));
+    o.set("received", static_cast<double>(command->stdout_size()));
+    if (command->state() == CommandChannel::State::finished) {
+      o.set("exitStatus", *command->exit_status());
+      o.set("stdout", to_uint8array(command->take_stdout()));
+      o.set("stderr", command->take_stderr());
+    } else if (command->state() == CommandChannel::State::error) {
+      o.set("error", command->error());
+    } else {
+      return o;
+    }
+    session_.ssh().drop_command(static_cast<int>(id));
+    return o;
+  }
+
   // --- the relay session (core's machine): report what happened with performance.now(), then pull ---
   void start(double now) { session_.start(time_from_ms(now)); }
   void stop(double now) { session_.stop(time_from_ms(now)); }
@@ -557,6 +590,8 @@ EMSCRIPTEN_BINDINGS(sshrelay_client) {
       .function("sharePump", &SshSession::sharePump)
       .function("shareInfo", &SshSession::shareInfo)
       .function("shareClose", &SshSession::shareClose)
+      .function("commandRun", &SshSession::commandRun)
+      .function("commandPoll", &SshSession::commandPoll)
       .function("start", &SshSession::start)
       .function("stop", &SshSession::stop)
       .function("takeOpen", &SshSession::takeOpen)

@@ -3,15 +3,9 @@
 #include <algorithm>
 #include <utility>
 
+#include "wasm/ssh_error_text.hpp"
+
 namespace sshrelay::wasm {
-namespace {
-
-std::string ssh_error_text(ssh_session session, const char* fallback) {
-  const char* detail = ssh_get_error(session);
-  return detail != nullptr && *detail ? detail : fallback;
-}
-
-}  // namespace
 
 const char* forward_state_name(ForwardChannel::State state) {
   switch (state) {

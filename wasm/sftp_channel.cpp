@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "wasm/ssh_error_text.hpp"
+
 namespace sshrelay::wasm {
 namespace {
 
@@ -66,9 +68,8 @@ bool SftpChannel::advance_open() {
   const int rc = opening ? ssh_channel_open_session(channel_) : ssh_channel_request_subsystem(channel_, "sftp");
   if (rc == SSH_AGAIN) return false;
   if (rc != SSH_OK) {
-    const char* detail = ssh_get_error(session_);
     fail(std::string(opening ? "could not open a channel for SFTP: " : "the server does not offer SFTP: ") +
-         (detail != nullptr && *detail ? detail : "refused"));
+         ssh_error_text(session_, "refused"));
     return true;
   }
   if (opening) {
@@ -100,8 +101,7 @@ bool SftpChannel::read_replies() {
         continue;
       }
       if (n == SSH_ERROR) {
-        const char* detail = ssh_get_error(session_);
-        fail(std::string("the SFTP channel broke: ") + (detail != nullptr && *detail ? detail : "read error"));
+        fail("the SFTP channel broke: " + ssh_error_text(session_, "read error"));
         return true;
       }
       break;  // 0: nothing now; SSH_EOF: judged by pump()
@@ -114,8 +114,7 @@ bool SftpChannel::write_requests() {
   out_.push(files_.take_output());
   const auto written = out_.write_to(channel_, gate_);
   if (written == ChannelOutbox::Written::error) {
-    const char* detail = ssh_get_error(session_);
-    fail(std::string("the SFTP channel broke: ") + (detail != nullptr && *detail ? detail : "write error"));
+    fail("the SFTP channel broke: " + ssh_error_text(session_, "write error"));
   }
   return written != ChannelOutbox::Written::nothing;
 }

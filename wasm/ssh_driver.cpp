@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "wasm/byte_pipe.hpp"
+#include "wasm/command_channel.hpp"
 #include "wasm/forward_channel.hpp"
 #include "wasm/sftp_channel.hpp"
 
@@ -82,6 +83,7 @@ SshDriver::~SshDriver() {
   wipe_secrets();
   sftp_.reset();
   forwards_.clear();
+  commands_.clear();
   if (channel_ != nullptr) ssh_channel_free(channel_);
   if (event_ != nullptr) {
     ssh_event_remove_session(event_, session_);
@@ -116,6 +118,7 @@ bool SshDriver::step() {
     if (sftp_ && phase_ != Phase::error) changed = sftp_->pump() || changed;
     if (phase_ != Phase::error) {
       for (auto& [id, forward] : forwards_) changed = forward->pump() || changed;
+      for (auto& [id, command] : commands_) changed = command->pump() || changed;
     }
     // Stall 3: libssh holds written packets until its next poll.
     flush();
@@ -482,6 +485,20 @@ ForwardChannel* SshDriver::forward(int id) {
 
 void SshDriver::drop_forward(int id) { forwards_.erase(id); }
 
+int SshDriver::run_command(const std::string& command) {
+  if (phase_ != Phase::authenticated && phase_ != Phase::opening && phase_ != Phase::open) return 0;
+  const int id = next_command_++;
+  commands_.emplace(id, std::make_unique<CommandChannel>(session_, command));
+  return id;
+}
+
+CommandChannel* SshDriver::command(int id) {
+  const auto it = commands_.find(id);
+  return it == commands_.end() ? nullptr : it->second.get();
+}
+
+void SshDriver::drop_command(int id) { commands_.erase(id); }
+
 std::string SshDriver::open_sftp() {
   if (sftp_) return "openFiles(): SFTP is already open";
   if (phase_ != Phase::authenticated && phase_ != Phase::opening && phase_ != Phase::open) {
@@ -518,6 +535,7 @@ void SshDriver::fail(std::string message) {
   phase_ = Phase::error;
   if (sftp_) sftp_->connection_lost("connection lost: " + error_);
   for (auto& [id, forward] : forwards_) forward->connection_lost("connection lost: " + error_);
+  for (auto& [id, command] : commands_) command->connection_lost("connection lost: " + error_);
 }
 
 void SshDriver::fail_ssh(const char* what) {

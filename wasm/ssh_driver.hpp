@@ -20,6 +20,7 @@
 namespace sshrelay::wasm {
 
 class BytePipe;
+class CommandChannel;
 class ForwardChannel;
 class SftpChannel;
 
@@ -96,6 +97,11 @@ class SshDriver {
   int open_forward(const std::string& host, int port);
   ForwardChannel* forward(int id);
   void drop_forward(int id);
+  // A command on its own session channel (command_channel.hpp), e.g. an SSH-Web site's `capabilities`:
+  // an id (never 0), or 0 before authentication or after the end.
+  int run_command(const std::string& command);
+  CommandChannel* command(int id);
+  void drop_command(int id);
 
   Phase phase() const { return phase_; }
   const std::string& error() const { return error_; }
@@ -169,6 +175,8 @@ class SshDriver {
   std::unique_ptr<SftpChannel> sftp_;  // freed before the session (see the destructor)
   std::map<int, std::unique_ptr<ForwardChannel>> forwards_;  // likewise
   int next_forward_ = 1;
+  std::map<int, std::unique_ptr<CommandChannel>> commands_;  // likewise
+  int next_command_ = 1;
 };
 
 const char* phase_name(SshDriver::Phase phase);

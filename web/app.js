@@ -44,8 +44,16 @@ const screens = {
   showTerminal() {
     connectScreen.hidden = true;
     terminalScreen.hidden = false;
+    byId('terminal').hidden = false;
+    byId('site-view').hidden = true;
     endedBanner.hidden = true;
     disconnectButton.hidden = false;
+  },
+  // An SSH-Web site (sshweb://) in place of the terminal.
+  showSite() {
+    this.showTerminal();
+    byId('terminal').hidden = true;
+    byId('site-view').hidden = false;
   },
   reconnecting(on) { byId('reconnecting').hidden = !on; },
 };
@@ -123,9 +131,10 @@ async function connect(request) {
   history.replaceState(null, '', `${location.pathname}${search ? `?${search}` : ''}${request.invitation ? '' : `#${request.targetText}`}`);
   byId('connect-form').hidden = true;
   disconnectButton.hidden = false;
-  const flow = new SessionFlow(mod, request, { steps, status, screens, terminalEl: byId('terminal') });
+  const flow = new SessionFlow(mod, request, { steps, status, screens, terminalEl: byId('terminal'), siteEl: byId('site-view') });
   app.flow = flow;
-  flow.addEventListener('connected', () => { filesToggle.hidden = false; shareToggle.hidden = false; });
+  // A site's connection runs only the site's commands: no files, no shared ports.
+  flow.addEventListener('connected', (e) => { if (!e.detail?.site) { filesToggle.hidden = false; shareToggle.hidden = false; } });
   if (!request.invitation) flow.addEventListener('connected', () => rememberTarget({
     target: request.targetText, method: flow.request.method, keyId: flow.usedKeyId,
     relay: isExtension ? request.relayText : undefined, shape: request.shape === 'relay' ? 'relay' : undefined,
@@ -140,7 +149,7 @@ function finished(flow, request, { message, kind }) {
   filesToggle.hidden = true;
   shareToggle.hidden = true;
   if (kind === 'host-key-changed') return;
-  if (flow.terminal && message) {
+  if ((flow.terminal || flow.siteView) && message) {
     // The terminal stays readable; the banner offers the way on.
     endedBanner.replaceChildren(
       h('span', { class: kind === 'error' ? 'ended-error' : '', 'data-testid': 'ended-message' },

@@ -31,3 +31,11 @@ export function cliBinary() {
 
 // The fixed id from the `key` in extension/manifest.json.
 export const EXTENSION_ID = 'ikmepbckbaofgbjjcbaklbifanigadjg';
+
+// sshwebd, built with the relay (the SSH-Web test serves deploy/sshweb-demo with it).
+export function sshwebdBinary() {
+  const candidates = [process.env.SSHWEBD_PATH, path.join(path.dirname(relayBinary()), 'sshwebd')];
+  const found = candidates.find((p) => p && fs.existsSync(p));
+  if (!found) throw new Error('no sshwebd next to sshrelayd: build it (make native-asan) or set SSHWEBD_PATH');
+  return found;
+}

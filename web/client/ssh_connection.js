@@ -78,6 +78,7 @@ export class SshConnection extends EventTarget {
     this.filesOpened = false;
     this.filesState = 'none';
     this.shares = new Set();  // "Share a port" (port_share.js)
+    this.commands = new Map();  // runCommand(): id → {resolve, reject, onProgress}
   }
 
   // Asks the core for the first open. Returns a promise (resolved at once) for callers that await it;
@@ -110,6 +111,17 @@ export class SshConnection extends EventTarget {
     this.shares.add(share);
     share.addEventListener('ended', () => this.shares.delete(share));
     return share;
+  }
+  // A command on its own channel of this connection (an SSH-Web site's `capabilities`, `receive-pack`,
+  // `api-call` …): resolves with {exitStatus, stdout: Uint8Array, stderr: string} once it ended, rejects
+  // when it could not run or the connection ended. onProgress(bytesReceived) while output arrives.
+  runCommand(line, onProgress) {
+    if (this.finished) return Promise.reject(new Error('the connection has ended'));
+    const id = this.session.commandRun(line);
+    if (!id) return Promise.reject(new Error(this.lastError()));
+    const done = new Promise((resolve, reject) => this.commands.set(id, { resolve, reject, onProgress, received: 0 }));
+    this.pump();
+    return done;
   }
   write(data) { return this.act('write', data); }
   resize(cols, rows) { return this.act('resize', cols, rows); }
@@ -187,6 +199,7 @@ export class SshConnection extends EventTarget {
       if (err.length) this.emitOutput(err, 'stderr');
       if (this.filesOpened) this.drainFileEvents();
       for (const share of this.shares) share.pump();
+      if (this.commands.size) this.pollCommands();
       if (!st.more) break;
     }
     if (st.more && !this.pumpScheduled) {
@@ -272,6 +285,27 @@ export class SshConnection extends EventTarget {
     for (let ev = this.session.filesNextEvent(); ev; ev = this.session.filesNextEvent()) this.emit('file', ev);
   }
 
+  pollCommands() {
+    for (const [id, command] of this.commands) {
+      const r = this.session.commandPoll(id);
+      if (r.state === 'finished') {
+        this.commands.delete(id);
+        command.resolve({ exitStatus: r.exitStatus, stdout: r.stdout, stderr: r.stderr });
+      } else if (r.state === 'error') {
+        this.commands.delete(id);
+        command.reject(new Error(r.error));
+      } else if (r.received !== command.received) {
+        command.received = r.received;
+        command.onProgress?.(r.received);
+      }
+    }
+  }
+
+  endCommands(why) {
+    for (const command of this.commands.values()) command.reject(new Error(why));
+    this.commands.clear();
+  }
+
   emitOutput(bytes, stream) {
     this.stats.bytesOut += bytes.length;
     const event = new CustomEvent('output', { detail: bytes });
@@ -282,6 +316,7 @@ export class SshConnection extends EventTarget {
   finish(outcome) {
     if (this.finished) return;
     for (const share of [...this.shares]) share.end('the SSH connection ended');
+    this.endCommands('the SSH connection ended');
     this.finished = true;
     clearTimeout(this.timer);
     this.timer = null;
@@ -291,6 +326,7 @@ export class SshConnection extends EventTarget {
   // Frees the wasm object; the connection is unusable afterwards.
   dispose() {
     for (const share of [...this.shares]) share.end('the SSH connection ended');
+    this.endCommands('the SSH connection ended');
     clearTimeout(this.timer);
     this.link?.close();
     this.link = null;

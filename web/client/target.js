@@ -1,8 +1,14 @@
-// An SSH target as people write it: `user@host[:port]` (IPv6 hosts in brackets: `user@[::1]:2222`).
-// Also read from and written to deep links: `/#user@host:port`.
+// An SSH target as people write it: `user@host[:port]` (IPv6 hosts in brackets: `user@[::1]:2222`),
+// or an SSH-Web site: `sshweb://[user@]host[:port][/path]` (docs/sshweb.md; also `ssh-web://`), which
+// carries `site: {path}`, port 22443 by default and user `anonymous` (the anonymous tier) unless named.
+// Also read from and written to deep links: `/#user@host:port`, `/#sshweb://host/path`.
+
+export const SSHWEB_PORT = 22443;
+const SSHWEB_SCHEME = /^ssh-?web:\/\//i;
 
 export function parseTarget(text) {
   const s = String(text ?? '').trim();
+  if (SSHWEB_SCHEME.test(s)) return parseSiteTarget(s.replace(SSHWEB_SCHEME, ''));
   const at = s.lastIndexOf('@');
   if (at <= 0) return { error: 'write the target as user@host or user@host:port' };
   const user = s.slice(0, at);
@@ -33,12 +39,32 @@ export function parseTarget(text) {
   return { user, host, port };
 }
 
+// `[user@]host[:port][/path]` of an sshweb:// address.
+function parseSiteTarget(rest) {
+  const slash = rest.indexOf('/');
+  const authority = slash >= 0 ? rest.slice(0, slash) : rest;
+  const path = slash >= 0 ? rest.slice(slash) : '/';
+  if (/[\s]/.test(path)) return { error: 'the site path must not contain spaces' };
+  const withUser = authority.includes('@') ? authority : `anonymous@${authority}`;
+  const hostPart = withUser.slice(withUser.lastIndexOf('@') + 1);
+  // Without a port, the SSH-Web one (a bare IPv6 address is written in brackets, as in a URL).
+  const hasPort = hostPart.startsWith('[') ? /\]:/.test(hostPart) : hostPart.includes(':');
+  const parsed = parseTarget(hasPort ? withUser : `${withUser}:${SSHWEB_PORT}`);
+  if (parsed.error) return { error: `${parsed.error} (an SSH-Web site is written sshweb://host[:port]/path)` };
+  return { ...parsed, site: { path } };
+}
+
 export function formatHostPort({ host, port }) {
   const h = host.includes(':') ? `[${host}]` : host;
   return port === 22 ? h : `${h}:${port}`;
 }
 
 export function formatTarget(target) {
+  if (target.site) {
+    const h = target.host.includes(':') ? `[${target.host}]` : target.host;
+    const user = target.user === 'anonymous' ? '' : `${target.user}@`;
+    return `sshweb://${user}${h}${target.port === SSHWEB_PORT ? '' : `:${target.port}`}${target.site.path}`;
+  }
   return `${target.user}@${formatHostPort(target)}`;
 }
 

@@ -43,7 +43,7 @@ export class ConnectForm {
   invitationChanged() {
     const invited = this.el.invitation.value.trim() !== '';
     this.form.querySelector('.invitation-note').hidden = !invited;
-    this.el.target.placeholder = invited ? 'user, or user@name' : 'user@host or user@host:port';
+    this.el.target.placeholder = invited ? 'user, or user@name' : 'user@host[:port], or sshweb://host[:port]/path';
   }
 
   setInvitation(text) {

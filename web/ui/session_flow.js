@@ -1,4 +1,5 @@
-// One connection as the user lives it: connect → check the host key → log in → shell → end. It reacts
+// One connection as the user lives it: connect → check the host key → log in → shell (or, for an
+// sshweb:// target, the SSH-Web site) → end. It reacts
 // to the SshConnection's state changes with the step panel (prompts), the terminal and the status bar,
 // and turns every way of ending into one readable message.
 import { SshConnection } from '../client/ssh_connection.js';
@@ -6,13 +7,15 @@ import { checkHostKey, forgetHostKey, trustHostKey } from '../client/known_hosts
 import { getKey, listKeys } from '../client/key_store.js';
 import { authFailure, connectionError, exitText } from '../client/messages.js';
 import { formatTarget, knownHostsKey } from '../client/target.js';
+import { SshWebSite } from '../client/sshweb_site.js';
+import { SiteView } from './site_view.js';
 import { TerminalView } from './terminal_view.js';
 
 const KEX_TIMEOUT_MS = 30000;
 const NO_RESUME = 'this connection will not resume after a network drop';
 
 export class SessionFlow extends EventTarget {
-  // request: {relay, target, targetText, method, keyId, shape}; ui: {steps, status, screens, terminalEl}
+  // request: {relay, target, targetText, method, keyId, shape}; ui: {steps, status, screens, terminalEl, siteEl}
   // shape: 'v4' (resumes after a network drop) or 'relay' (the plain /relay endpoint: does not).
   constructor(mod, request, ui) {
     super();
@@ -90,6 +93,10 @@ export class SessionFlow extends EventTarget {
         break;
       }
       case 'authenticated':
+        if (this.request.target.site) {
+          await this.openSite();
+          break;
+        }
         this.openTerminal();
         this.conn.act('openShell', this.terminal.cols, this.terminal.rows, 'xterm-256color');
         break;
@@ -175,6 +182,32 @@ export class SessionFlow extends EventTarget {
     }
   }
 
+  // An SSH-Web site: its manifest and content over this connection, then its pages in the site view.
+  async openSite() {
+    const { steps, status, screens } = this.ui;
+    const title = `Opening ${this.label}`;
+    this.site = new SshWebSite(this.conn, this.request.target.site);
+    try {
+      await this.site.load(({ step, bytes }) => steps.progress(title,
+        step === 'manifest' ? 'Asking the site what it offers (capabilities)…'
+          : step === 'content' ? `Fetching the site (receive-pack)… ${(bytes / 1024).toFixed(0)} KiB`
+            : `Unpacking ${(bytes / 1024).toFixed(0)} KiB…`));
+    } catch (e) {
+      this.giveUp({ headline: `${this.label} could not be opened as an SSH-Web site`, detail: e.message });
+      return;
+    }
+    if (this.conn.finished) return;
+    steps.hide();
+    screens.showSite();
+    this.siteView = new SiteView(this.ui.siteEl, this.site, {
+      label: this.label, onStatus: (kind, text, detail) => status.show(kind, text, detail),
+    });
+    this.siteView.open(this.request.target.site.path);
+    this.timings.open = performance.now();
+    status.show('ok', 'Connected', `${this.label} via ${this.via}`);
+    this.emit('connected', { site: true });
+  }
+
   openTerminal() {
     this.ui.steps.hide();
     this.ui.screens.showTerminal();
@@ -215,11 +248,11 @@ export class SessionFlow extends EventTarget {
       this.emit('finished', { message: null, kind: 'host-key-changed' });
       return;
     }
-    if (this.outcome === 'cancelled' && !this.terminal) {
+    if (this.outcome === 'cancelled' && !this.terminal && !this.siteView) {
       this.emit('finished', { message: null });
       return;
     }
-    if (this.exitInfo) {
+    if (this.exitInfo || (this.siteView && this.outcome === 'cancelled')) {
       const text = this.outcome === 'cancelled' ? 'Disconnected' : exitText(this.exitInfo);
       this.ui.status.show('idle', text);
       this.terminal?.note(`[${text}]`);
@@ -239,6 +272,7 @@ export class SessionFlow extends EventTarget {
     clearTimeout(this.kexTimer);
     this.conn?.dispose();
     this.terminal?.dispose();
+    this.siteView?.dispose();
   }
 
   emit(type, detail) { this.dispatchEvent(new CustomEvent(type, { detail })); }
