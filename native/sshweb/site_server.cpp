@@ -1,13 +1,10 @@
 #include "native/sshweb/site_server.hpp"
 
-#include <arpa/inet.h>
-#include <poll.h>
-#include <sys/socket.h>
-
 #include <chrono>
 
 #include "native/daemon/log.hpp"
-#include "native/sshweb/host_key.hpp"
+#include "native/libssh/host_key.hpp"
+#include "native/libssh/ssh_listener.hpp"
 #include "native/sshweb/line_shell.hpp"
 #include "native/sshweb/site_commands.hpp"
 
@@ -16,16 +13,8 @@ namespace {
 
 using daemon::log;
 using daemon::LogLevel;
-
-std::string peer_address(ssh_session session) {
-  sockaddr_storage peer{};
-  socklen_t length = sizeof peer;
-  if (::getpeername(ssh_get_fd(session), reinterpret_cast<sockaddr*>(&peer), &length) != 0) return "";
-  char text[INET6_ADDRSTRLEN] = {};
-  const void* where = peer.ss_family == AF_INET6 ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(&peer)->sin6_addr)
-                                                  : static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(&peer)->sin_addr);
-  return ::inet_ntop(peer.ss_family, where, text, sizeof text) ? text : "";
-}
+using libssh::SshMessage;
+using libssh::SshSession;
 
 // Writes all of `bytes` (libssh's write blocks for the window); false when the channel failed.
 bool write_all(ssh_channel channel, const std::string& bytes, bool to_stderr) {
@@ -50,7 +39,7 @@ SiteServer::~SiteServer() { stop(); }
 Status SiteServer::start() {
   const std::string name = "site " + site_.host + " (port " + std::to_string(site_.port) + ")";
   if (site_.host_key.empty()) return local_error(name + ": no host-key: write 'host-key <path>' (created when missing)");
-  auto key = load_or_create_host_key(site_.host_key);
+  auto key = libssh::load_or_create_host_key(site_.host_key);
   if (!key) return local_error(name + ": " + key.error().message);
   log(LogLevel::info, name + ": host key " + key->fingerprint + (key->created ? " (new, written to " + site_.host_key + ")" : ""));
   auto access = SiteAccess::open(site_);
@@ -62,52 +51,17 @@ Status SiteServer::start() {
     mcp_ = std::move(*mcp);
   }
   if (site_.proxy_cache.configured()) proxy_ = std::make_unique<ProxyFetcher>(site_.proxy_cache, limits_.backend_timeout);
-  bind_.reset(ssh_bind_new());
-  int port = site_.port;
-  ssh_bind_options_set(bind_.get(), SSH_BIND_OPTIONS_BINDADDR, limits_.bind_address.c_str());
-  ssh_bind_options_set(bind_.get(), SSH_BIND_OPTIONS_BINDPORT, &port);
-  ssh_bind_options_set(bind_.get(), SSH_BIND_OPTIONS_IMPORT_KEY, key->key.release());  // the bind owns it now
-  if (ssh_bind_listen(bind_.get()) != SSH_OK) {
-    return local_error(name + ": cannot listen on " + limits_.bind_address + ":" + std::to_string(site_.port) + ": " +
-                       ssh_get_error(bind_.get()));
-  }
-  log(LogLevel::info, name + ": listening on " + limits_.bind_address + ":" + std::to_string(site_.port));
-  acceptor_ = std::thread([this] { accept_loop(); });
-  return Ok{};
+  listener_ = std::make_unique<libssh::SshListener>(name, limits_.bind_address, site_.port, limits_.max_connections);
+  return listener_->start(std::move(key->key),
+                          [this](libssh::SshSession session, const std::string& address) { serve(std::move(session), address); });
 }
 
 void SiteServer::stop() {
-  stopping_ = true;
-  if (acceptor_.joinable()) acceptor_.join();
   // Connections end with their commands (each is bounded by the idle timeout).
-  for (int i = 0; i < 100 && connections_ > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  if (listener_) listener_->stop();
 }
 
-void SiteServer::accept_loop() {
-  const int fd = ssh_bind_get_fd(bind_.get());
-  while (!stopping_) {
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, 200) <= 0) continue;
-    SshSession session(ssh_new());
-    if (ssh_bind_accept(bind_.get(), session.get()) != SSH_OK) {
-      log(LogLevel::warn, "site " + site_.host + ": accept failed: " + ssh_get_error(bind_.get()));
-      continue;
-    }
-    const auto address = peer_address(session.get());
-    if (connections_ >= limits_.max_connections) {
-      log(LogLevel::warn, "site " + site_.host + ": refusing " + address + ": " + std::to_string(limits_.max_connections) +
-                              " connections already");
-      continue;
-    }
-    ++connections_;
-    std::thread([this, s = std::move(session), address]() mutable {
-      serve(std::move(s), address);
-      --connections_;
-    }).detach();
-  }
-}
-
-void SiteServer::serve(SshSession session, std::string address) {
+void SiteServer::serve(SshSession session, const std::string& address) {
   ssh_session s = session.get();
   long timeout = static_cast<long>(limits_.idle_timeout.count());
   ssh_options_set(s, SSH_OPTIONS_TIMEOUT, &timeout);
@@ -152,7 +106,7 @@ void SiteServer::serve(SshSession session, std::string address) {
         ssh_string_free_char(base64);
         std::string display;
         client.tier = access_->tier_of(type_name, blob, &display);
-        client.fingerprint = key_fingerprint(key);
+        client.fingerprint = libssh::key_fingerprint(key);
         client.public_key = type_name + " " + blob + (display.empty() ? "" : " " + display);
         authenticated = true;
         ssh_message_auth_reply_success(m, 0);

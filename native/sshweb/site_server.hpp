@@ -9,16 +9,15 @@
 // keyboard-interactive, a password (any: it is not checked), or `none` from the user "anonymous" are
 // anonymous. `none` from anyone else is answered with the methods, so that OpenSSH offers its keys
 // first (sshttpd admits `none` at once, which leaves OpenSSH users anonymous even with a key).
-#include <atomic>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "core/common/result.hpp"
 #include "core/sshweb/site_config.hpp"
 #include "native/daemon/audit/audit_log.hpp"
-#include "native/sshweb/libssh_handles.hpp"
+#include "native/libssh/handles.hpp"
+#include "native/libssh/ssh_listener.hpp"
 #include "native/sshweb/mcp_client.hpp"
 #include "native/sshweb/proxy_fetcher.hpp"
 #include "native/sshweb/site_access.hpp"
@@ -45,8 +44,7 @@ class SiteServer {
   std::uint16_t port() const { return site_.port; }
 
  private:
-  void accept_loop();
-  void serve(SshSession session, std::string address);
+  void serve(libssh::SshSession session, const std::string& address);
   void audit(const ClientIdentity& client, const std::string& summary, int exit_status, const std::string& error);
 
   SiteConfig site_;
@@ -55,10 +53,7 @@ class SiteServer {
   std::unique_ptr<SiteAccess> access_;
   std::unique_ptr<McpClient> mcp_;        // with an `mcp` block
   std::unique_ptr<ProxyFetcher> proxy_;   // with a `proxy-cache` allow list
-  SshBind bind_;
-  std::atomic<bool> stopping_{false};
-  std::atomic<std::size_t> connections_{0};
-  std::thread acceptor_;
+  std::unique_ptr<libssh::SshListener> listener_;
 };
 
 }  // namespace sshrelay::sshweb

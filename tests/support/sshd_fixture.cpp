@@ -125,7 +125,8 @@ bool SshdFixture::launch() {
          << "MaxStartups 100\n"
          << "MaxSessions 50\n"
          << "PrintMotd no\n"
-         << "PrintLastLog no\n";
+         << "PrintLastLog no\n"
+         << extra_config_;
   write_file(config_path_, config.str(), 0600);
 
   sshd_.emplace(std::vector<std::string>{kSshd, "-D", "-e", "-f", config_path_},

@@ -29,6 +29,8 @@ class SshdFixture {
   // `/usr/sbin/sshd -D -e -f <cfg>` on a free 127.0.0.1 port and waits (at most 60 s) for its SSH banner.
   // Throws std::runtime_error with sshd's log tail if it exits early or never answers. Call once.
   void start();
+  // Lines added to sshd_config (before start()): e.g. `SetEnv HOME=…` for a test's own home folder.
+  void add_config(const std::string& lines) { extra_config_ += lines; }
   // SIGTERM, then SIGKILL after 30 s; returns once the port refuses connections (at most 30 s more).
   // Idempotent. Connections already open are served by sshd's own per-connection children, which live on
   // until their clients disconnect, as with a real sshd restart.
@@ -75,6 +77,7 @@ class SshdFixture {
   std::string host_public_key_;
   std::string config_path_;
   std::string log_path_;
+  std::string extra_config_;
 };
 
 }  // namespace sshrelay::testing

@@ -1,12 +1,13 @@
 #pragma once
-// A site's host key: the file at `host-key`, or a new ed25519 key written there (0600, its folder 0700)
-// when there is none yet, as sshttpd does.
+// A server's host key (an SSH-Web site's, the gateway's): the file at the configured path, or a new
+// ed25519 key written there (0600, its folder 0700) when there is none yet, as sshttpd and the MOSH
+// gateway do.
 #include <string>
 
 #include "core/common/result.hpp"
-#include "native/sshweb/libssh_handles.hpp"
+#include "native/libssh/handles.hpp"
 
-namespace sshrelay::sshweb {
+namespace sshrelay::libssh {
 
 struct HostKey {
   SshKey key;
@@ -18,4 +19,4 @@ Result<HostKey> load_or_create_host_key(const std::string& path);
 // "SHA256:<base64>" of a public key, as OpenSSH prints it; empty on failure.
 std::string key_fingerprint(ssh_key key);
 
-}  // namespace sshrelay::sshweb
+}  // namespace sshrelay::libssh

@@ -5,7 +5,7 @@
 
 #include <memory>
 
-namespace sshrelay::sshweb {
+namespace sshrelay::libssh {
 
 struct SshKeyFree {
   void operator()(ssh_key key) const { ssh_key_free(key); }
@@ -22,10 +22,14 @@ struct SshBindFree {
 struct SshMessageFree {
   void operator()(ssh_message message) const { ssh_message_free(message); }
 };
+struct SshEventFree {
+  void operator()(ssh_event event) const { ssh_event_free(event); }
+};
 
 using SshKey = std::unique_ptr<std::remove_pointer_t<ssh_key>, SshKeyFree>;
 using SshSession = std::unique_ptr<std::remove_pointer_t<ssh_session>, SshSessionFree>;
 using SshBind = std::unique_ptr<std::remove_pointer_t<ssh_bind>, SshBindFree>;
 using SshMessage = std::unique_ptr<std::remove_pointer_t<ssh_message>, SshMessageFree>;
+using SshEvent = std::unique_ptr<std::remove_pointer_t<ssh_event>, SshEventFree>;
 
-}  // namespace sshrelay::sshweb
+}  // namespace sshrelay::libssh

@@ -1,10 +1,10 @@
-#include "native/sshweb/host_key.hpp"
+#include "native/libssh/host_key.hpp"
 
 #include <sys/stat.h>
 
 #include <filesystem>
 
-namespace sshrelay::sshweb {
+namespace sshrelay::libssh {
 
 std::string key_fingerprint(ssh_key key) {
   unsigned char* hash = nullptr;
@@ -48,4 +48,4 @@ Result<HostKey> load_or_create_host_key(const std::string& path) {
   return out;
 }
 
-}  // namespace sshrelay::sshweb
+}  // namespace sshrelay::libssh
