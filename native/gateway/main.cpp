@@ -168,6 +168,10 @@ int run_mosh_leg(const GatewayConfig& config) {
   if (config.accept_any_key) daemon::log(daemon::LogLevel::warn, "gateway: GATEWAY_ACCEPT_ANY_KEY is on: every public key is accepted");
   RemoteHost remote{config.remote_host, config.remote_port, config.remote_known_hosts, config.remote_ignore_host_key,
                     config.gateway_ssh_key_path, config.gateway_ssh_key_content};
+  if (auto checked = check_remote_settings(remote); !checked) {
+    std::cerr << kName << ": " << checked.error().message << "\n";
+    return 1;
+  }
   ClientAuth auth(config, remote);
   const std::string remote_label = config.remote_host + ":" + std::to_string(config.remote_port);
 

@@ -2,6 +2,9 @@
 
 #include <libssh/libssh.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "native/libssh/handles.hpp"
 #include "native/libssh/host_key.hpp"
 
@@ -55,6 +58,33 @@ Result<libssh::SshKey> gateway_key(const RemoteHost& remote) {
 }
 
 }  // namespace
+
+Status check_remote_settings(const RemoteHost& remote) {
+  if (!remote.key_text.empty() || !remote.key_path.empty()) {
+    if (auto key = gateway_key(remote); !key) return key.error();
+  }
+  if (remote.known_hosts.empty() || remote.ignore_host_key) return Ok{};
+  std::ifstream file(remote.known_hosts);
+  if (!file) return local_error("REMOTE_KNOWN_HOSTS: cannot read " + remote.known_hosts);
+  std::size_t line_number = 0;
+  std::size_t entries = 0;
+  for (std::string line; std::getline(file, line);) {
+    ++line_number;
+    std::istringstream words(line);
+    std::string first, second, third;
+    words >> first;
+    if (first.empty() || first.starts_with('#')) continue;
+    if (first.starts_with('@')) words >> first;  // @cert-authority, @revoked
+    words >> second >> third;
+    if (second.empty() || third.empty()) {
+      return local_error("REMOTE_KNOWN_HOSTS: " + remote.known_hosts + ":" + std::to_string(line_number) +
+                         ": not a known_hosts line (host, key type, key)");
+    }
+    ++entries;
+  }
+  if (entries == 0) return local_error("REMOTE_KNOWN_HOSTS: " + remote.known_hosts + " lists no host key");
+  return Ok{};
+}
 
 Result<RemoteOutput> run_on_remote(const RemoteHost& remote, const std::string& user, const std::string& command,
                                    std::chrono::seconds deadline) {

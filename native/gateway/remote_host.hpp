@@ -26,6 +26,10 @@ struct RemoteOutput {
   int exit_status = -1;
 };
 
+// At startup, before any client waits on them: the gateway's key can be read (when one is configured),
+// and the known_hosts file can be read and has the shape of one (`[host]:port type base64` lines).
+Status check_remote_settings(const RemoteHost& remote);
+
 // Runs `command` on the remote as `user`. Errors say what failed in words: cannot connect, the host key
 // is unknown or changed (with the fingerprint seen), the gateway's key was refused, the deadline passed.
 Result<RemoteOutput> run_on_remote(const RemoteHost& remote, const std::string& user, const std::string& command,

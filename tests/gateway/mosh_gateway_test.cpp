@@ -270,14 +270,54 @@ TEST_F(MoshGatewayAuthTest, AChangedRemoteHostKeyIsRefused) {
 }
 
 TEST_F(MoshGatewayAuthTest, StartupErrorsSayWhatIsWrong) {
-  ProcessIo io;
-  io.stdout_path = io.stderr_path = dir_.file("startup.log");
-  io.env = {{"REMOTE_HOST", ""}, {"GATEWAY_PORT", "70000"}};
-  EXPECT_EQ(run({GATEWAY_PATH}, "", io.stdout_path, io.stderr_path, 30s), 2);
-  EXPECT_NE(read_file(io.stderr_path).find("REMOTE_HOST (remote_host, --remote-host) is required"), std::string::npos)
-      << read_file(io.stderr_path);
-  EXPECT_EQ(run({GATEWAY_PATH, "--remote-host", "127.0.0.1", "--port", "70000"}, "", io.stdout_path, io.stderr_path, 30s), 2);
-  EXPECT_NE(read_file(io.stderr_path).find("--port: '70000' is not a port"), std::string::npos) << read_file(io.stderr_path);
+  const auto out = dir_.file("startup.out"), err = dir_.file("startup.err");
+  // `env -i`: nothing of the test runner's environment; the host key in the test's folder.
+  const auto gateway = [&](std::vector<std::string> env, std::vector<std::string> flags) {
+    std::vector<std::string> argv = {"env", "-i", "PATH=/usr/bin:/bin", "GATEWAY_HOST_KEY_PATH=" + dir_.file("gateway_host_key")};
+    argv.insert(argv.end(), env.begin(), env.end());
+    argv.push_back(GATEWAY_PATH);
+    argv.insert(argv.end(), flags.begin(), flags.end());
+    return run(argv, "", out, err, 30s);
+  };
+  EXPECT_EQ(gateway({"REMOTE_HOST="}, {}), 2);
+  EXPECT_NE(read_file(err).find("REMOTE_HOST (remote_host, --remote-host) is required"), std::string::npos) << read_file(err);
+  EXPECT_EQ(gateway({}, {"--remote-host", "127.0.0.1", "--port", "70000"}), 2);
+  EXPECT_NE(read_file(err).find("--port: '70000' is not a port"), std::string::npos) << read_file(err);
+  // Files that cannot serve: found at startup, not at the first login.
+  const std::vector<std::string> listen = {"--remote-host", "127.0.0.1", "--host", "127.0.0.1", "--port", std::to_string(port_)};
+  EXPECT_EQ(gateway({"GATEWAY_SSH_KEY_PATH=" + dir_.file("missing_key")}, listen), 1);
+  EXPECT_NE(read_file(err).find("cannot read the gateway's SSH key " + dir_.file("missing_key")), std::string::npos) << read_file(err);
+  write_file(dir_.file("bad_known_hosts"), "# hosts\n[127.0.0.1]:22 ssh-ed25519\n");
+  EXPECT_EQ(gateway({"GATEWAY_SSH_KEY_PATH=" + sshd_.client_key(), "REMOTE_KNOWN_HOSTS=" + dir_.file("bad_known_hosts")}, listen), 1);
+  EXPECT_NE(read_file(err).find("bad_known_hosts:2: not a known_hosts line"), std::string::npos) << read_file(err);
+}
+
+// Passwords when turned on (ssh's askpass gives the password), and the insecure accept-any mode.
+TEST_F(MoshGatewayAuthTest, PasswordsAndAcceptAnyKeyWhenTurnedOn) {
+  start_gateway({{"GATEWAY_PASSWORD_AUTH", "yes"}, {"GATEWAY_PASSWORDS", sshd_.user() + ":s3cret pass"}});
+  const auto askpass = dir_.file("askpass.sh");
+  write_file(askpass, "#!/bin/sh\necho \"$GIVEN\"\n", 0755);
+  auto with_password = [&](const std::string& password) {
+    std::vector<std::string> argv = {"env", "SSH_ASKPASS=" + askpass, "SSH_ASKPASS_REQUIRE=force", "DISPLAY=none", "GIVEN=" + password,
+                                     "setsid", "-w", "ssh", "-F", "/dev/null", "-p", std::to_string(port_), "-o",
+                                     "PubkeyAuthentication=no", "-o", "PreferredAuthentications=password", "-o",
+                                     "NumberOfPasswordPrompts=1", "-o", "StrictHostKeyChecking=no", "-o",
+                                     "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", sshd_.user() + "@127.0.0.1", "true"};
+    Attempt attempt;
+    attempt.status = run(argv, "", "", dir_.file("pw.err"), 60s);
+    attempt.said = read_file(dir_.file("pw.err"));
+    return attempt;
+  };
+  EXPECT_NE(with_password("s3cret pass").said.find("exec request failed"), std::string::npos) << log();
+  auto wrong = with_password("s3cret");
+  EXPECT_NE(wrong.said.find("Permission denied"), std::string::npos) << wrong.said;
+  gateway_->terminate();
+
+  start_gateway({{"GATEWAY_ACCEPT_ANY_KEY", "true"}});
+  const auto foreign = dir_.file("any_ed25519");
+  ASSERT_EQ(run({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", foreign}, "", "", "", 30s), 0);
+  EXPECT_NE(login(sshd_.user(), foreign).said.find("exec request failed"), std::string::npos) << log();
+  EXPECT_NE(read_file(dir_.file("gateway.log")).find("GATEWAY_ACCEPT_ANY_KEY is on"), std::string::npos) << log();
 }
 
 }  // namespace
