@@ -173,10 +173,16 @@ class ClusterSshTest : public ::testing::Test {
       }
       forwards += added;
     }
-    EXPECT_EQ(forwards, landed_elsewhere) << diagnostics();
+    // A reconnect attempt the cut plan broke during its handshake (the CLI says "reconnect attempt
+    // failed" and tries again) was a connection that landed but neither forwarded nor resumed anything.
+    const auto failed = count_occurrences(testing::read_file(scratch_.file("ssh.err")), "reconnect attempt failed");
+    EXPECT_LE(forwards, landed_elsewhere) << diagnostics();
+    EXPECT_GE(forwards + failed, landed_elsewhere) << diagnostics();
     EXPECT_GE(landed_elsewhere, static_cast<std::size_t>(kClusterCuts) / 2);
-    // The owner resumed the session once per reconnect, whichever node it landed on.
-    EXPECT_EQ(events(owner, "session.reconnect") - before.reconnects[owner], connections.size() - 1) << diagnostics();
+    // The owner resumed the session once per reconnect that got through, whichever node it landed on.
+    const auto resumed = events(owner, "session.reconnect") - before.reconnects[owner];
+    EXPECT_LE(resumed, connections.size() - 1) << diagnostics();
+    EXPECT_GE(resumed + failed, connections.size() - 1) << diagnostics();
   }
 
   testing::TempDir scratch_{"sshrelay-cluster-ssh"};
