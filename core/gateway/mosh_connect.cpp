@@ -111,4 +111,25 @@ Result<MoshConnect> parse_mosh_connect(std::string_view output) {
   return protocol_error(message + "\n" + excerpt(output) + hint);
 }
 
+std::string mosh_session_command(std::string_view server_command, std::string_view exit_file) {
+  return std::string(server_command) + " -- /bin/sh -c '\"${SHELL:-/bin/sh}\" -l; echo $? > \"$HOME/" + std::string(exit_file) + "\"'";
+}
+
+std::string exit_status_command(std::string_view exit_file) {
+  const std::string path = "\"$HOME/" + std::string(exit_file) + "\"";
+  return "cat " + path + " && rm -f " + path;
+}
+
+std::optional<int> parse_exit_status(std::string_view text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.remove_suffix(1);
+  if (text.empty() || text.size() > 3) return std::nullopt;
+  int value = 0;
+  for (const char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + (c - '0');
+  }
+  if (value > 255) return std::nullopt;
+  return value;
+}
+
 }  // namespace sshrelay::gateway

@@ -7,6 +7,7 @@
 // so no error message repeats it.
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -22,6 +23,17 @@ inline constexpr std::size_t kMoshOutputQuoted = 400;
 // The remote command line: "mosh-server new -s -c 256 -l LANG=en_US.UTF-8" for the default locale. A
 // locale with characters a shell would interpret is single-quoted.
 std::string mosh_server_command(std::string_view locale = kMoshDefaultLocale);
+
+// MOSH carries a screen, not the remote shell's exit status. So that `ssh` through the gateway still ends
+// with it, the session runs the user's login shell under a small wrapper that writes the status to
+// `exit_file` (relative to the remote user's home) when the shell ends; the gateway reads it back over SSH
+// afterwards. `exit_file` is made by the gateway (letters, digits, '.', '-' and '_' only).
+//   <server_command> -- /bin/sh -c '"${SHELL:-/bin/sh}" -l; echo $? > "$HOME/<exit_file>"'
+std::string mosh_session_command(std::string_view server_command, std::string_view exit_file);
+// Reads and removes the file: `cat "$HOME/<exit_file>" && rm -f "$HOME/<exit_file>"`.
+std::string exit_status_command(std::string_view exit_file);
+// The status the file holds (0-255), or nothing when it holds something else.
+std::optional<int> parse_exit_status(std::string_view text);
 
 struct MoshConnect {
   std::uint16_t udp_port = 0;

@@ -7,9 +7,11 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <random>
 #include <sstream>
 #include <thread>
 
+#include "core/common/hex.hpp"
 #include "core/gateway/gateway_config.hpp"
 #include "core/gateway/mosh_connect.hpp"
 #include "native/cli/console.hpp"
@@ -104,6 +106,14 @@ Result<GatewayConfig> configure(const std::vector<std::string>& args) {
   return config;
 }
 
+// Hex digits from the system's random source: the session's exit-status file name.
+std::string random_hex(std::size_t bytes) {
+  std::random_device random;
+  std::vector<std::uint8_t> raw(bytes);
+  for (auto& b : raw) b = static_cast<std::uint8_t>(random());
+  return lower_hex(raw);
+}
+
 // mosh-client wants an address, not a name.
 Result<std::string> numeric_address(const std::string& host) {
   addrinfo hints{};
@@ -184,14 +194,23 @@ int run_mosh_leg(const GatewayConfig& config) {
     hooks.password_accepted = [&](const std::string& user, const std::string& password) { return auth.password_accepted(user, password); };
   }
   hooks.start_mosh_server = [&](const std::string& user) -> Result<MoshEndpoint> {
-    auto output = run_on_remote(remote, user, config.mosh_server_command.empty() ? mosh_server_command() : config.mosh_server_command,
-                                std::chrono::seconds(30));
+    const std::string exit_file = ".sshrelay-gateway-exit-" + random_hex(8);
+    const std::string server = config.mosh_server_command.empty() ? mosh_server_command() : config.mosh_server_command;
+    auto output = run_on_remote(remote, user, mosh_session_command(server, exit_file), std::chrono::seconds(30));
     if (!output) return output.error();
     auto connect = parse_mosh_connect(output->out + output->err);
     if (!connect) return connect.error();
     auto address = numeric_address(config.remote_host);
     if (!address) return address.error();
-    return MoshEndpoint{*address, connect->udp_port, connect->key};
+    return MoshEndpoint{*address, connect->udp_port, connect->key, exit_file};
+  };
+  hooks.remote_exit_status = [&](const std::string& user, const std::string& exit_file) -> std::optional<int> {
+    auto output = run_on_remote(remote, user, exit_status_command(exit_file), std::chrono::seconds(10));
+    if (!output) {
+      daemon::log(daemon::LogLevel::warn, "gateway: cannot read the exit status of " + user + "'s session: " + output.error().message);
+      return std::nullopt;
+    }
+    return parse_exit_status(output->out);
   };
   hooks.report = [&](const std::string& what, const std::string& user, const std::string& detail) {
     daemon::log(what == "denied" ? daemon::LogLevel::warn : daemon::LogLevel::info,

@@ -204,6 +204,10 @@ void serve_mosh_session(libssh::SshSession session, const std::string& address, 
     ssh_event_remove_fd(event.get(), c.mosh->master_fd());
     exit_status = c.mosh_done ? c.mosh->wait_exit(3000) : c.mosh->stop();
     if (exit_status < 0) exit_status = c.mosh_done ? 0 : 255;
+    // The remote shell ended (not the client): its own status, when the remote kept it for us.
+    if (c.mosh_done && !c.client_done && hooks.remote_exit_status) {
+      if (const auto remote = hooks.remote_exit_status(c.user, endpoint->exit_file)) exit_status = *remote;
+    }
     hooks.report("close", c.user, c.mosh_done ? "mosh-client exited (" + std::to_string(exit_status) + ")" : "the client left");
   }
   if (!(ssh_get_status(s) & (SSH_CLOSED | SSH_CLOSED_ERROR)) && !ssh_channel_is_closed(c.channel)) {

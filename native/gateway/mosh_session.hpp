@@ -7,6 +7,7 @@
 // terminal, nothing else (`--wan relay` carries everything, docs/gateway.md).
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "core/common/result.hpp"
@@ -18,6 +19,7 @@ struct MoshEndpoint {
   std::string address;  // IP literal of the remote, for mosh-client
   std::uint16_t udp_port = 0;
   std::string key;
+  std::string exit_file;  // where the remote session leaves its shell's exit status (mosh_connect.hpp)
 };
 
 struct MoshSessionHooks {
@@ -26,6 +28,8 @@ struct MoshSessionHooks {
   std::function<bool(const std::string& user, const std::string& password)> password_accepted;
   // Starts mosh-server on the remote as `user` and says where mosh-client goes.
   std::function<Result<MoshEndpoint>(const std::string& user)> start_mosh_server;
+  // After mosh-client exited: the remote shell's exit status, read back over SSH (nothing if unknown).
+  std::function<std::optional<int>(const std::string& user, const std::string& exit_file)> remote_exit_status;
   // What happened, for the log and the audit trail: "start", "close" (with detail), "denied".
   std::function<void(const std::string& what, const std::string& user, const std::string& detail)> report;
   std::string remote_label;  // "user@host:port" is built from it: "host:port"

@@ -112,5 +112,18 @@ TEST(GatewayMoshConnect, RefusesABadPortOrKeyWithoutRepeatingTheKey) {
   }
 }
 
+TEST(GatewayMoshConnect, WrapsTheLoginShellToKeepItsExitStatus) {
+  EXPECT_EQ(mosh_session_command("mosh-server new -s", ".sshrelay-gateway-exit-ab12"),
+            "mosh-server new -s -- /bin/sh -c '\"${SHELL:-/bin/sh}\" -l; echo $? > \"$HOME/.sshrelay-gateway-exit-ab12\"'");
+  EXPECT_EQ(exit_status_command(".x"), "cat \"$HOME/.x\" && rm -f \"$HOME/.x\"");
+  EXPECT_EQ(parse_exit_status("3\n"), 3);
+  EXPECT_EQ(parse_exit_status("0"), 0);
+  EXPECT_EQ(parse_exit_status("255\r\n"), 255);
+  EXPECT_EQ(parse_exit_status("256"), std::nullopt);
+  EXPECT_EQ(parse_exit_status(""), std::nullopt);
+  EXPECT_EQ(parse_exit_status("cat: no such file"), std::nullopt);
+  EXPECT_EQ(parse_exit_status("-1"), std::nullopt);
+}
+
 }  // namespace
 }  // namespace sshrelay::gateway

@@ -185,10 +185,14 @@ TEST_F(MoshGatewayTest, AnInteractiveSessionRunsOverMoshWithTheClientsWindowSize
   mark = ssh.screen().size();
   ssh.type("stty size\r");
   ASSERT_TRUE(ssh.wait_for(std::regex("30 100"), 30s, mark)) << ssh.screen().substr(mark) << log();
-  ssh.type("exit\r");
+  // The remote shell's exit status is the client's, though MOSH does not carry it.
+  ssh.type("exit 3\r");
   const auto status = ssh.wait_exit(30s);
   ASSERT_TRUE(status.has_value()) << "ssh did not end after exit" << ssh.screen() << log();
-  EXPECT_EQ(*status, 0) << log();
+  EXPECT_EQ(*status, 3) << log();
+  for (const auto& entry : fs::directory_iterator(home_)) {
+    EXPECT_FALSE(entry.path().filename().string().starts_with(".sshrelay-gateway-exit-")) << "left behind: " << entry.path();
+  }
   const auto audit = read_file(dir_.file("audit.jsonl"));
   EXPECT_NE(audit.find("\"session.start\""), std::string::npos) << audit;
   EXPECT_NE(audit.find("\"session.close\""), std::string::npos) << audit;
