@@ -121,14 +121,8 @@ std::string exit_status_command(std::string_view exit_file) {
 }
 
 std::optional<int> parse_exit_status(std::string_view text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.remove_suffix(1);
-  if (text.empty() || text.size() > 3) return std::nullopt;
   int value = 0;
-  for (const char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    value = value * 10 + (c - '0');
-  }
-  if (value > 255) return std::nullopt;
+  if (!parse_decimal(trim_space(text), value) || value < 0 || value > 255) return std::nullopt;
   return value;
 }
 

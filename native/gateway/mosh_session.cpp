@@ -10,6 +10,7 @@
 
 #include "core/gateway/user_name.hpp"
 #include "native/gateway/mosh_client_process.hpp"
+#include "native/libssh/channel_write.hpp"
 
 namespace sshrelay::gateway {
 namespace {
@@ -149,9 +150,6 @@ int on_pty_readable(socket_t fd, int revents, void* userdata) {
   return 0;
 }
 
-void write_text(ssh_channel channel, const std::string& text) {
-  ssh_channel_write(channel, text.data(), static_cast<std::uint32_t>(text.size()));
-}
 
 }  // namespace
 
@@ -185,13 +183,13 @@ void serve_mosh_session(libssh::SshSession session, const std::string& address, 
   }
 
   const std::string where = c.user + "@" + hooks.remote_label;
-  write_text(c.channel, "  Connecting to " + where + " via MOSH ...\r\n");
+  libssh::write_all(c.channel, "  Connecting to " + where + " via MOSH ...\r\n");
   auto endpoint = hooks.start_mosh_server(c.user);
   Result<MoshClientProcess> started = endpoint ? MoshClientProcess::start(endpoint->address, endpoint->udp_port, endpoint->key, c.cols, c.rows)
                                                : Result<MoshClientProcess>(endpoint.error());
   int exit_status = 1;
   if (!started) {
-    write_text(c.channel, "\r\n\x1b[31mError:\x1b[0m " + started.error().message + "\r\n");
+    libssh::write_all(c.channel, "\r\n\x1b[31mError:\x1b[0m " + started.error().message + "\r\n");
     hooks.report("close", c.user, "could not start MOSH: " + started.error().message);
   } else {
     c.mosh.emplace(std::move(*started));

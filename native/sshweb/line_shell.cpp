@@ -5,35 +5,19 @@
 #include <string_view>
 
 #include "core/common/text.hpp"
+#include "native/libssh/channel_write.hpp"
 
 namespace sshrelay::sshweb {
 namespace {
 
 constexpr std::string_view kPrompt = "\n> ";
 
-bool write_text(ssh_channel channel, const std::string& text) {
-  std::size_t done = 0;
-  while (done < text.size()) {
-    const int n = ssh_channel_write(channel, text.data() + done, static_cast<std::uint32_t>(text.size() - done));
-    if (n <= 0) return false;
-    done += static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
-std::string trimmed(std::string_view line) {
-  const auto first = line.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return {};
-  const auto last = line.find_last_not_of(" \t\r\n");
-  return std::string(line.substr(first, last - first + 1));
-}
-
 }  // namespace
 
 void run_line_shell(ssh_channel channel, const ClientIdentity& client, SiteCommands& commands,
                     std::chrono::milliseconds idle_timeout,
                     const std::function<void(const CommandResult&)>& on_command) {
-  if (!write_text(channel, "ssh-web/0.1 ready (tier: " + std::string(tier_name(client.tier)) + ")" + std::string(kPrompt))) return;
+  if (!libssh::write_all(channel, "ssh-web/0.1 ready (tier: " + std::string(tier_name(client.tier)) + ")" + std::string(kPrompt))) return;
   std::array<char, 4096> buffer{};
   // Bounded by the client: every round either reads a line or ends (EOF, error, idle timeout).
   for (;;) {
@@ -44,10 +28,10 @@ void run_line_shell(ssh_channel channel, const ClientIdentity& client, SiteComma
     std::string_view chunk(buffer.data(), static_cast<std::size_t>(n));
     while (!chunk.empty()) {
       const auto end = chunk.find('\n');
-      const std::string line = trimmed(chunk.substr(0, end));
+      const std::string line(trim_space(chunk.substr(0, end)));
       chunk = end == std::string_view::npos ? std::string_view() : chunk.substr(end + 1);
       if (line == "quit" || line == "exit") {
-        write_text(channel, "bye\n");
+        libssh::write_all(channel, "bye\n");
         return;
       }
       if (line.empty()) continue;
@@ -55,7 +39,7 @@ void run_line_shell(ssh_channel channel, const ClientIdentity& client, SiteComma
       on_command(result);
       std::string reply = result.exit_status == 0 ? result.out : result.err;
       while (!reply.empty() && reply.back() == '\n') reply.pop_back();
-      if (!write_text(channel, reply + std::string(kPrompt))) return;
+      if (!libssh::write_all(channel, reply + std::string(kPrompt))) return;
     }
   }
 }

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "native/daemon/log.hpp"
+#include "native/libssh/channel_write.hpp"
 #include "native/libssh/host_key.hpp"
 #include "native/libssh/ssh_listener.hpp"
 #include "native/sshweb/line_shell.hpp"
@@ -15,19 +16,6 @@ using daemon::log;
 using daemon::LogLevel;
 using libssh::SshMessage;
 using libssh::SshSession;
-
-// Writes all of `bytes` (libssh's write blocks for the window); false when the channel failed.
-bool write_all(ssh_channel channel, const std::string& bytes, bool to_stderr) {
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const auto chunk = static_cast<std::uint32_t>(std::min<std::size_t>(bytes.size() - done, 1 << 20));
-    const int n = to_stderr ? ssh_channel_write_stderr(channel, bytes.data() + done, chunk)
-                            : ssh_channel_write(channel, bytes.data() + done, chunk);
-    if (n <= 0) return false;
-    done += static_cast<std::size_t>(n);
-  }
-  return true;
-}
 
 }  // namespace
 
@@ -157,7 +145,7 @@ void SiteServer::serve(SshSession session, const std::string& address) {
       const std::string line = ssh_message_channel_request_command(m) ? ssh_message_channel_request_command(m) : "";
       ssh_message_channel_request_reply_success(m);
       auto result = commands.run(client, line);
-      const bool delivered = write_all(channel, result.out, false) && write_all(channel, result.err, true);
+      const bool delivered = libssh::write_all(channel, result.out) && libssh::write_all(channel, result.err, true);
       ssh_channel_request_send_exit_status(channel, result.exit_status);
       ssh_channel_send_eof(channel);
       record(result, delivered);
