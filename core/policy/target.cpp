@@ -30,9 +30,7 @@ std::string describe_byte(unsigned char byte) {
 
 bool is_ascii_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
 
-char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string lower(std::string_view text) { return sshrelay::ascii_lower(text); }
+char lower_char(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 // Whitespace, control and non-ASCII bytes are refused before anything else looks at the text: they are
 // how header injection and look-alike names get in.
@@ -64,7 +62,7 @@ std::optional<std::uint64_t> legacy_ipv4_part(std::string_view part) {
   if (part.empty() || part.size() > 12) return std::nullopt;
   std::uint64_t value = 0;
   for (const char c : part) {
-    const char l = ascii_lower(c);
+    const char l = lower_char(c);
     const unsigned digit = (l >= '0' && l <= '9') ? static_cast<unsigned>(l - '0')
                            : (l >= 'a' && l <= 'f') ? static_cast<unsigned>(l - 'a' + 10)
                                                     : 16;
@@ -113,7 +111,7 @@ Result<std::string> normalize_ipv6(std::string_view original, std::string_view t
   if (!parse_ipv6(address)) {
     return protocol_error("host " + quote(original) + " is not a valid IPv6 address");
   }
-  std::string out = lower(address);
+  std::string out = ascii_lower(address);
   if (percent != std::string_view::npos) {
     const std::string_view zone = text.substr(percent + 1);
     if (zone.empty()) return protocol_error("host " + quote(original) + " has an empty IPv6 zone after '%'");
@@ -175,7 +173,7 @@ Result<std::string> normalize_name(std::string_view text) {
   if (numeric_tld) {
     return protocol_error("host " + quote(text) + " looks numeric but is not an IPv4 address");
   }
-  return lower(text);
+  return ascii_lower(text);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 
 #include "core/common/base64.hpp"
 #include "tests/core/jose_vectors.hpp"
+#include "tests/core/test_text.hpp"
 
 namespace sshrelay {
 namespace {
@@ -39,7 +40,7 @@ std::string skip_reason(const json& key) {
   return set.skipped.empty() ? std::string() : set.skipped.front().reason;
 }
 
-bool contains(const std::string& text, std::string_view part) { return text.find(part) != std::string::npos; }
+using testing::contains;
 
 TEST(Jwks, ParsesRsaAndEcKeys) {
   const auto set = parse_ok({{"keys", json::array({rsa_key(), ec_key()})}});

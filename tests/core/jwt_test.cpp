@@ -7,6 +7,7 @@
 
 #include "core/common/base64.hpp"
 #include "tests/core/jose_vectors.hpp"
+#include "tests/core/test_text.hpp"
 
 namespace sshrelay {
 namespace {
@@ -65,7 +66,7 @@ std::string rejection(const std::string& token) {
   return jwt.error().message;
 }
 
-bool contains(const std::string& text, std::string_view part) { return text.find(part) != std::string::npos; }
+using testing::contains;
 
 TEST(Jwt, ParsesTheRfc7515RsaExample) {
   auto jwt = parse_jwt(vectors::kRfc7515A2Token);

@@ -9,12 +9,13 @@
 #include "core/session/raw_relay_session.hpp"
 #include "core/wire/close_code.hpp"
 #include "core/wire/v4_frame.hpp"
+#include "tests/core/virtual_time.hpp"
 
 namespace sshrelay::rendezvous {
 namespace {
 
 using Bytes = std::vector<std::uint8_t>;
-const TimePoint t0{std::chrono::hours(1)};
+using testing::t0;
 
 V4ServerSessionConfig config(std::size_t replay_cap) { return {replay_cap, Duration{120000}, Duration{30000}, 64 * 1024}; }
 

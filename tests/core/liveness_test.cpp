@@ -1,11 +1,12 @@
 #include "core/session/liveness.hpp"
+#include "tests/core/virtual_time.hpp"
 
 #include <gtest/gtest.h>
 
 namespace sshrelay {
 namespace {
 
-const TimePoint t0{std::chrono::hours(1)};
+using testing::t0;
 constexpr Duration kInterval{30000};
 
 TEST(Liveness, AQuietIntervalEarnsAPingAndASecondOneIsDeath) {

@@ -4,12 +4,13 @@
 #include "core/session/raw_client_session.hpp"
 #include "core/session/raw_relay_session.hpp"
 #include "core/wire/close_code.hpp"
+#include "tests/core/virtual_time.hpp"
 
 namespace sshrelay {
 namespace {
 
 using Bytes = std::vector<std::uint8_t>;
-const TimePoint t0{std::chrono::hours(1)};
+using testing::t0;
 
 TEST(RawRelaySession, BytesPassAsTheyAreInBoundedMessages) {
   RawRelaySession s({100, 40, Duration{30000}});

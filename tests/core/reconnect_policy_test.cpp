@@ -1,11 +1,12 @@
 #include "core/session/reconnect_policy.hpp"
+#include "tests/core/virtual_time.hpp"
 
 #include <gtest/gtest.h>
 
 namespace sshrelay {
 namespace {
 
-const TimePoint t0{std::chrono::hours(1)};
+using testing::t0;
 
 TEST(ReconnectPolicy, WaitsGrowExponentiallyWithEqualJitterUpToTheMaximum) {
   ReconnectPolicy p({Duration{100}, Duration{2000}, Duration{120000}});

@@ -71,7 +71,7 @@ struct Scenario {
   std::size_t client_ack_batch = 0;
 };
 
-struct Result {
+struct PairResult {
   bool completed = false;  // all bytes both ways, then close 1000
   std::optional<ClientOutcome> outcome;
   int drops = 0, reconnects = 0, credential_retries = 0, grace_expiries = 0, gave_up = 0;
@@ -104,7 +104,7 @@ class Simulation {
   Simulation(unsigned seed, Scenario s)
       : rng_(seed), s_(s), client_(client_config(seed, s)) {}
 
-  Result run() {
+  PairResult run() {
     client_.start(now_);
     for (int step = 0; step < 400000; ++step) {
       pump();
@@ -491,7 +491,7 @@ class Simulation {
   bool target_eof_ = false;
   bool outcome_checked_ = false;
   std::string server_end_reason_;
-  Result result_;
+  PairResult result_;
 };
 
 TEST(SessionPair, RandomDropsAndDelaysDeliverEveryByteOnceThenClose1000) {

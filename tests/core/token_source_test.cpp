@@ -1,4 +1,5 @@
 #include "core/identity/token_source.hpp"
+#include "tests/core/test_text.hpp"
 
 #include <gtest/gtest.h>
 
@@ -25,7 +26,7 @@ std::string refused(const TokenSources& sources, const TokenRequest& request) {
   return token.error().message;
 }
 
-bool contains(const std::string& text, std::string_view part) { return text.find(part) != std::string::npos; }
+using testing::contains;
 
 TEST(CookieHeader, SplitsPairsAsBrowsersSendThem) {
   const auto cookies = parse_cookie_header("a=1; CF_Authorization=eyJ.x.y;b=2 ;  c = 3 ; d=\"quoted\"; e=; flag; =nameless; f=a=b");

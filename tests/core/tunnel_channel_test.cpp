@@ -9,13 +9,14 @@
 #include "core/tunnel/tunnel_channel.hpp"
 #include "core/tunnel/tunnel_frame.hpp"
 #include "core/tunnel/tunnel_registry.hpp"
+#include "tests/core/virtual_time.hpp"
 
 namespace sshrelay::tunnel {
 namespace {
 
 using namespace std::chrono_literals;
 
-const TimePoint t0{};
+using testing::t0;
 
 std::vector<std::uint8_t> rnd(std::uint8_t seed, std::size_t n = kRandomBytesPerId) {
   std::vector<std::uint8_t> out;

@@ -9,11 +9,12 @@
 #include "core/tunnel/tunnel_channel.hpp"
 #include "core/tunnel/tunnel_client.hpp"
 #include "core/tunnel/tunnel_frame.hpp"
+#include "tests/core/test_text.hpp"
 
 namespace sshrelay::tunnel {
 namespace {
 
-std::vector<std::uint8_t> bytes(std::string_view s) { return {s.begin(), s.end()}; }
+using testing::bytes;
 
 // Every message of one side delivered to the other.
 void relay_to_client(TunnelChannel& relay, TunnelClient& client) {

@@ -10,11 +10,12 @@
 #include "core/tunnel/tunnel_frame.hpp"
 #include "core/tunnel/tunnel_host.hpp"
 #include "core/tunnel/tunnel_messages.hpp"
+#include "tests/core/test_text.hpp"
 
 namespace sshrelay::tunnel {
 namespace {
 
-std::vector<std::uint8_t> bytes(std::string_view s) { return {s.begin(), s.end()}; }
+using testing::bytes;
 
 TEST(TunnelFrame, MatchesWsproxysVector) {
   const std::vector<std::uint8_t> expected = {0x00, 0x00, 0x00, 0x0c, 0x30, 0x31, 0x32, 0x33, 0x34, 0x35,

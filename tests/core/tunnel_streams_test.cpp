@@ -8,12 +8,13 @@
 
 #include "core/tunnel/streamed_http.hpp"
 #include "core/tunnel/tunnel_messages.hpp"
+#include "tests/core/test_text.hpp"
 
 namespace sshrelay::tunnel {
 namespace {
 
-std::vector<std::uint8_t> bytes(std::string_view s) { return {s.begin(), s.end()}; }
-std::string text(const std::vector<std::uint8_t>& b) { return {b.begin(), b.end()}; }
+using testing::bytes;
+using testing::text;
 
 TEST(TunnelStreams, RequestHeadDropsCredentialsAndHopByHopAndKeepsFraming) {
   const HeaderList fields = {{"Host", "0123456789abcdef.t.example.com"}, {"Cookie", "relay=secret"},

@@ -4,12 +4,13 @@
 
 #include "core/wire/close_code.hpp"
 #include "core/wire/v4_frame.hpp"
+#include "tests/core/virtual_time.hpp"
 
 namespace sshrelay {
 namespace {
 
 using Bytes = std::vector<std::uint8_t>;
-const TimePoint t0{std::chrono::hours(1)};
+using testing::t0;
 
 V4ServerSessionConfig config() { return {1 << 20, Duration{120000}, Duration{30000}, 64 * 1024}; }
 

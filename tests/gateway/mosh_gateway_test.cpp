@@ -28,6 +28,7 @@
 #include "tests/support/process.hpp"
 #include "tests/support/sshd_fixture.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/wait_until.hpp"
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
@@ -193,9 +194,12 @@ TEST_F(MoshGatewayTest, AnInteractiveSessionRunsOverMoshWithTheClientsWindowSize
   for (const auto& entry : fs::directory_iterator(home_)) {
     EXPECT_FALSE(entry.path().filename().string().starts_with(".sshrelay-gateway-exit-")) << "left behind: " << entry.path();
   }
-  const auto audit = read_file(dir_.file("audit.jsonl"));
-  EXPECT_NE(audit.find("\"session.start\""), std::string::npos) << audit;
-  EXPECT_NE(audit.find("\"session.close\""), std::string::npos) << audit;
+  // The gateway writes session.close once its side of the connection is torn down, which may be just
+  // after ssh has seen the exit status and ended.
+  const auto audit_path = dir_.file("audit.jsonl");
+  EXPECT_TRUE(wait_until([&] { return read_file(audit_path).find("\"session.close\"") != std::string::npos; }, 10s))
+      << read_file(audit_path) << log();
+  EXPECT_NE(read_file(audit_path).find("\"session.start\""), std::string::npos) << read_file(audit_path);
 }
 
 }  // namespace

@@ -45,15 +45,6 @@ std::string source_tree() {
   return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path().lexically_normal().string();
 }
 
-bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() >= deadline) return done();
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
-}
-
 client::ConnectionOptions client_options(std::uint16_t relay_port, const std::string& target_host,
                                          std::uint16_t target_port, const std::string& user) {
   client::ConnectionOptions options;

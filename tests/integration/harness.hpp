@@ -30,6 +30,7 @@
 #include "core/wire/v4_frame.hpp"
 #include "native/client/local_stream.hpp"
 #include "native/client/relay_connection.hpp"
+#include "tests/support/wait_until.hpp"
 
 namespace sshrelay::itest {
 
@@ -75,8 +76,7 @@ class IoThread {
   std::thread thread_;
 };
 
-// Polls `done` every 10 ms until it holds or `timeout` passes; returns its last value.
-bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout);
+using testing::wait_until;
 
 // Client options for ws://127.0.0.1:<relay_port> and a target; logs to stderr when SSHRELAY_TEST_VERBOSE=1.
 client::ConnectionOptions client_options(std::uint16_t relay_port, const std::string& target_host,
