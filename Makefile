@@ -56,19 +56,10 @@ test-e2e: site $(E2E_DEPS)
 	  node --test --test-concurrency=1 $(sort $(wildcard e2e/tests/*_test.mjs))
 
 # sshrelayd and sshrelay statically linked (build/native-static/native/): they run in an empty root, as
-# deploy/Dockerfile's FROM-scratch image has them. STATIC_CMAKE_ARGS adds to the preset's settings.
-STATIC_CMAKE_ARGS ?=
+# deploy/Dockerfile's FROM-scratch image has them.
 static: setup
-	cmake --preset native-static $(STATIC_CMAKE_ARGS)
+	cmake --preset native-static
 	cmake --build --preset native-static -j $(JOBS)
-
-# What `make test` builds the static binaries with: the same sources, libraries and link (-static -s) as
-# `make static`, without the size optimisation, which is what this build spends its time on (measured
-# 2026-12-07 on 2 cores: 641 CPU-s instead of 1,411). The test checks what linking statically decides
-# (no loader, no shared library, names resolved without NSS modules, the Dockerfile's root), not code
-# generation; the ASan build runs the same code under every other test. `make static` (and so the
-# Dockerfile) is unchanged: the preset's MinSizeRel comes back with it.
-STATIC_TEST_CMAKE_ARGS = -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-O0
 
 # The static binaries in an empty root built from the Dockerfile's last stage (static_image_test.cpp),
 # serving the site: after `static` and `site`, so test-native only reports it skipped.
@@ -94,13 +85,13 @@ test: setup
 	@echo "make test: wasm, then e2e, with the static build alongside, from $$(date +%T)"
 	@# Fetching and building libssh for wasm and the single-file browser tests leave a core idle: the
 	@# static build (its own build tree) fills it. Its output is kept in build/static.log.
-	@mkdir -p build; $(MAKE) static STATIC_CMAKE_ARGS="$(STATIC_TEST_CMAKE_ARGS)" > build/static.log 2>&1 & static=$$!; \
+	@mkdir -p build; $(MAKE) static > build/static.log 2>&1 & static=$$!; \
 	  $(MAKE) test-wasm && $(MAKE) test-e2e; tests=$$?; \
 	  wait $$static; built=$$?; \
 	  if [ $$built -ne 0 ]; then tail -n 40 build/static.log; echo "make test: make static failed (build/static.log)"; fi; \
 	  [ $$tests -eq 0 ] && [ $$built -eq 0 ]
 	@echo "make test: static from $$(date +%T)"
-	$(MAKE) test-static STATIC_CMAKE_ARGS="$(STATIC_TEST_CMAKE_ARGS)"
+	$(MAKE) test-static
 	@echo "make test: done at $$(date +%T)"
 
 # Runs the relay with dev defaults (no auth, loopback targets allowed, logs on stderr) serving the
