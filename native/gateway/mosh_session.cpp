@@ -150,7 +150,6 @@ int on_pty_readable(socket_t fd, int revents, void* userdata) {
   return 0;
 }
 
-
 }  // namespace
 
 void serve_mosh_session(libssh::SshSession session, const std::string& address, const MoshSessionHooks& hooks) {

@@ -5,10 +5,12 @@
 #include <string>
 #include <vector>
 
+#include "tests/core/test_text.hpp"
+
 namespace sshrelay {
 namespace {
 
-std::vector<std::uint8_t> bytes(std::string_view text) { return {text.begin(), text.end()}; }
+using testing::bytes;
 
 // RFC 4648 §10 test vectors, padding removed.
 TEST(Base64Url, EncodesRfc4648Vectors) {
