@@ -132,8 +132,8 @@ nlohmann::json TokenAuthority::call(const std::string& method, const std::string
   tls.set_verify_mode(ssl::verify_peer);
   beast::ssl_stream<beast::tcp_stream> stream(ioc, tls);
   stream.set_verify_callback(ssl::host_name_verification("127.0.0.1"));
-  auto& tcp = beast::get_lowest_layer(stream);
-  tcp.expires_after(kRequestTimeout);
+  auto& connection = beast::get_lowest_layer(stream);
+  connection.expires_after(kRequestTimeout);
 
   http::request<http::string_body> req{http::string_to_verb(method), path, 11};
   req.set(http::field::host, "127.0.0.1:" + std::to_string(port_));
@@ -151,7 +151,7 @@ nlohmann::json TokenAuthority::call(const std::string& method, const std::string
     if (ec) throw std::runtime_error(std::string("token authority ") + method + " " + path + ": " + what + ": " + ec.message());
   };
   // Asynchronous operations so that the tcp_stream deadline applies; run until each completes.
-  tcp.async_connect(net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), port_), [&](beast::error_code e) { ec = e; });
+  connection.async_connect(net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), port_), [&](beast::error_code e) { ec = e; });
   ioc.run();
   step("connect");
   ioc.restart();
