@@ -5,6 +5,7 @@
 
 #include <boost/asio/write.hpp>
 #include <array>
+#include <csignal>
 #include <iostream>
 #include <thread>
 
@@ -244,6 +245,17 @@ TEST_F(V4ProtocolTest, SigtermClosesLiveSessionWith1012AndExitsZero) {
   ASSERT_TRUE(c.wait_done(60s)) << c.describe();
   EXPECT_FALSE(c.ec()) << c.describe();
   EXPECT_EQ(c.close().code, 1012) << c.describe() << log();
+}
+
+// A client that vanished while a cluster node spliced bytes to it made the node's next splice(2) raise
+// SIGPIPE, which ended the daemon silently (ClusterSshTest then found that node refusing connections).
+TEST_F(V4ProtocolTest, SigpipeDoesNotEndTheDaemon) {
+  start_relay();
+  ASSERT_EQ(::kill(relay_.pid(), SIGPIPE), 0);
+  TcpTarget echo(TcpTarget::echo());
+  RawV4Socket ws(relay_.port(), connect_to(echo));
+  EXPECT_FALSE(session_id_from(ws).empty());
+  EXPECT_TRUE(relay_.running()) << log();
 }
 
 // Liveness: a client that reads answers the relay's pings and stays attached through quiet seconds; one
