@@ -343,7 +343,7 @@ SessionsResult run_sessions(const Relay& relay, std::size_t count, std::size_t w
               health_io,
               [&]() -> awaitable<void> {
                 while (!health_stop) {
-                  const auto next = Clock::now() + kHealthInterval;
+                  const auto next_check = Clock::now() + kHealthInterval;
                   auto took = co_await check_health(relay.statz_port);
                   ++r.health_checks;
                   if (took) {
@@ -351,7 +351,7 @@ SessionsResult run_sessions(const Relay& relay, std::size_t count, std::size_t w
                   } else {
                     ++r.health_failures;
                   }
-                  co_await sleep_until(next);
+                  co_await sleep_until(next_check);
                 }
               },
               net::detached);
