@@ -1,6 +1,6 @@
 // The relay's v4 endpoints at the protocol level, driven by raw Beast WebSockets and by the native
 // client over an in-memory local side: refusals by close code, eviction on reconnect, target EOF,
-// replay memory under a slow reader, and SIGTERM with a live session.
+// replay memory under a slow reader, SIGTERM with a live session, and SIGPIPE ignored.
 #include <gtest/gtest.h>
 
 #include <boost/asio/write.hpp>
