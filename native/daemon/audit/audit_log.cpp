@@ -41,7 +41,7 @@ std::optional<Error> check_https_destination(const std::string& url_flag, const 
     if (!ca_file.empty()) return bad(ca_flag, "is set but " + url_flag + " is not");
     return std::nullopt;
   }
-  if (auto parsed = parse_https_url(url, default_path); !parsed) return bad(url_flag, parsed.error().message);
+  if (auto parsed = parse_https_url(url, {.default_path = default_path}); !parsed) return bad(url_flag, parsed.error().message);
   if (secret.empty()) {
     return bad(secret_flag, "is required with " + url_flag + " (a file, or the secret itself in the environment)");
   }
@@ -156,7 +156,7 @@ Status AuditLog::start() {
     if (!tls) return bad("--audit-hec-ca-file", tls.error().message);
     if (!config_.hec_verify) log(LogLevel::warn, "audit: --audit-hec-verify=false: the HEC's certificate is not checked");
     auto strand = net::make_strand(ioc_);
-    auto client = std::make_shared<HttpsClient>(strand, *tls, *parse_https_url(config_.hec_url, kHecDefaultPath),
+    auto client = std::make_shared<HttpsClient>(strand, *tls, *parse_https_url(config_.hec_url, {.default_path = kHecDefaultPath}),
                                                 config_.request_timeout);
     const BatchOptions options{config_.hec_batch_max, config_.hec_batch_max_bytes, config_.hec_flush_interval,
                                config_.retry_initial, config_.retry_max};
@@ -169,7 +169,7 @@ Status AuditLog::start() {
     if (!tls) return bad("--audit-pan-ca-file", tls.error().message);
     if (!config_.pan_verify) log(LogLevel::warn, "audit: --audit-pan-verify=false: the firewall's certificate is not checked");
     auto strand = net::make_strand(ioc_);
-    auto client = std::make_shared<HttpsClient>(strand, *tls, *parse_https_url(config_.pan_urls[i], kPanDefaultPath),
+    auto client = std::make_shared<HttpsClient>(strand, *tls, *parse_https_url(config_.pan_urls[i], {.default_path = kPanDefaultPath}),
                                                 config_.request_timeout);
     const BatchOptions options{config_.pan_batch_max, 1 << 20, config_.pan_flush_interval, config_.retry_initial,
                                config_.retry_max};

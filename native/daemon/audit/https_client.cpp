@@ -8,7 +8,6 @@
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
-#include <boost/url/parse.hpp>
 
 namespace sshrelay::daemon::audit {
 namespace {
@@ -16,44 +15,6 @@ namespace {
 constexpr std::size_t kResponseBodyLimit = 1 << 20;
 
 }  // namespace
-
-std::string HttpsUrl::authority() const {
-  const bool v6 = host.find(':') != std::string::npos;
-  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
-}
-
-std::string HttpsUrl::host_header() const {
-  if (port != 443) return authority();
-  return host.find(':') != std::string::npos ? "[" + host + "]" : host;
-}
-
-Result<HttpsUrl> parse_https_url(std::string_view text, std::string_view default_path) {
-  auto parsed = boost::urls::parse_uri(text);
-  if (!parsed) return local_error("\"" + std::string(text) + "\" is not a URL");
-  const auto& u = *parsed;
-  if (u.scheme_id() != boost::urls::scheme::https) return local_error("\"" + std::string(text) + "\" is not an https:// URL");
-  if (u.has_userinfo()) return local_error("the URL must not carry user info (credentials go in their own setting)");
-  if (u.has_query()) return local_error("the URL must not have a query string (credentials never go in a URL)");
-  if (u.has_fragment()) return local_error("the URL must not have a fragment");
-  HttpsUrl url;
-  switch (u.host_type()) {
-    case boost::urls::host_type::name: url.host = u.host_address(); break;
-    case boost::urls::host_type::ipv4:
-    case boost::urls::host_type::ipv6:
-      url.host = u.host_address();
-      url.host_is_ip = true;
-      break;
-    default: return local_error("\"" + std::string(text) + "\" has no usable host");
-  }
-  if (url.host.empty()) return local_error("\"" + std::string(text) + "\" has no host");
-  if (u.has_port()) {
-    if (u.port_number() == 0) return local_error("\"" + std::string(text) + "\" has a bad port");
-    url.port = u.port_number();
-  }
-  url.path = std::string(u.encoded_path());
-  if (url.path.empty() || url.path == "/") url.path = std::string(default_path);
-  return url;
-}
 
 Result<std::shared_ptr<net::ssl::context>> make_tls_client_context(const std::string& ca_file, bool verify) {
   auto ctx = std::make_shared<net::ssl::context>(net::ssl::context::tls_client);

@@ -19,28 +19,13 @@
 #include <string_view>
 
 #include "core/common/result.hpp"
+#include "native/daemon/https_url.hpp"
 
 namespace sshrelay::daemon::audit {
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
-
-struct HttpsUrl {
-  std::string host;  // DNS name, IPv4, or IPv6 without brackets
-  std::uint16_t port = 443;
-  std::string path;  // origin-form request target, at least "/"
-  bool host_is_ip = false;
-
-  // "host:port" (IPv6 bracketed): the Host header, and what logs name.
-  std::string authority() const;
-  // The Host header: authority() without a default port.
-  std::string host_header() const;
-};
-
-// Accepts https://host[:port][/path] only: no user info, no query, no fragment, so a credential can never
-// ride in the URL (and so in some proxy's access log). An empty path becomes default_path.
-Result<HttpsUrl> parse_https_url(std::string_view text, std::string_view default_path);
 
 // TLS 1.2+ client context verifying peers: against ca_file alone when given (a private CA), else against
 // the system store.

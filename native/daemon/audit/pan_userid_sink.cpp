@@ -133,7 +133,7 @@ std::vector<RecordPtr> PanUserIdSink::take_batch() {
 }
 
 http::request<http::string_body> PanUserIdSink::form_request(const std::string& uid_message) const {
-  http::request<http::string_body> request{http::verb::post, url().path, 11};
+  http::request<http::string_body> request{http::verb::post, url().target, 11};
   request.set(http::field::content_type, "application/x-www-form-urlencoded");
   request.set(http::field::user_agent, "sshrelayd/" SSHRELAY_VERSION);
   std::string body = "type=user-id&cmd=" + form_urlencode(uid_message);

@@ -53,7 +53,7 @@ SplunkHecSink::SplunkHecSink(std::size_t capacity, net::any_io_executor strand, 
       envelope_(std::move(envelope)) {}
 
 http::request<http::string_body> SplunkHecSink::make_request(const std::vector<RecordPtr>& batch) {
-  http::request<http::string_body> request{http::verb::post, url().path, 11};
+  http::request<http::string_body> request{http::verb::post, url().target, 11};
   request.set(http::field::authorization, authorization_);
   request.set(http::field::content_type, "application/json");
   request.set(http::field::user_agent, "sshrelayd/" SSHRELAY_VERSION);

@@ -11,7 +11,6 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
-#include <boost/url/parse.hpp>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
@@ -21,6 +20,7 @@
 
 #include "core/identity/jwt.hpp"
 #include "core/common/quote.hpp"
+#include "native/daemon/https_url.hpp"
 #include "native/daemon/log.hpp"
 
 namespace sshrelay::daemon::identity {
@@ -35,34 +35,8 @@ using Strand = net::strand<net::io_context::executor_type>;
 
 constexpr std::size_t kMaxWaiters = 4096;
 constexpr std::uint32_t kMaxHeaderBytes = 32 * 1024;
-
-struct HttpsUrl {
-  std::string text;         // as given, for log lines (JWKS URLs hold no secrets)
-  std::string host;         // for resolving, without IPv6 brackets
-  std::string port;         // "443" by default
-  std::string host_header;  // host[:port] as in the URL
-  std::string target;       // path and query
-  bool host_is_ip = false;
-};
-
-Result<HttpsUrl> parse_https_url(std::string_view text) {
-  auto parsed = boost::urls::parse_uri(text);
-  if (!parsed) return local_error("URL " + quote(text) + " does not parse");
-  const auto& u = *parsed;
-  if (u.scheme_id() != boost::urls::scheme::https) return local_error("URL " + quote(text) + " is not https://");
-  if (u.has_userinfo()) return local_error("URL " + quote(text) + " must not hold credentials");
-  HttpsUrl url;
-  url.text = std::string(text);
-  url.host = u.host_address();
-  if (url.host.empty()) return local_error("URL " + quote(text) + " has no host");
-  url.host_is_ip = u.host_type() == boost::urls::host_type::ipv4 || u.host_type() == boost::urls::host_type::ipv6;
-  url.port = u.has_port() ? std::string(u.port()) : std::string("443");
-  if (url.port.empty()) url.port = "443";
-  url.host_header = std::string(u.encoded_host_and_port());
-  url.target = u.encoded_path().empty() ? std::string("/") : std::string(u.encoded_path());
-  if (u.has_query()) url.target += "?" + std::string(u.encoded_query());
-  return url;
-}
+// An identity provider may put a query in its JWKS or discovery URL (they hold public keys only).
+constexpr HttpsUrlRules kJwksUrlRules{.allow_query = true};
 
 std::string seconds_text(std::chrono::milliseconds ms) {
   if (ms < std::chrono::seconds(1)) return std::to_string(std::max<std::int64_t>(0, ms.count())) + " ms";
@@ -90,7 +64,7 @@ class JwksCache::HttpsGet : public std::enable_shared_from_this<HttpsGet> {
       self->timed_out_ = true;
       self->abort();
     });
-    resolver_.async_resolve(url_.host, url_.port,
+    resolver_.async_resolve(url_.host, std::to_string(url_.port),
                             [self = shared_from_this()](beast::error_code ec, tcp::resolver::results_type results) {
                               self->on_resolve(ec, std::move(results));
                             });
@@ -135,7 +109,7 @@ class JwksCache::HttpsGet : public std::enable_shared_from_this<HttpsGet> {
   void on_handshake(beast::error_code ec) {
     if (ec || timed_out_ || cancelled_) return fail(ec, "TLS handshake");
     request_ = {http::verb::get, url_.target, 11};
-    request_.set(http::field::host, url_.host_header);
+    request_.set(http::field::host, url_.host_header());
     request_.set(http::field::user_agent, "sshrelayd");
     request_.set(http::field::accept, "application/json");
     request_.set(http::field::connection, "close");
@@ -224,10 +198,10 @@ JwksCache::JwksCache(net::io_context& ioc, JwksCacheOptions options) : impl_(std
   auto& o = impl_->options;
   if (o.jwks_url.empty() && o.issuer.empty()) throw std::invalid_argument("JWKS: neither a JWKS URL nor an issuer to discover it from");
   if (!o.jwks_url.empty()) {
-    auto url = parse_https_url(o.jwks_url);
+    auto url = parse_https_url(o.jwks_url, kJwksUrlRules);
     if (!url) throw std::invalid_argument("JWKS " + url.error().message);
     impl_->jwks_url = std::move(*url);
-  } else if (auto url = parse_https_url(oidc_discovery_url(o.issuer)); !url) {
+  } else if (auto url = parse_https_url(oidc_discovery_url(o.issuer), kJwksUrlRules); !url) {
     throw std::invalid_argument("OIDC discovery " + url.error().message);
   }
   impl_->stats.jwks_url = o.jwks_url;
@@ -287,7 +261,7 @@ void JwksCache::start_fetch(bool on_demand) {
   s.timer.cancel();
   if (s.jwks_url) return fetch_jwks();
   // OIDC discovery first; the jwks_uri found is kept for later fetches.
-  auto url = parse_https_url(oidc_discovery_url(s.options.issuer));
+  auto url = parse_https_url(oidc_discovery_url(s.options.issuer), kJwksUrlRules);
   if (!url) return fail_fetch(url.error().message);
   s.fetch = std::make_shared<HttpsGet>(s.strand, s.tls, std::move(*url), s.options.fetch_timeout,
                                        [self = shared_from_this()](Result<std::string> body) {
@@ -296,7 +270,7 @@ void JwksCache::start_fetch(bool on_demand) {
                                          if (!body) return self->fail_fetch("OIDC discovery " + body.error().message);
                                          auto uri = parse_oidc_discovery(*body, st.options.issuer);
                                          if (!uri) return self->fail_fetch("OIDC discovery: " + uri.error().message);
-                                         auto jwks = parse_https_url(*uri);
+                                         auto jwks = parse_https_url(*uri, kJwksUrlRules);
                                          if (!jwks) return self->fail_fetch("OIDC discovery: jwks_uri " + jwks.error().message);
                                          log(LogLevel::info, st.options.log_name + ": OIDC discovery for " +
                                                                  st.options.issuer + " names jwks_uri " + *uri);
