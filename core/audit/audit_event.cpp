@@ -35,9 +35,10 @@ constexpr std::array<TypeName, 16> kTypeNames{{
     {AuditEventType::sshweb_command, "sshweb.command"},
 }};
 
-// Parameters whose values say where a user went or which page asked: never credentials.
-constexpr std::array<std::string_view, 9> kKeptParameters{"host", "port",    "dstUsername", "egressDomain", "ack",
-                                                          "ext",  "path",    "version",     "method"};
+// Parameters whose values say where a user went or which page asked, or how it wants its frames: never
+// credentials.
+constexpr std::array<std::string_view, 10> kKeptParameters{"host", "port", "dstUsername", "egressDomain", "ack",
+                                                           "ext",  "path", "version",     "method",       "packFrames"};
 
 bool kept_parameter(std::string_view name) {
   return std::find(kKeptParameters.begin(), kKeptParameters.end(), name) != kKeptParameters.end();

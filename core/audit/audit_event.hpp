@@ -95,7 +95,7 @@ struct AuditEvent {
 };
 
 // Keeps the path and every parameter name, replaces every query value with "REDACTED" unless its name is
-// on the allow-list: host, port, dstUsername, egressDomain, ack, ext, path, version, method. Names are
+// on the allow-list: host, port, dstUsername, egressDomain, ack, ext, path, version, method, packFrames. Names are
 // compared exactly (case-sensitive, not percent-decoded), so "Token=" or "%74oken=" are redacted too.
 // A parameter without '=' is a value in disguise ("?eyJhbGciOi..."): the whole component becomes
 // "REDACTED" unless it is an allow-listed name. A name that does not look like one (more than 32

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/wire/close_code.hpp"
+#include "core/wire/v4_frame.hpp"
 #include "core/wire/v4_url.hpp"
 
 namespace sshrelay {
@@ -54,8 +55,9 @@ void V4ClientSession::request_open(bool reconnect, bool credentials_refused, Tim
                                                   session_id_, stream_.bytes_received())
                   : rendezvous::leg_connect_target(config_.path_prefix, config_.rendezvous_id, config_.rendezvous_token);
   } else {
-    open.request_target = reconnect ? v4::reconnect_request_target(config_.path_prefix, session_id_, stream_.bytes_received())
-                                    : v4::connect_request_target(config_.path_prefix, config_.host, config_.port, config_.user);
+    open.request_target =
+        reconnect ? v4::reconnect_request_target(config_.path_prefix, session_id_, stream_.bytes_received(), config_.pack_frames)
+                  : v4::connect_request_target(config_.path_prefix, config_.host, config_.port, config_.user, config_.pack_frames);
   }
   pending_open_ = std::move(open);
   opening_ = true;
@@ -138,6 +140,33 @@ std::optional<std::span<const std::uint8_t>> V4ClientSession::on_relay_message(s
         SendClose{close_code::protocol_error, "text message"});
     return std::nullopt;
   }
+  if (!config_.pack_frames) return on_relay_frame(message, now);
+  // Frames in order; the payloads of several DATA frames are joined, so the driver delivers one span.
+  std::optional<std::span<const std::uint8_t>> payload;
+  std::size_t payloads = 0;
+  do {
+    auto size = v4::leading_frame_size(message);
+    if (!size) {
+      finish({ClientEnd::protocol_error, 0, {}, 0, size.error().message}, SendClose{close_code::protocol_error, size.error().message});
+      return std::nullopt;
+    }
+    auto bytes = on_relay_frame(message.first(*size), now);
+    if (ending_.decided()) return std::nullopt;
+    message = message.subspan(*size);
+    if (!bytes) continue;
+    if (++payloads == 1) {
+      payload = bytes;
+      continue;
+    }
+    if (payloads == 2) packed_payload_.assign(payload->begin(), payload->end());
+    packed_payload_.insert(packed_payload_.end(), bytes->begin(), bytes->end());
+    payload = std::span<const std::uint8_t>(packed_payload_);
+  } while (!message.empty());
+  return payload;
+}
+
+std::optional<std::span<const std::uint8_t>> V4ClientSession::on_relay_frame(std::span<const std::uint8_t> message,
+                                                                             TimePoint now) {
   auto event = stream_.receive(message);
   if (!event) {
     finish({ClientEnd::protocol_error, 0, {}, 0, event.error().message},

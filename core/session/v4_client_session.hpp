@@ -22,6 +22,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "core/common/result.hpp"
 #include "core/common/time.hpp"
@@ -51,6 +52,9 @@ struct V4ClientSessionConfig {
   ReconnectPolicyConfig reconnect;
   std::size_t ack_batch = 0;
   Duration ack_delay{5};
+  // Ask the relay for several frames per WebSocket message (packFrames, core/wire/v4_url.hpp): for the
+  // browser, which pays per message. Messages of one frame are read the same either way.
+  bool pack_frames = false;
   bool refreshable_credentials = false;
   // An open and the relay's CONNECT_SUCCESS/RECONNECT_SUCCESS after it must come within this long; a
   // relay that accepts and then says nothing (or a path that swallows packets) is abandoned.
@@ -71,8 +75,9 @@ class V4ClientSession final : public ClientSession {
   void on_open_failed(const OpenFailure& failure, TimePoint now) override;
   // The driver could not get credentials for the attempt take_open() asked for.
   void on_credentials_unavailable(const std::string& why, TimePoint now) override;
-  // A message from the relay. Returns payload for the application (a view into `message`): deliver it,
-  // then call on_delivered().
+  // A message from the relay. Returns payload for the application (a view into `message`, or into this
+  // session when a packed message held several DATA frames; valid until the next call): deliver it, then
+  // call on_delivered().
   std::optional<std::span<const std::uint8_t>> on_relay_message(std::span<const std::uint8_t> message, bool binary,
                                                                 TimePoint now) override;
   void on_relay_closed(std::uint16_t code, const std::string& reason, TimePoint now) override;
@@ -109,6 +114,8 @@ class V4ClientSession final : public ClientSession {
   bool ack_pending() const { return ack_deadline_.has_value(); }
 
  private:
+  // One frame of a relay message: its payload, if it is DATA.
+  std::optional<std::span<const std::uint8_t>> on_relay_frame(std::span<const std::uint8_t> frame, TimePoint now);
   void request_open(bool reconnect, bool credentials_refused, TimePoint now);
   bool retry_credentials(TimePoint now);
   void schedule_attempt(const std::string& last_error, TimePoint now);
@@ -123,6 +130,7 @@ class V4ClientSession final : public ClientSession {
   ReconnectPolicy policy_;
   std::uint64_t random_state_;
   std::string session_id_;
+  std::vector<std::uint8_t> packed_payload_;  // the DATA payloads of one packed message, joined
   bool started_ = false;
   bool transport_open_ = false;
   bool opening_ = false;                  // an open was asked for and has not completed

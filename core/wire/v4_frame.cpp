@@ -132,6 +132,15 @@ Result<Frame> decode_message(std::span<const std::uint8_t> message) {
   return std::move((*parsed)->frame);
 }
 
+Result<std::size_t> leading_frame_size(std::span<const std::uint8_t> message) {
+  auto parsed = parse_one(message);
+  if (!parsed) return parsed.error();
+  if (!parsed->has_value()) {
+    return protocol_error("truncated frame: " + std::to_string(message.size()) + " bytes left in the message");
+  }
+  return (*parsed)->size;
+}
+
 std::size_t FrameDecoder::feed(std::span<const std::uint8_t> bytes) {
   if (consumed_ > 0) {  // compact lazily, only when new bytes arrive: views stay valid until then
     buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(consumed_));

@@ -1,5 +1,6 @@
 #pragma once
-// corp-relay-v4 frames (design.md §2): one frame per binary WebSocket message, big-endian, u16 tag first.
+// corp-relay-v4 frames (design.md §2): one frame per binary WebSocket message (several where the client
+// asked for packFrames, v4_url.hpp), big-endian, u16 tag first.
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -45,6 +46,11 @@ std::vector<std::uint8_t> encode(const Frame& frame);
 // Decodes exactly one frame that must fill the whole message (the WebSocket case). Data views into
 // `message`.
 Result<Frame> decode_message(std::span<const std::uint8_t> message);
+
+// The size of the frame at the front of `message`, which must hold all of it: for a message that packs
+// several frames (v4_url.hpp, packFrames), cut into frames for decode_message. A truncated or malformed
+// frame is a protocol error.
+Result<std::size_t> leading_frame_size(std::span<const std::uint8_t> message);
 
 // Incremental decoder for a byte stream of concatenated frames, fed at any split points. A decoded
 // Data view stays valid until the next call to feed() or next().

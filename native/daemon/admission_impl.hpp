@@ -539,6 +539,7 @@ void Admission<Stream>::upgrade(Then then) {
                      auto client = std::make_shared<ClientConnection>(
                          std::move(self->stream_), self->ws_.endpoint->max_message,
                          std::span(static_cast<const std::uint8_t*>(pending.data()), pending.size()));
+                     client->set_packs_frames(self->parsed_.pack_frames);
                      then(std::move(client));
                    });
 }

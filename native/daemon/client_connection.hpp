@@ -35,6 +35,9 @@ class ClientConnection {
   boost::asio::ip::tcp::socket& socket();
   bool is_tls() const { return std::holds_alternative<TlsStream>(stream_); }
   ws::Reader& reader() { return reader_; }
+  // The client asked for several v4 frames per WebSocket message (packFrames, core/wire/v4_url.hpp).
+  bool packs_frames() const { return packs_frames_; }
+  void set_packs_frames(bool on) { packs_frames_ = on; }
 
   // Reads what the kernel already holds without waiting (up to `limit` bytes) into the reader: used when
   // the connection has failed, so frames the client sent before it vanished are still counted. Returns
@@ -51,6 +54,7 @@ class ClientConnection {
  private:
   std::variant<PlainStream, TlsStream> stream_;
   ws::Reader reader_;
+  bool packs_frames_ = false;
 };
 
 // After our close frame, the last frame to a client: read (and drop) until its close frame arrives (at

@@ -31,7 +31,7 @@ constexpr std::size_t kMaxRawMessage = 1 << 20;  // gossh-wasm sends at most 4 K
 std::variant<EndpointRequest, RequestRefusal> parse_v4_connect(const QueryParams& params, const std::optional<Target>&) {
   auto connect = v4::parse_connect_request(params);
   if (!connect) return RequestRefusal{close_code::protocol_error, connect.error().message};
-  return EndpointRequest{std::move(connect->target), std::move(connect->user), std::nullopt, 0};
+  return EndpointRequest{std::move(connect->target), std::move(connect->user), std::nullopt, 0, connect->pack_frames};
 }
 
 std::variant<EndpointRequest, RequestRefusal> parse_v4_reconnect(const QueryParams& params, const std::optional<Target>&) {
@@ -43,7 +43,7 @@ std::variant<EndpointRequest, RequestRefusal> parse_v4_reconnect(const QueryPara
     return RequestRefusal{sid_at_fault ? close_code::unknown_session : close_code::protocol_error,
                           reconnect.error().message};
   }
-  return EndpointRequest{std::nullopt, {}, std::move(reconnect->sid), reconnect->ack};
+  return EndpointRequest{std::nullopt, {}, std::move(reconnect->sid), reconnect->ack, reconnect->pack_frames};
 }
 
 std::variant<EndpointRequest, RequestRefusal> parse_raw_relay(const QueryParams& params, const std::optional<Target>& fixed) {

@@ -27,6 +27,7 @@ struct EndpointRequest {
   std::string target_user;                // informational (dstUsername)
   std::optional<std::string> resume_sid;  // or: resume this session
   std::uint64_t resume_ack = 0;
+  bool pack_frames = false;               // v4: several frames per WebSocket message (packFrames=1)
   bool tunnel_streams = false;            // /tunnel?streams=1 (core/tunnel/streamed_http.hpp)
   bool tunnel_stable_subdomain = false;   // /tunnel?subdomain=stable: the principal's own, every time
 };

@@ -177,8 +177,11 @@ class SessionDriver final : public Session, public std::enable_shared_from_this<
   bool target_reading_ = false;
   bool target_closed_ = false;
 
-  // One gathered write to the client: the frames' headers and the payloads they frame.
+  // One gathered write to the client: the WebSocket headers, and the payloads they frame in order:
+  // write_header_payloads_[i] of them under write_headers_[i] (one, unless the client asked for packed
+  // frames; a ping's payload is empty).
   std::vector<ws::FrameHeader> write_headers_;
+  std::vector<std::size_t> write_header_payloads_;
   std::vector<FrameBytes> write_payloads_;
   std::vector<std::vector<std::uint8_t>> write_controls_;
   std::vector<boost::asio::const_buffer> write_buffers_;

@@ -30,6 +30,9 @@ constexpr std::size_t kTargetStreamingRead = 32 * 1024;
 constexpr int kTargetReadsPerWake = 4;
 constexpr std::size_t kWriteBatchBytes = 512 * 1024;  // one gathered write to the client
 constexpr std::size_t kWriteBatchFrames = 128;
+// A client that asked for packFrames (core/wire/v4_url.hpp) gets consecutive messages of one gathered
+// write under one WebSocket header, up to this many bytes (four full DATA frames).
+constexpr std::size_t kPackedMessageBytes = 4 * (v4::kDataHeaderSize + v4::kMaxDataPayload);
 constexpr std::size_t kDrainLimit = 16 * 1024 * 1024;  // read from a failed connection at most this much
 constexpr auto kBudgetRetry = std::chrono::milliseconds(20);
 
@@ -511,6 +514,7 @@ template <class Machine>
 void SessionDriver<Machine>::do_client_write() {
   if (!client_ || client_writing_ || client_failing_) return;
   write_headers_.clear();
+  write_header_payloads_.clear();
   write_payloads_.clear();
   write_controls_.clear();
   write_buffers_.clear();
@@ -535,18 +539,31 @@ void SessionDriver<Machine>::do_client_write() {
   // pulled here ends the batch and goes after them.
   const std::size_t leading_controls = write_controls_.size();
   const auto t = now();
-  while (!close_written_ && write_headers_.size() < session_driver_detail::kWriteBatchFrames &&
+  const bool pack = client_->packs_frames();
+  std::size_t packed_bytes = 0;  // of the binary message the next one may join (0: none may)
+  while (!close_written_ && write_payloads_.size() < session_driver_detail::kWriteBatchFrames &&
          bytes < session_driver_detail::kWriteBatchBytes) {
     auto out = machine_.next_client_output(t);
     if (!out) break;
     if (auto* message = std::get_if<SendMessage>(&*out)) {
-      write_headers_.push_back(ws::frame_header(ws::Opcode::binary, message->bytes->size()));
-      bytes += message->bytes->size();
+      const std::size_t size = message->bytes->size();
+      if (pack && packed_bytes > 0 && packed_bytes + size <= session_driver_detail::kPackedMessageBytes) {
+        packed_bytes += size;
+        write_headers_.back() = ws::frame_header(ws::Opcode::binary, packed_bytes);
+        ++write_header_payloads_.back();
+      } else {
+        write_headers_.push_back(ws::frame_header(ws::Opcode::binary, size));
+        write_header_payloads_.push_back(1);
+        packed_bytes = size;
+      }
+      bytes += size;
       write_payloads_.push_back(std::move(message->bytes));
       ++messages;
     } else if (std::holds_alternative<SendPing>(*out)) {
       write_headers_.push_back(ws::frame_header(ws::Opcode::ping, 0));
+      write_header_payloads_.push_back(1);
       write_payloads_.emplace_back();
+      packed_bytes = 0;
     } else {
       const auto& close = std::get<SendClose>(*out);
       auto payload = ws::close_payload(close.code, close.reason);
@@ -560,9 +577,11 @@ void SessionDriver<Machine>::do_client_write() {
   for (std::size_t i = 0; i < leading_controls; ++i) {
     write_buffers_.emplace_back(write_controls_[i].data(), write_controls_[i].size());
   }
-  for (std::size_t i = 0; i < write_headers_.size(); ++i) {
+  for (std::size_t i = 0, payload = 0; i < write_headers_.size(); ++i) {
     write_buffers_.emplace_back(write_headers_[i].bytes.data(), write_headers_[i].size);
-    if (write_payloads_[i]) write_buffers_.emplace_back(write_payloads_[i]->data(), write_payloads_[i]->size());
+    for (std::size_t k = 0; k < write_header_payloads_[i]; ++k, ++payload) {
+      if (write_payloads_[payload]) write_buffers_.emplace_back(write_payloads_[payload]->data(), write_payloads_[payload]->size());
+    }
   }
   for (std::size_t i = leading_controls; i < write_controls_.size(); ++i) {
     write_buffers_.emplace_back(write_controls_[i].data(), write_controls_[i].size());

@@ -192,5 +192,52 @@ TEST(V4ClientSession, StopEndsTheSessionWith4000) {
   EXPECT_FALSE(s.take_close());
 }
 
+// packFrames: the page's client reads every frame of a message in order and hands over one span.
+TEST(V4ClientSession, APackedMessageIsReadFrameByFrame) {
+  auto c = config();
+  c.pack_frames = true;
+  V4ClientSession s(c);
+  s.start(t0);
+  auto open = s.take_open();
+  ASSERT_TRUE(open);
+  EXPECT_EQ(open->request_target, "/r/v4/connect?host=db1&port=2222&dstUsername=alice&packFrames=1");
+  s.on_open_succeeded(t0);
+  ASSERT_TRUE(s.on_local_data(Bytes{'u', 'p'}, t0));
+  (void)s.next_relay_message(t0);  // the client's 2 bytes, now unacknowledged
+
+  // CONNECT_SUCCESS, two DATA frames and an ACK of the client's bytes, in one message.
+  Bytes message = v4::encode(v4::ConnectSuccess{"sid-0123456789abcdefghij"});
+  const Bytes first(16384, 'a'), second{'b', 'c', 'd'};
+  for (const auto& frame : {v4::encode(v4::Data{first}), v4::encode(v4::Data{second}), v4::encode(v4::Ack{2})}) {
+    message.insert(message.end(), frame.begin(), frame.end());
+  }
+  auto payload = s.on_relay_message(message, true, t0);
+  ASSERT_TRUE(payload);
+  Bytes expected = first;
+  expected.insert(expected.end(), second.begin(), second.end());
+  EXPECT_EQ(Bytes(payload->begin(), payload->end()), expected);
+  EXPECT_EQ(s.session_id(), "sid-0123456789abcdefghij");
+  EXPECT_EQ(s.stream().bytes_received(), expected.size());
+  EXPECT_EQ(s.stream().unacked(), 0u) << "the ACK inside the message was read";
+  s.on_delivered(payload->size(), t0);
+
+  // One DATA frame alone is handed over as a view, as without packing.
+  const Bytes alone{'e'};
+  const auto single = v4::encode(v4::Data{alone});
+  auto view = s.on_relay_message(single, true, t0);
+  ASSERT_TRUE(view);
+  EXPECT_EQ(view->data(), single.data() + v4::kDataHeaderSize);
+  s.on_delivered(view->size(), t0);
+
+  // A frame cut short at the end of a message is a protocol error, and nothing of the message is kept.
+  Bytes truncated = v4::encode(v4::Data{second});
+  const auto cut = v4::encode(v4::Data{first});
+  truncated.insert(truncated.end(), cut.begin(), cut.begin() + 100);
+  EXPECT_FALSE(s.on_relay_message(truncated, true, t0));
+  ASSERT_TRUE(s.outcome());
+  EXPECT_EQ(s.outcome()->end, ClientEnd::protocol_error);
+  EXPECT_NE(s.outcome()->detail.find("truncated frame"), std::string::npos) << s.outcome()->detail;
+}
+
 }  // namespace
 }  // namespace sshrelay

@@ -51,5 +51,20 @@ TEST(V4Url, ParsesReconnectRequests) {
   EXPECT_EQ(parse_reconnect_request({{"sid", "short"}, {"ack", "0"}}).error().message, "missing or malformed sid=");
 }
 
+TEST(V4Url, PackFramesIsOursAndOptIn) {
+  EXPECT_EQ(connect_request_target("", "h", 22, "u", true), "/v4/connect?host=h&port=22&dstUsername=u&packFrames=1");
+  EXPECT_EQ(reconnect_request_target("/p", "sid-0123456789abcdefghij", 7, true),
+            "/p/v4/reconnect?sid=sid-0123456789abcdefghij&ack=7&packFrames=1");
+  EXPECT_FALSE(parse_connect_request({{"host", "h"}, {"port", "22"}})->pack_frames) << "absent: one frame per message";
+  EXPECT_TRUE(parse_connect_request({{"host", "h"}, {"port", "22"}, {"packFrames", "1"}})->pack_frames);
+  EXPECT_FALSE(parse_connect_request({{"host", "h"}, {"port", "22"}, {"packFrames", "0"}})->pack_frames);
+  const std::string sid = "sid-0123456789abcdefghij";
+  EXPECT_TRUE(parse_reconnect_request({{"sid", sid}, {"ack", "0"}, {"packFrames", "1"}})->pack_frames);
+  auto bad = parse_connect_request({{"host", "h"}, {"port", "22"}, {"packFrames", "maybe"}});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().message, "packFrames= must be 1 or 0");
+  EXPECT_FALSE(parse_reconnect_request({{"sid", sid}, {"ack", "0"}, {"packFrames", "2"}}));
+}
+
 }  // namespace
 }  // namespace sshrelay::v4

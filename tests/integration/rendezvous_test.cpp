@@ -57,12 +57,18 @@ std::vector<nlohmann::json> audit_events(const RelayDaemon& relay, const std::st
   return out;
 }
 
-// Whether some audit event of `action` has `reason` in its event.reason.
+// Whether some audit event of `action` has `reason` in its event.reason, waiting for it a while: the
+// relay answers the request before its audit line reaches the log (a clean-clone run under load caught
+// the check reading the log just before the line arrived).
 bool audited(const RelayDaemon& relay, const std::string& action, const std::string& reason) {
-  for (const auto& e : audit_events(relay, action)) {
-    if (e.value("event.reason", "").find(reason) != std::string::npos) return true;
-  }
-  return false;
+  return testing::wait_until(
+      [&] {
+        for (const auto& e : audit_events(relay, action)) {
+          if (e.value("event.reason", "").find(reason) != std::string::npos) return true;
+        }
+        return false;
+      },
+      std::chrono::seconds(10));
 }
 
 class RendezvousTest : public ::testing::Test {

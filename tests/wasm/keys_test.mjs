@@ -77,7 +77,7 @@ test('calls out of order are refused without harming the session', () => {
   try {
     s.start(0);
     const open = s.takeOpen();
-    assert.deepEqual(open, { requestTarget: '/v4/connect?host=example.org&port=22&dstUsername=u', reconnect: false,
+    assert.deepEqual(open, { requestTarget: '/v4/connect?host=example.org&port=22&dstUsername=u&packFrames=1', reconnect: false,
                              attempt: 0, credentialsRefused: false });
     assert.equal(s.takeOpen(), null);  // once
     assert.equal(s.step().state, 'connecting');
@@ -193,7 +193,7 @@ test('v4 transport: the core reconnects on its own schedule, then gives up at th
     assert.ok(t > 100 && t <= 200, `first attempt at ${t}`);
     s.onTimeout(t);
     const open = s.takeOpen();
-    assert.equal(open.requestTarget, '/pfx/v4/reconnect?sid=SID123&ack=11');
+    assert.equal(open.requestTarget, '/pfx/v4/reconnect?sid=SID123&ack=11&packFrames=1');
     assert.equal(open.reconnect, true);
     assert.equal(open.attempt, 1);
     assert.equal(s.transportInfo().state, 'reconnecting');
@@ -224,7 +224,7 @@ test('v4 transport: RECONNECT_SUCCESS resumes and retransmits', () => {
     const bannerLength = v4.decode(banner[0]).payload.length;
     s.transportLost('cut', 50);
     s.onTimeout(s.nextDeadline());
-    assert.equal(s.takeOpen().requestTarget, '/v4/reconnect?sid=SID123&ack=0');
+    assert.equal(s.takeOpen().requestTarget, '/v4/reconnect?sid=SID123&ack=0&packFrames=1');
     s.openSucceeded(300);
     assert.deepEqual(s.takeOutgoingMessages(300), []);  // nothing before RECONNECT_SUCCESS
     assert.ok(s.receiveMessage(v4.encodeReconnectSuccess(0), true, 310));  // the relay had nothing

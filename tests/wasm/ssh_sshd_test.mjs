@@ -411,7 +411,7 @@ test('through the real sshrelayd: v4 connect, exec, resume after a dropped socke
     assert.deepEqual(d.failures, []);
     assert.ok(!links.some((l) => l.textMessage), 'the relay sent a text message');
     assert.match(d.opens[0].requestTarget, /^\/v4\/connect\?host=127\.0\.0\.1&port=\d+&dstUsername=/);
-    assert.ok(d.opens.slice(1).every((o) => o.reconnect && /^\/v4\/reconnect\?sid=[^&]+&ack=\d+$/.test(o.requestTarget)),
+    assert.ok(d.opens.slice(1).every((o) => o.reconnect && /^\/v4\/reconnect\?sid=[^&]+&ack=\d+&packFrames=1$/.test(o.requestTarget)),
               JSON.stringify(d.opens));
   } catch (e) {
     e.message += `\nsshrelayd log:\n${relay.log().slice(-3000)}`;
