@@ -6,15 +6,18 @@
 
 namespace sshrelay::daemon {
 
-std::string HttpsUrl::authority() const {
-  const bool v6 = host.find(':') != std::string::npos;
-  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
-}
+namespace {
 
-std::string HttpsUrl::host_header() const {
-  if (port != 443) return authority();
+// The host as a URL writes it: an IPv6 address in brackets.
+std::string written_host(const std::string& host) {
   return host.find(':') != std::string::npos ? "[" + host + "]" : host;
 }
+
+}  // namespace
+
+std::string HttpsUrl::authority() const { return written_host(host) + ":" + std::to_string(port); }
+
+std::string HttpsUrl::host_header() const { return port == 443 ? written_host(host) : authority(); }
 
 Result<HttpsUrl> parse_https_url(std::string_view text, const HttpsUrlRules& rules) {
   const std::string quoted = quote(text);
